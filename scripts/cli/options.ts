@@ -1,0 +1,21 @@
+import { InvalidArgumentError } from "commander";
+
+/** Parses an integer flag, naming the flag and what was seen when it is not one. */
+export function intOption(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} expected an integer between ${min} and ${max}, saw "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** Resolves when the process is asked to stop. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (s: NodeJS.Signals) => resolve(s);
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
+}
