@@ -1,5 +1,189 @@
 import type { Command } from "commander";
+import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
+import { GATEWAY_DEFAULTS, startGateway } from "../../mocks/gateway/index.ts";
+import { startMock } from "../../mocks/server.ts";
+import { UsageError } from "../../suites/errors.ts";
+import type { RunContext } from "../../suites/harness/context.ts";
+import { closeHttp, send } from "../../suites/harness/http.ts";
+import { MockClient } from "../../suites/harness/mock-client.ts";
+import { type RunResult, runSuites } from "../../suites/harness/runner.ts";
+import { SUITES } from "../../suites/index.ts";
+import { applyKnownFailing, readKnownFailing } from "../../suites/known-failing.ts";
+import { loadProfile } from "../../suites/profile/load.ts";
+import type { Profile } from "../../suites/profile/schema.ts";
+import { formatRun } from "../../suites/report/console.ts";
+import { writeReport } from "../../suites/report/files.ts";
+import { verdictOf } from "../../suites/report/verdict.ts";
+import { resolveTarget, type Target } from "../../suites/target.ts";
+import { intOption } from "./options.ts";
+
+export interface RunFlags {
+  gateway?: string;
+  profile: string;
+  mock?: string;
+  apiKey?: string;
+  model?: string;
+  brokeKey?: string;
+  limitedKey?: string;
+  disabledModel?: string;
+  deadlineMs?: number;
+  report?: string;
+  seed?: number;
+  runs?: number;
+  strict?: boolean;
+  only?: string[];
+  skip?: string[];
+  knownFailing?: string;
+  config?: string;
+  /** Built-in mode only: run the reference gateway with these one-defect mutations. */
+  defect?: string[];
+  concurrency?: number;
+  quiet?: boolean;
+}
+
+export interface HarnessOutcome {
+  exitCode: 0 | 1;
+  output: string;
+  result?: RunResult;
+  profile: Profile;
+  target?: Target;
+}
+
+/** The built-in reference gateway's attempt timeout: short, so `npm start` stays fast. */
+const BUILTIN_ATTEMPT_TIMEOUT_MS = 250;
+const BUILTIN_DEADLINE_MS = 3_000;
+
+/** Asks the gateway one harmless question first, so "down" and "hangs" get a clear message. */
+async function preflight(t: Target, profile: Profile, deadlineMs: number): Promise<string | undefined> {
+  const ex = await send(t.gateway, { method: "GET", path: profile.endpoints.models?.path ?? profile.endpoints.chat.path, headers: {} }, deadlineMs);
+  if (ex.status !== undefined) return undefined;
+  if (ex.timedOut) return `gateway ${t.gateway} did not answer within ${deadlineMs} ms; is it hanging?`;
+  return `gateway ${t.gateway} is not reachable (${ex.error?.code}: ${ex.error?.message})`;
+}
+
+/** Runs the harness once; `faultline run`, `npm start` and the project's tests all come through here. */
+export async function runHarness(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): Promise<HarnessOutcome> {
+  const profile = loadProfile(flags.profile);
+  const closers: Array<() => Promise<void>> = [];
+  const lines: string[] = [];
+  const say = (s: string) => {
+    lines.push(s);
+    if (!flags.quiet) process.stdout.write(`${s}\n`);
+  };
+  try {
+    const builtin = !flags.gateway && !env.FAULTLINE_GATEWAY && !flags.config && !env.FAULTLINE_CONFIG;
+    if (!builtin && flags.defect?.length) throw new UsageError("--defect applies to the built-in reference gateway only; drop --gateway to use it");
+    let targetFlags: Parameters<typeof resolveTarget>[0] = {
+      gateway: flags.gateway,
+      mock: flags.mock,
+      apiKey: flags.apiKey,
+      model: flags.model,
+      brokeKey: flags.brokeKey,
+      limitedKey: flags.limitedKey,
+      disabledModel: flags.disabledModel,
+      deadlineMs: flags.deadlineMs,
+      config: flags.config,
+    };
+    if (builtin) {
+      const mock = await startMock({ providers: DEFAULT_PROVIDERS });
+      closers.push(() => mock.close());
+      const gw = await startGateway({
+        profile,
+        upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: mock.providerUrl(p.name) })),
+        attemptTimeoutMs: BUILTIN_ATTEMPT_TIMEOUT_MS,
+        deadlineMs: BUILTIN_DEADLINE_MS,
+        defects: flags.defect ?? [],
+      });
+      closers.push(() => gw.close());
+      say(`faultline: built-in reference gateway ${gw.url} (profile ${profile.name}${flags.defect?.length ? `, defects ${flags.defect.join(",")}` : ""}) in front of mock ${mock.url}`);
+      targetFlags = {
+        ...targetFlags,
+        gateway: gw.url,
+        mock: mock.url,
+        apiKey: flags.apiKey ?? GATEWAY_DEFAULTS.apiKeys[0],
+        model: flags.model ?? GATEWAY_DEFAULTS.models[0],
+        brokeKey: flags.brokeKey ?? GATEWAY_DEFAULTS.brokeKey,
+        limitedKey: flags.limitedKey ?? GATEWAY_DEFAULTS.limitedKey,
+        disabledModel: flags.disabledModel ?? GATEWAY_DEFAULTS.disabledModels[0],
+        deadlineMs: flags.deadlineMs ?? BUILTIN_DEADLINE_MS + 2_000,
+      };
+    }
+    const target = resolveTarget(targetFlags, builtin ? {} : env);
+    const deadline = target.deadlineMs ?? profile.deadlineMs;
+    const mock = target.mock ? new MockClient(target.mock, env.FAULTLINE_MOCK_TOKEN) : undefined;
+    if (mock) {
+      const health = await mock.health().catch((e: Error) => {
+        throw new UsageError(`--mock ${target.mock}: the mock's control API did not answer (${e.message})`);
+      });
+      say(`faultline: mock providers ${health.providers.join(", ")}`);
+    }
+    const down = await preflight(target, profile, Math.min(deadline, 10_000));
+    if (down) {
+      say(`faultline: ${down}`);
+      return { exitCode: 1, output: lines.join("\n"), profile, target };
+    }
+    const knownFailing = flags.knownFailing ? readKnownFailing(flags.knownFailing) : [];
+    const seed = flags.seed ?? Math.floor(Math.random() * 2 ** 31);
+    say(`faultline: seed ${seed} (replay with --seed ${seed})`);
+    const ctx: RunContext = {
+      profile,
+      target,
+      mock,
+      seed,
+      runs: flags.runs ?? 25,
+      harnessDeadlineMs: deadline + 2_000,
+      providers: mock ? (await mock.health()).providers : [],
+    };
+    const result = await runSuites(SUITES, ctx, {
+      only: flags.only,
+      skip: flags.skip,
+      concurrency: flags.concurrency ?? 4,
+    });
+    const known = applyKnownFailing(result, knownFailing);
+    const reportDir = flags.report ?? "reports/faultline";
+    writeReport(reportDir, result, target, profile, !!flags.strict);
+    say(formatRun(result, target, profile.name, !!flags.strict));
+    let exitCode = verdictOf(result, !!flags.strict).exitCode;
+    if (known.tolerated.length) say(`faultline: known failing, tolerated: ${known.tolerated.join(", ")}`);
+    if (known.stale.length) {
+      say(`faultline: known-failing list is stale: ${known.stale.join(", ")} now pass; remove them from ${flags.knownFailing}`);
+      exitCode = 1;
+    }
+    say(`faultline: report written to ${reportDir}/ (report.json, junit.xml, summary.md)`);
+    return { exitCode, output: lines.join("\n"), result, profile, target };
+  } finally {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  }
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter(Boolean)];
 
 export function registerRunCommand(program: Command): void {
-  program.command("run").description("(not yet implemented)");
+  program
+    .command("run", { isDefault: false })
+    .description("run the conformance suites against a gateway (with no --gateway: the built-in reference gateway and mock)")
+    .option("--gateway <url>", "the gateway under test (env FAULTLINE_GATEWAY)")
+    .option("--profile <name|path>", "the gateway's contract: a built-in profile name or a YAML/JSON file", "lumenfall")
+    .option("--mock <url>", "the mock's base URL; upstream suites are skipped without it (env FAULTLINE_MOCK)")
+    .option("--api-key <key>", "a valid client key (env FAULTLINE_API_KEY)")
+    .option("--model <model>", "a model the gateway routes to the mock's providers (env FAULTLINE_MODEL)")
+    .option("--broke-key <key>", "a key with no balance (env FAULTLINE_BROKE_KEY)")
+    .option("--limited-key <key>", "a key that is over its rate limit (env FAULTLINE_LIMITED_KEY)")
+    .option("--disabled-model <model>", "a model that exists but is disabled (env FAULTLINE_DISABLED_MODEL)")
+    .option("--deadline-ms <n>", "the gateway must answer within this long (default: the profile's)", intOption("--deadline-ms", 1, 600_000))
+    .option("--config <file>", "a YAML/JSON file with the target's fields")
+    .option("--report <dir>", "where report.json, junit.xml, summary.md and case files go", "reports/faultline")
+    .option("--seed <n>", "seed for every generated case (printed on every run)", intOption("--seed", 0, 2 ** 31 - 1))
+    .option("--runs <n>", "generated cases per property", intOption("--runs", 1, 10_000))
+    .option("--strict", "should-level failures fail the run too")
+    .option("--only <patterns>", "run only checks whose id matches (ENV-*,FO-001)", collect)
+    .option("--skip <patterns>", "skip checks whose id matches", collect)
+    .option("--known-failing <file>", "checks allowed to fail; a listed check that passes fails the run as stale")
+    .option("--defect <id>", "built-in mode: run the reference gateway with a one-defect mutation (repeatable)", collect)
+    .option("--concurrency <n>", "properties run at once", intOption("--concurrency", 1, 64))
+    .action(async (o: RunFlags) => {
+      const outcome = await runHarness(o);
+      await closeHttp();
+      process.exit(outcome.exitCode);
+    });
 }

@@ -1,0 +1,10 @@
+// Importing this module registers every check.
+import "./envelope.ts";
+import "./conditions.ts";
+import "./upstream.ts";
+import "./retry-after.ts";
+import "./leaks.ts";
+import "./streams.ts";
+
+export { allChecks, check, defineCheck, levelOf } from "./registry.ts";
+export type { Check, Finding, Judgement } from "./registry.ts";

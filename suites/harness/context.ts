@@ -1,0 +1,22 @@
+import type { Profile } from "../profile/schema.ts";
+import type { Target } from "../target.ts";
+import type { MockClient } from "./mock-client.ts";
+
+/** Everything a property needs to generate and run its cases. */
+export interface RunContext {
+  profile: Profile;
+  target: Target;
+  mock?: MockClient;
+  /** The run's seed; each property derives its own from it and its id. */
+  seed: number;
+  /** Default number of generated cases per property. */
+  runs: number;
+  /** How long the harness waits for one answer: the deadline plus a grace period. */
+  harnessDeadlineMs: number;
+  /** The mock's provider names in the gateway's priority order. */
+  providers: string[];
+}
+
+export function gatewayDeadline(ctx: Pick<RunContext, "profile" | "target">): number {
+  return ctx.target.deadlineMs ?? ctx.profile.deadlineMs;
+}

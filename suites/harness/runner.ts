@@ -1,0 +1,193 @@
+import fc from "fast-check";
+import { hashSeed } from "../../mocks/rng.ts";
+import { allChecks, levelOf } from "../checks/index.ts";
+import type { Level } from "../profile/schema.ts";
+import type { RunContext } from "./context.ts";
+import { type Execution, execute, failing } from "./execute.ts";
+import type { Property, Suite } from "./property.ts";
+import type { CaseSpec, Exchange } from "./types.ts";
+
+export interface ViolationRecord {
+  checkId: string;
+  property: string;
+  expected: string;
+  received: string;
+  case: CaseSpec;
+  exchange: Pick<Exchange, "url" | "status" | "headers" | "raw" | "elapsedMs" | "error" | "timedOut">;
+  journal: Array<{ provider: string; attempt: number; step: string; status?: number; receivedAt: number }>;
+  /** fast-check seed and path: `fc.check(…, {seed, path})` replays the exact case. */
+  seed: number;
+  path?: string;
+  shrunk: boolean;
+  /** Where the case file was written, once the report is written. */
+  caseFile?: string;
+}
+
+export interface PropertyOutcome {
+  id: string;
+  suite: string;
+  title: string;
+  seed: number;
+  runs: number;
+  status: "passed" | "failed" | "skipped" | "error";
+  reason?: string;
+  durationMs: number;
+}
+
+export type CheckOutcome = "pass" | "fail" | "skip";
+
+export interface CheckResult {
+  id: string;
+  level: Level;
+  title: string;
+  sentence: string;
+  source: string;
+  fix: string;
+  outcome: CheckOutcome;
+  evaluated: number;
+  violations: ViolationRecord[];
+  reason?: string;
+}
+
+export interface RunResult {
+  seed: number;
+  properties: PropertyOutcome[];
+  checks: CheckResult[];
+  durationMs: number;
+}
+
+export interface RunOptions {
+  /** Id patterns (`ENV-*`, `FO-001`) of checks to run; empty means all. */
+  only?: string[];
+  skip?: string[];
+  /** Stop shrinking a property after this long. */
+  propertyBudgetMs?: number;
+  concurrency?: number;
+  onProperty?: (p: PropertyOutcome) => void;
+}
+
+const MAX_VIOLATIONS_PER_CHECK = 5;
+
+export function matchesPattern(id: string, patterns: string[]): boolean {
+  return patterns.some((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(id));
+}
+
+function record(
+  c: CaseSpec,
+  ex: Execution,
+  checkId: string,
+  seed: number,
+  path: string | undefined,
+  shrunk: boolean,
+): ViolationRecord {
+  const v = ex.verdicts.find((x) => x.checkId === checkId)!;
+  const { url, status, headers, raw, elapsedMs, error, timedOut } = ex.exchange;
+  return {
+    checkId,
+    property: c.property,
+    expected: v.expected,
+    received: v.received,
+    case: c,
+    exchange: { url, status, headers, raw: raw.slice(0, 4096), elapsedMs, error, timedOut },
+    journal: (ex.exchange.journal ?? []).map((e) => ({
+      provider: e.provider,
+      attempt: e.attempt,
+      step: e.step.step,
+      status: e.status,
+      receivedAt: e.receivedAt,
+    })),
+    seed,
+    path,
+    shrunk,
+  };
+}
+
+interface Tally {
+  evaluated: number;
+  violations: ViolationRecord[];
+}
+
+async function runProperty(
+  prop: Property,
+  ctx: RunContext,
+  tallies: Map<string, Tally>,
+  active: Set<string>,
+  opts: RunOptions,
+): Promise<PropertyOutcome> {
+  const started = Date.now();
+  const seed = hashSeed(ctx.seed, prop.id) | 0;
+  const runs = prop.runs?.(ctx) ?? ctx.runs;
+  const base = { id: prop.id, suite: prop.suite, title: prop.title, seed, runs };
+  const reason = prop.needsMock && !ctx.mock ? "no mock URL given (--mock): upstream properties need the mock" : prop.skip?.(ctx);
+  if (reason) return { ...base, status: "skipped", reason, durationMs: 0 };
+  const primary = new Set(prop.checks.filter((id) => active.has(id)));
+  if (primary.size === 0) return { ...base, status: "skipped", reason: "none of its checks is selected", durationMs: 0 };
+  const checks = allChecks().filter((c) => active.has(c.id));
+  const firstSeen = new Map<string, ViolationRecord>();
+  const property = fc.asyncProperty(prop.arbitrary(ctx), async (c) => {
+    const ex = await execute(c, ctx, checks);
+    for (const id of ex.evaluated) tallies.get(id)!.evaluated++;
+    for (const v of ex.verdicts) if (!firstSeen.has(v.checkId)) firstSeen.set(v.checkId, record(c, ex, v.checkId, seed, undefined, false));
+    return failing(ex.verdicts, ctx, primary).length === 0;
+  });
+  const details = await fc.check(property, {
+    seed,
+    numRuns: runs,
+    interruptAfterTimeLimit: opts.propertyBudgetMs ?? 60_000,
+    markInterruptAsFailure: false,
+  });
+  const shrunk = new Map<string, ViolationRecord>();
+  const thrown =
+    details.failed && details.errorInstance instanceof Error && !/Property failed by returning false/.test(details.errorInstance.message)
+      ? details.errorInstance
+      : undefined;
+  if (details.failed && details.counterexample && !thrown) {
+    const c = details.counterexample[0] as CaseSpec;
+    const ex = await execute(c, ctx, checks);
+    for (const v of ex.verdicts) shrunk.set(v.checkId, record(c, ex, v.checkId, seed, details.counterexamplePath ?? undefined, true));
+  }
+  for (const [id, v] of [...firstSeen, ...shrunk]) {
+    const t = tallies.get(id)!;
+    // A shrunk counterexample replaces the unshrunk one of the same property.
+    const i = t.violations.findIndex((x) => x.property === v.property);
+    if (i >= 0 && v.shrunk) t.violations[i] = v;
+    else if (i < 0 && t.violations.length < MAX_VIOLATIONS_PER_CHECK) t.violations.push(v);
+  }
+  const durationMs = Date.now() - started;
+  if (thrown) return { ...base, status: "error", reason: thrown.message, durationMs };
+  return { ...base, status: details.failed ? "failed" : "passed", durationMs };
+}
+
+/** Runs every property of the given suites and tallies each check. Running returns data; reports format it. */
+export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const selected = allChecks().filter(
+    (c) => (!opts.only?.length || matchesPattern(c.id, opts.only)) && !(opts.skip?.length && matchesPattern(c.id, opts.skip)),
+  );
+  const active = new Set(selected.map((c) => c.id));
+  const tallies = new Map(allChecks().map((c) => [c.id, { evaluated: 0, violations: [] } as Tally]));
+  const queue = suites.flatMap((s) => s.properties);
+  const outcomes: PropertyOutcome[] = [];
+  const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      const o = await runProperty(p, ctx, tallies, active, opts);
+      outcomes.push(o);
+      opts.onProperty?.(o);
+    }
+  });
+  await Promise.all(workers);
+  const order = suites.flatMap((s) => s.properties.map((p) => p.id));
+  outcomes.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  const skippedReasons = outcomes.filter((o) => o.status === "skipped" && o.reason).map((o) => `${o.id}: ${o.reason}`);
+  const checks: CheckResult[] = allChecks().map((c) => {
+    const t = tallies.get(c.id)!;
+    const base = { id: c.id, level: levelOf(c, ctx.profile), title: c.title, sentence: c.sentence, source: c.source, fix: c.fix };
+    if (!active.has(c.id)) return { ...base, outcome: "skip", evaluated: 0, violations: [], reason: "not selected (--only/--skip)" };
+    if (t.violations.length) return { ...base, outcome: "fail", evaluated: t.evaluated, violations: t.violations };
+    if (t.evaluated === 0) {
+      return { ...base, outcome: "skip", evaluated: 0, violations: [], reason: skippedReasons.join("; ") || "no generated case exercised it" };
+    }
+    return { ...base, outcome: "pass", evaluated: t.evaluated, violations: [] };
+  });
+  return { seed: ctx.seed, properties: outcomes, checks, durationMs: Date.now() - started };
+}

@@ -1,0 +1,51 @@
+import type { JournalEntry } from "../../mocks/journal.ts";
+
+export interface RequestSpec {
+  method: string;
+  /** Path below the gateway URL, with query. */
+  path: string;
+  headers: Record<string, string>;
+  /** The raw body text, exactly as sent (it may be deliberately broken). */
+  body?: string;
+}
+
+/** What a case sets up and what it expects; plain JSON so a case file can replay it. */
+export interface CaseSpec {
+  property: string;
+  /** The condition this case creates (CONTRACTS.md), or an upstream situation. */
+  condition: string;
+  request: RequestSpec;
+  /** Per provider, the steps its attempts get, as posted to the mock. */
+  plan?: { providers: Record<string, unknown[]>; seed?: number };
+  /** Codes the profile maps the condition to, when the case expects an error code. */
+  expectCodes?: string[];
+  /** Status the case expects, when one is fixed (e.g. the provider's status for UPSTREAM_ERROR). */
+  expectStatus?: number[];
+  note?: string;
+}
+
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+/** What happened to one case: the request sent, the response (or transport failure), the journal. */
+export interface Exchange {
+  url: string;
+  request: RequestSpec;
+  status?: number;
+  headers: Record<string, string>;
+  /** Raw response text, capped. */
+  raw: string;
+  json?: unknown;
+  /** Parsed events when the response is text/event-stream. */
+  events?: SseEvent[];
+  /** Whether the SSE body ended with a parsable, complete final frame. */
+  streamEndedCleanly?: boolean;
+  error?: { code: string; message: string };
+  /** The harness gave up at its own deadline. */
+  timedOut: boolean;
+  elapsedMs: number;
+  planId?: string;
+  journal?: JournalEntry[];
+}

@@ -1,0 +1,15 @@
+// Faultline's harness entry (`faultline`): suites, checks, profiles, targets and the runner.
+import { blackbox } from "./blackbox.ts";
+import type { Suite } from "./harness/property.ts";
+import { streams, upstream } from "./upstream.ts";
+
+export { allChecks, check, defineCheck } from "./checks/index.ts";
+export type { Check, Finding, Judgement } from "./checks/index.ts";
+export type { Property, Suite } from "./harness/property.ts";
+export type { CaseSpec, Exchange } from "./harness/types.ts";
+export { loadProfile } from "./profile/load.ts";
+export type { Profile } from "./profile/schema.ts";
+export { resolveTarget, type Target } from "./target.ts";
+
+/** Every suite, in the order a run reports them. */
+export const SUITES: Suite[] = [blackbox, upstream, streams];

@@ -1,0 +1,26 @@
+import type { Target } from "../target.ts";
+import type { RequestSpec } from "../harness/types.ts";
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** Secrets become environment-variable references, so the command runs and reveals nothing. */
+function withSecretRefs(s: string, t: Target): string {
+  const refs: Array<[string | undefined, string]> = [
+    [t.apiKey, "FAULTLINE_API_KEY"],
+    [t.brokeKey, "FAULTLINE_BROKE_KEY"],
+    [t.limitedKey, "FAULTLINE_LIMITED_KEY"],
+  ];
+  let out = shellQuote(s);
+  for (const [secret, env] of refs) if (secret) out = out.split(secret).join(`'"$${env}"'`);
+  return out;
+}
+
+/** A curl command that sends the same request, secrets filtered. */
+export function curlFor(t: Target, req: RequestSpec): string {
+  const parts = ["curl -sS -i", "-X", req.method, shellQuote(t.gateway + req.path)];
+  for (const [k, v] of Object.entries(req.headers)) parts.push("-H", withSecretRefs(`${k}: ${v}`, t));
+  if (req.body !== undefined) parts.push("--data-raw", withSecretRefs(req.body, t));
+  return parts.join(" ");
+}
