@@ -1,15 +1,27 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { json } from "./dialects/types.ts";
 import { controlError, type MockEngine } from "./engine.ts";
+import type { JournalQuery } from "./journal.ts";
+import { openApiDocument } from "./openapi.ts";
 import { PlanError } from "./plan.ts";
 import type { MockRequest, Reply } from "./types.ts";
 
 export const CONTROL_PREFIX = "/_faultline";
 
 export interface ControlOptions {
-  /** When set, every control call needs `Authorization: Bearer <token>`. */
+  /** When set, every control call but health and openapi.json needs `Authorization: Bearer <token>`. */
   token?: string;
   /** Hooks for features that live outside the engine (scenarios). */
   extraRoutes?: (req: MockRequest, sub: string) => Reply | Promise<Reply> | undefined;
+}
+
+interface Route {
+  method: string;
+  /** The path below the prefix as the OpenAPI document writes it: `/plans/{id}`. */
+  path: string;
+  /** Answered without the bearer token. */
+  open?: boolean;
+  handle(engine: MockEngine, req: MockRequest, id: string | undefined, opts: ControlOptions): Reply;
 }
 
 function parseBody(req: MockRequest): unknown {
@@ -21,14 +33,134 @@ function parseBody(req: MockRequest): unknown {
   }
 }
 
-function num(v: string | null): number | undefined {
+/** Epoch milliseconds, or an ISO 8601 time. */
+function time(name: string, v: string | null): number | undefined {
   if (v === null || v === "") return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new PlanError(`query parameter expected a number, saw "${v}"`);
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) {
+    throw new PlanError(`journal query "${name}": expected epoch milliseconds or an ISO 8601 time, saw "${v}"`);
+  }
   return n;
 }
 
-/** The control API: plans, journal, health, reset. Answers undefined for paths it does not own. */
+const JOURNAL_PARAMS = ["provider", "plan", "since", "until"];
+
+function journalQuery(engine: MockEngine, req: MockRequest): JournalQuery {
+  for (const k of req.query.keys()) {
+    if (!JOURNAL_PARAMS.includes(k))
+      throw new PlanError(`journal query "${k}": unknown parameter; expected one of ${JOURNAL_PARAMS.join(", ")}`);
+  }
+  const provider = req.query.get("provider") ?? undefined;
+  if (provider !== undefined && !engine.providers.has(provider)) {
+    throw new PlanError(
+      `journal query "provider": unknown provider "${provider}"; expected one of ${engine.providerNames().join(", ")}`,
+    );
+  }
+  const q = {
+    provider,
+    planId: req.query.get("plan") ?? undefined,
+    sinceMs: time("since", req.query.get("since")),
+    untilMs: time("until", req.query.get("until")),
+  };
+  if (q.sinceMs !== undefined && q.untilMs !== undefined && q.sinceMs > q.untilMs) {
+    throw new PlanError(`journal query "until": expected a time at or after "since"`);
+  }
+  return q;
+}
+
+function planOr404(engine: MockEngine, id: string, answer: () => Reply): Reply {
+  if (!engine.getPlan(id)) return controlError(404, `no plan "${id}" (it may have expired or been deleted)`);
+  return answer();
+}
+
+const ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/health",
+    open: true,
+    handle: (engine) =>
+      json(200, {
+        ok: true,
+        providers: engine.providerNames(),
+        journal: engine.journal.size,
+        dropped: engine.journal.dropped,
+      }),
+  },
+  {
+    method: "GET",
+    path: "/openapi.json",
+    open: true,
+    handle: (engine, _req, _id, opts) =>
+      json(200, openApiDocument({ providers: engine.providerNames(), token: Boolean(opts.token) })),
+  },
+  {
+    method: "POST",
+    path: "/plans",
+    handle(engine, req) {
+      const plan = engine.addPlan(parseBody(req));
+      return json(201, { id: plan.id, marker: plan.marker, seed: plan.seed });
+    },
+  },
+  {
+    method: "GET",
+    path: "/plans/{id}",
+    handle: (engine, _req, id) => planOr404(engine, id!, () => json(200, engine.getPlan(id!))),
+  },
+  {
+    method: "DELETE",
+    path: "/plans/{id}",
+    handle: (engine, _req, id) =>
+      planOr404(engine, id!, () => {
+        engine.deletePlan(id!);
+        return json(200, { deleted: id });
+      }),
+  },
+  {
+    method: "GET",
+    path: "/plans/{id}/journal",
+    handle: (engine, _req, id) =>
+      planOr404(engine, id!, () => {
+        const dropped = engine.journal.droppedByPlan.get(id!) ?? 0;
+        return json(200, { plan: id, entries: engine.journal.query({ planId: id }), dropped, planDropped: dropped });
+      }),
+  },
+  {
+    method: "GET",
+    path: "/journal",
+    handle(engine, req) {
+      const q = journalQuery(engine, req);
+      const planDropped = q.planId !== undefined ? (engine.journal.droppedByPlan.get(q.planId) ?? 0) : undefined;
+      return json(200, { entries: engine.journal.query(q), dropped: engine.journal.dropped, planDropped });
+    },
+  },
+  {
+    method: "POST",
+    path: "/reset",
+    handle(engine) {
+      engine.reset();
+      return json(200, { ok: true });
+    },
+  },
+];
+
+/** The engine-owned control routes (scenario routes come through `extraRoutes`). */
+export const CONTROL_ROUTES: ReadonlyArray<{ method: string; path: string }> = ROUTES.map((r) => ({
+  method: r.method,
+  path: `${CONTROL_PREFIX}${r.path}`,
+}));
+
+const PATTERNS = ROUTES.map((r) => ({
+  route: r,
+  re: new RegExp(`^${r.path.replace("{id}", "([A-Za-z0-9_-]+)")}$`),
+}));
+
+/** Compares digests, so the time taken says nothing about how much of the token matched. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(header ?? ""), digest(`Bearer ${token}`));
+}
+
+/** The control API: plans, journal, health, reset, its OpenAPI document. Undefined for paths it does not own. */
 export async function control(
   engine: MockEngine,
   req: MockRequest,
@@ -36,55 +168,25 @@ export async function control(
 ): Promise<Reply | undefined> {
   if (!req.path.startsWith(`${CONTROL_PREFIX}/`)) return undefined;
   const sub = req.path.slice(CONTROL_PREFIX.length);
-  if (opts.token && req.headers.authorization !== `Bearer ${opts.token}` && sub !== "/health") {
+  const matches = PATTERNS.flatMap(({ route, re }) => {
+    const m = re.exec(sub);
+    return m ? [{ route, id: m[1] }] : [];
+  });
+  const hit = matches.find((m) => m.route.method === req.method);
+  if (opts.token && !hit?.route.open && !tokenMatches(req.headers.authorization, opts.token)) {
     return controlError(401, "the control API needs Authorization: Bearer <token> (see --control-token)");
   }
   try {
-    if (req.method === "GET" && sub === "/health") {
-      return json(200, {
-        ok: true,
-        providers: engine.providerNames(),
-        journal: engine.journal.size,
-        dropped: engine.journal.dropped,
-      });
-    }
-    if (req.method === "POST" && sub === "/plans") {
-      const plan = engine.addPlan(parseBody(req));
-      return json(201, { id: plan.id, marker: plan.marker, seed: plan.seed });
-    }
-    if (req.method === "POST" && sub === "/reset") {
-      engine.reset();
-      return json(200, { ok: true });
-    }
-    if (req.method === "GET" && sub === "/journal") {
-      const entries = engine.journal.query({
-        provider: req.query.get("provider") ?? undefined,
-        planId: req.query.get("plan") ?? undefined,
-        sinceMs: num(req.query.get("since")),
-        untilMs: num(req.query.get("until")),
-      });
-      return json(200, { entries, dropped: engine.journal.dropped });
-    }
-    const m = /^\/plans\/([A-Za-z0-9_-]+)(\/journal)?$/.exec(sub);
-    if (m) {
-      const id = m[1]!;
-      const plan = engine.getPlan(id);
-      if (!plan) return controlError(404, `no plan "${id}" (it may have expired or been deleted)`);
-      if (req.method === "GET" && m[2]) {
-        return json(200, {
-          plan: id,
-          entries: engine.journal.query({ planId: id }),
-          dropped: engine.journal.droppedByPlan.get(id) ?? 0,
-        });
-      }
-      if (req.method === "GET") return json(200, plan);
-      if (req.method === "DELETE") {
-        engine.deletePlan(id);
-        return json(200, { deleted: id });
-      }
-    }
+    if (hit) return hit.route.handle(engine, req, hit.id, opts);
     const extra = await opts.extraRoutes?.(req, sub);
     if (extra) return extra;
+    if (matches.length) {
+      const allow = matches.map((m) => m.route.method).join(", ");
+      return {
+        ...controlError(405, `${req.method} ${req.path} is not supported; expected ${allow}`),
+        headers: { "content-type": "application/json", allow },
+      };
+    }
     return controlError(404, `no control route ${req.method} ${req.path}`);
   } catch (e) {
     if (e instanceof PlanError) return controlError(400, e.message);

@@ -35,9 +35,15 @@ export interface JournalLimits {
   maxBodyBytes: number;
 }
 
-/** Bounded in memory: the oldest entries go first, and `dropped` says how many went. */
+/**
+ * Bounded in memory: the oldest entries go first, and `dropped` says how many went. A plan keeps its
+ * first `maxPerPlan` entries (the attempts a test looks at) and drops later ones.
+ */
 export class Journal {
-  private entries: JournalEntry[] = [];
+  // A queue with a moving head: evicting the oldest entry is O(1), where shifting a 10,000-entry
+  // array on every request showed up in the profile of a full journal (scripts/bench/mock.ts).
+  private entries: Array<JournalEntry | undefined> = [];
+  private head = 0;
   private perPlan = new Map<string, number>();
   private seq = 0;
   dropped = 0;
@@ -51,7 +57,8 @@ export class Journal {
       body: string;
     },
   ): JournalEntry {
-    const truncated = Buffer.byteLength(e.body) > this.limits.maxBodyBytes;
+    // A string's UTF-8 length is at most 3 bytes per UTF-16 unit, so short bodies skip the byte count.
+    const truncated = e.body.length * 3 > this.limits.maxBodyBytes && Buffer.byteLength(e.body) > this.limits.maxBodyBytes;
     const entry: JournalEntry = {
       ...e,
       seq: ++this.seq,
@@ -62,45 +69,67 @@ export class Journal {
     if (e.planId) {
       const n = this.perPlan.get(e.planId) ?? 0;
       if (n >= this.limits.maxPerPlan) {
-        this.droppedByPlan.set(e.planId, (this.droppedByPlan.get(e.planId) ?? 0) + 1);
-        this.dropped++;
+        this.countDropped(e.planId);
         return entry;
       }
       this.perPlan.set(e.planId, n + 1);
     }
     this.entries.push(entry);
-    if (this.entries.length > this.limits.maxEntries) {
-      const gone = this.entries.splice(0, this.entries.length - this.limits.maxEntries);
-      this.dropped += gone.length;
-      for (const g of gone) if (g.planId) this.perPlan.set(g.planId, (this.perPlan.get(g.planId) ?? 1) - 1);
-    }
+    while (this.size > this.limits.maxEntries) this.evictOldest();
     return entry;
   }
 
+  private evictOldest(): void {
+    const gone = this.entries[this.head];
+    this.entries[this.head++] = undefined;
+    if (gone?.planId) {
+      this.perPlan.set(gone.planId, (this.perPlan.get(gone.planId) ?? 1) - 1);
+      this.countDropped(gone.planId);
+    } else this.dropped++;
+    // Compact once the dead prefix is as long as the live part, so memory stays within 2 × the cap.
+    if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The plan's own count shows every entry it lost, whichever cap took it. */
+  private countDropped(planId: string): void {
+    this.dropped++;
+    this.droppedByPlan.set(planId, (this.droppedByPlan.get(planId) ?? 0) + 1);
+  }
+
   query(q: JournalQuery = {}): JournalEntry[] {
-    return this.entries.filter(
-      (e) =>
+    const out: JournalEntry[] = [];
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (
         (q.provider === undefined || e.provider === q.provider) &&
         (q.planId === undefined || e.planId === q.planId) &&
         (q.sinceMs === undefined || e.receivedAt >= q.sinceMs) &&
-        (q.untilMs === undefined || e.receivedAt <= q.untilMs),
-    );
+        (q.untilMs === undefined || e.receivedAt <= q.untilMs)
+      )
+        out.push(e);
+    }
+    return out;
   }
 
   forgetPlan(planId: string): void {
-    this.entries = this.entries.filter((e) => e.planId !== planId);
+    this.entries = this.query().filter((e) => e.planId !== planId);
+    this.head = 0;
     this.perPlan.delete(planId);
     this.droppedByPlan.delete(planId);
   }
 
   clear(): void {
     this.entries = [];
+    this.head = 0;
     this.perPlan.clear();
     this.droppedByPlan.clear();
     this.dropped = 0;
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.length - this.head;
   }
 }

@@ -47,7 +47,8 @@ function normaliseStep(raw: unknown, where: string): StepSpec {
   return { step, ...(parsed.data as Record<string, unknown>) };
 }
 
-function normalisePolicy(raw: unknown, where: string): ProviderPolicy {
+/** Validates one provider's policy; errors are prefixed with `where` (the field it was read from). */
+export function normalisePolicy(raw: unknown, where: string): ProviderPolicy {
   if (typeof raw === "string" || (Array.isArray(raw) && raw.length > 0)) {
     return { kind: "sequence", steps: [raw].flat().map((s, i) => normaliseStep(s, `${where}[${i}]`)) };
   }

@@ -3,20 +3,33 @@ import type { AddressInfo } from "node:net";
 import { type ControlOptions, control } from "./control.ts";
 import { json } from "./dialects/types.ts";
 import { DEFAULT_PROVIDERS, type EngineOptions, MockEngine } from "./engine.ts";
+import type { ScenarioEvent } from "./scenario.ts";
+import { ScenarioHost } from "./scenario-routes.ts";
+import type { Scenario } from "./scenario-schema.ts";
 import { readRequest, writeReply } from "./transport.ts";
 
 export interface MockServerOptions extends Partial<EngineOptions>, ControlOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** A scenario to play from the start; `PUT /_faultline/scenario` can switch it later. */
+  scenario?: Scenario;
+  /** Told of every scenario phase change and end (the CLI prints them). */
+  onScenarioEvent?: (e: ScenarioEvent) => void;
 }
 
 export interface MockServer {
   engine: MockEngine;
   server: Server;
   url: string;
-  /** Base URL of one provider, e.g. `http://127.0.0.1:4010/alpha/v1`. */
+  /**
+   * The base URL one provider's official SDK takes: `…/alpha/v1` for OpenAI (openai-node appends
+   * `/chat/completions`), `…/beta` for Anthropic and Gemini (their SDKs append `/v1/messages` and
+   * `/v1beta/models/…` themselves).
+   */
   providerUrl(name: string): string;
+  /** The scenario playing now; also reachable at `/_faultline/scenario`. */
+  scenarios: ScenarioHost;
   close(): Promise<void>;
 }
 
@@ -28,10 +41,15 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
     planTtlMs: opts.planTtlMs,
     maxPlans: opts.maxPlans,
   });
+  const scenarios = new ScenarioHost(engine, opts.onScenarioEvent);
+  const controlOpts: ControlOptions = {
+    ...opts,
+    extraRoutes: (req, sub) => scenarios.routes(req, sub) ?? opts.extraRoutes?.(req, sub),
+  };
   const server = createServer(async (req, res) => {
     try {
       const mreq = await readRequest(req);
-      const ctl = await control(engine, mreq, opts);
+      const ctl = await control(engine, mreq, controlOpts);
       if (ctl) {
         await writeReply(res, ctl);
         return;
@@ -60,8 +78,11 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+    // Node's default backlog (511) drops SYNs when a thousand clients connect at once, and each dropped
+    // SYN costs that client a 1 s retransmit; the kernel caps this at net.core.somaxconn.
+    server.listen({ port: opts.port ?? 0, host: opts.host ?? "127.0.0.1", backlog: 4096 }, () => resolve());
   });
+  if (opts.scenario) scenarios.play(opts.scenario);
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
@@ -69,13 +90,15 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
     engine,
     server,
     url,
+    scenarios,
     providerUrl(name) {
       const p = engine.providers.get(name);
       if (!p) throw new Error(`no provider "${name}"`);
-      return p.dialect === "gemini" ? `${url}/${name}` : `${url}/${name}/v1`;
+      return p.dialect === "openai" ? `${url}/${name}/v1` : `${url}/${name}`;
     },
     close: () =>
       new Promise<void>((resolve) => {
+        scenarios.stop();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

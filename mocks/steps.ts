@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Dialect, DialectContext, ErrorKind } from "./dialects/types.ts";
+import { drawLatencyMs, flatLatencyFields, LatencySpec, pickLatency, refineFlatLatency } from "./latency.ts";
 import type { Reply } from "./types.ts";
 
 /** What a step sees when it decides one attempt. */
@@ -74,9 +75,34 @@ function errorStep(
   });
 }
 
+/** Pause before a mid-stream error event, so it reaches the client in a read of its own. */
+export const STREAM_ERROR_GAP_MS = 20;
+
 const afterChunks = z
   .object({ ...common, afterChunks: z.number().int().min(0).max(1000).optional() })
   .strict();
+
+/**
+ * A successful answer in pieces: SSE events for a stream request, slices of the JSON body otherwise,
+ * so timing faults slow down whichever body the client is reading.
+ */
+function successPieces(
+  ctx: StepContext,
+  text?: string,
+): { status: number; headers: Record<string, string>; content: string[]; closing: string[] } {
+  const c = text ? { ...ctx, text } : ctx;
+  const ok = ctx.dialect.success(c);
+  if (ctx.stream) return { status: ok.status, headers: ok.headers, ...ctx.dialect.streamEvents(c) };
+  const body = ok.body ?? "";
+  const size = Math.max(1, Math.ceil(body.length / 8));
+  const content: string[] = [];
+  for (let i = 0; i < body.length; i += size) content.push(body.slice(i, i + size));
+  return { status: ok.status, headers: ok.headers, content, closing: [] };
+}
+
+function addDelays(...ms: Array<number | undefined>): number | undefined {
+  return ms.some((m) => m !== undefined) ? ms.reduce<number>((a, m) => a + (m ?? 0), 0) : undefined;
+}
 
 function streamOrBody(ctx: StepContext, n: number): { chunks: string[]; headers: Record<string, string> } {
   const ok = ctx.dialect.success({ ...ctx, stream: true });
@@ -87,11 +113,26 @@ function streamOrBody(ctx: StepContext, n: number): { chunks: string[]; headers:
 export const STEPS: StepDef[] = [
   defineStep({
     id: "ok",
-    summary: "answer successfully, JSON or stream as the request asks",
-    params: z.object({ ...common, text: z.string().max(10_000).optional() }).strict(),
+    summary: "answer successfully, JSON or stream as the request asks (optionally after a drawn latency)",
+    params: z
+      .object({ ...common, text: z.string().max(10_000).optional(), latency: LatencySpec.optional() })
+      .strict(),
     reply: (ctx, p) => ({
       ...ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
-      delayMs: p.delayMs,
+      delayMs: addDelays(p.delayMs, p.latency && drawLatencyMs(p.latency, ctx.random)),
+    }),
+  }),
+  defineStep({
+    id: "latency",
+    summary:
+      "answer successfully after a seeded delay: dist fixed {ms}, uniform {minMs, maxMs}, lognormal {medianMs, sigma, capMs}",
+    params: z
+      .object({ ...common, text: z.string().max(10_000).optional(), ...flatLatencyFields })
+      .strict()
+      .superRefine(refineFlatLatency),
+    reply: (ctx, p) => ({
+      ...ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
+      delayMs: addDelays(p.delayMs, drawLatencyMs(pickLatency(p), ctx.random)),
     }),
   }),
   defineStep({
@@ -173,6 +214,64 @@ export const STEPS: StepDef[] = [
     },
   }),
   defineStep({
+    id: "slow_stream",
+    summary: "a successful answer dribbled one piece every chunkIntervalMs (SSE events, or JSON body slices)",
+    params: z
+      .object({
+        ...common,
+        chunkIntervalMs: z.number().int().min(0).max(60_000).optional(),
+        text: z.string().max(10_000).optional(),
+      })
+      .strict(),
+    reply(ctx, p) {
+      const s = successPieces(ctx, p.text);
+      const interval = p.chunkIntervalMs ?? 100;
+      return {
+        status: s.status,
+        headers: s.headers,
+        chunks: [...s.content, ...s.closing].map((data, i) => ({ data, delayMs: i === 0 ? 0 : interval })),
+        end: "finish",
+        delayMs: p.delayMs,
+      };
+    },
+  }),
+  defineStep({
+    id: "stall",
+    summary:
+      "send N pieces, go silent for stallMs, then the rest with its terminator (resume) or a clean end without it",
+    params: afterChunks.extend({
+      stallMs: z.number().int().min(0).max(600_000).optional(),
+      resume: z.boolean().optional(),
+    }),
+    reply(ctx, p) {
+      const s = successPieces(ctx);
+      const n = p.afterChunks ?? 1;
+      const stallMs = p.stallMs ?? 1000;
+      const before = s.content.slice(0, n).map((data) => ({ data }));
+      // An empty write adds no bytes (not even a chunk header), so it only carries the stall's timer.
+      const rest = p.resume === false ? [] : [...s.content.slice(n), ...s.closing];
+      const after = rest.length
+        ? rest.map((data, i) => ({ data, delayMs: i === 0 ? stallMs : 0 }))
+        : [{ data: "", delayMs: stallMs }];
+      return {
+        status: s.status,
+        headers: s.headers,
+        chunks: [...before, ...after],
+        end: "finish",
+        delayMs: p.delayMs,
+      };
+    },
+  }),
+  defineStep({
+    id: "headers_then_hang",
+    summary: "send status 200 and headers, then nothing until the client gives up",
+    params: noParams,
+    reply(ctx, p) {
+      const ok = ctx.dialect.success(ctx);
+      return { status: 200, headers: ok.headers, end: "hang", delayMs: p.delayMs };
+    },
+  }),
+  defineStep({
     id: "stream_cut",
     summary: "stream N content chunks, then destroy the socket without a terminator",
     params: afterChunks,
@@ -212,7 +311,9 @@ export const STEPS: StepDef[] = [
       return {
         status: 200,
         headers: s.headers,
-        chunks: [...s.chunks, err].map((data) => ({ data })),
+        // The failure comes after a pause, as a real one does: @google/genai recognises a mid-stream
+        // error only when it arrives in a network read of its own (see mocks/dialects/gemini.ts).
+        chunks: [...s.chunks.map((data) => ({ data })), { data: err, delayMs: STREAM_ERROR_GAP_MS }],
         end: "finish",
         delayMs: p.delayMs,
       };

@@ -1,18 +1,33 @@
 import fc from "fast-check";
-import type { Condition, Profile } from "./profile/schema.ts";
 import type { RunContext } from "./harness/context.ts";
 import type { Property, Suite } from "./harness/property.ts";
 import { authHeader, chatBody, chatRequest, prompt } from "./harness/requests.ts";
 import type { CaseSpec, RequestSpec } from "./harness/types.ts";
+import type { Condition, Profile } from "./profile/schema.ts";
 
-const CLIENT_CHECKS = ["REJ-001", "REJ-002", "SRV-001", "COND-001", "TRN-001", "ENV-001", "ENV-002", "ENV-003"];
+const CLIENT_CHECKS = [
+  "REJ-001",
+  "REJ-002",
+  "SRV-001",
+  "COND-001",
+  "TRN-001",
+  "ENV-001",
+  "ENV-002",
+  "ENV-003",
+];
 
 function expectCodes(p: Profile, cond: Condition): string[] | undefined {
   const c = p.conditions[cond];
   return c === undefined ? undefined : [c].flat();
 }
 
-function caseOf(ctx: RunContext, property: string, condition: Condition, request: RequestSpec, note?: string): CaseSpec {
+function caseOf(
+  ctx: RunContext,
+  property: string,
+  condition: Condition,
+  request: RequestSpec,
+  note?: string,
+): CaseSpec {
   return { property, condition, request, expectCodes: expectCodes(ctx.profile, condition), note };
 }
 
@@ -35,20 +50,25 @@ const auth: Property = {
       fc.constant(`${t.apiKey} Bearer`),
       fc.constant(`Bearer:${t.apiKey}`),
     );
-    return fc.tuple(prompt, fc.oneof(
-      fc.constant<{ cond: Condition; value?: string }>({ cond: "auth.missing" }),
-      malformed.map((value) => ({ cond: "auth.malformed" as Condition, value })),
-      unknownKey.map((k) => ({ cond: "auth.invalid" as Condition, value: authHeader(p, k)[headerName] })),
-    )).map(([text, a]) => {
-      const req = chatRequest(p, t, chatBody(t, text));
-      const headers = { ...req.headers };
-      delete headers[headerName];
-      if (a.value !== undefined && p.auth.scheme === "bearer") headers[headerName] = a.value;
-      else if (a.value !== undefined && a.cond === "auth.invalid") headers[headerName] = a.value;
-      // A raw-key scheme has no malformed form other than an empty value.
-      else if (a.value !== undefined) headers[headerName] = "";
-      return caseOf(ctx, "blackbox.auth", a.cond, { ...req, headers });
-    });
+    return fc
+      .tuple(
+        prompt,
+        fc.oneof(
+          fc.constant<{ cond: Condition; value?: string }>({ cond: "auth.missing" }),
+          malformed.map((value) => ({ cond: "auth.malformed" as Condition, value })),
+          unknownKey.map((k) => ({ cond: "auth.invalid" as Condition, value: authHeader(p, k)[headerName] })),
+        ),
+      )
+      .map(([text, a]) => {
+        const req = chatRequest(p, t, chatBody(t, text));
+        const headers = { ...req.headers };
+        delete headers[headerName];
+        if (a.value !== undefined && p.auth.scheme === "bearer") headers[headerName] = a.value;
+        else if (a.value !== undefined && a.cond === "auth.invalid") headers[headerName] = a.value;
+        // A raw-key scheme has no malformed form other than an empty value.
+        else if (a.value !== undefined) headers[headerName] = "";
+        return caseOf(ctx, "blackbox.auth", a.cond, { ...req, headers });
+      });
   },
 };
 
@@ -78,10 +98,16 @@ const malformedJson: Property = {
           nul: `${valid.slice(0, 10)}\u0000${valid.slice(10)}`,
         }[kind];
         const req = chatRequest(p, t, body);
-        return caseOf(ctx, "blackbox.malformed_json", "request.malformed_json", {
-          ...req,
-          headers: { ...req.headers, "content-type": ct },
-        }, kind);
+        return caseOf(
+          ctx,
+          "blackbox.malformed_json",
+          "request.malformed_json",
+          {
+            ...req,
+            headers: { ...req.headers, "content-type": ct },
+          },
+          kind,
+        );
       });
   },
 };
@@ -137,7 +163,12 @@ const unknownModel: Property = {
     return fc
       .tuple(prompt, fc.stringMatching(/^[a-z][a-z0-9.-]{2,24}$/))
       .map(([text, name]) =>
-        caseOf(ctx, "blackbox.model_unknown", "model.unknown", chatRequest(p, t, chatBody(t, text, { model: `nonexistent-${name}` }))),
+        caseOf(
+          ctx,
+          "blackbox.model_unknown",
+          "model.unknown",
+          chatRequest(p, t, chatBody(t, text, { model: `nonexistent-${name}` })),
+        ),
       );
   },
 };
@@ -156,13 +187,40 @@ const fixtures: Property = {
     const { profile: p, target: t } = ctx;
     const options: Array<fc.Arbitrary<CaseSpec>> = [];
     if (t.disabledModel) {
-      options.push(prompt.map((x) => caseOf(ctx, "blackbox.fixtures", "model.disabled", chatRequest(p, t, chatBody(t, x, { model: t.disabledModel })))));
+      options.push(
+        prompt.map((x) =>
+          caseOf(
+            ctx,
+            "blackbox.fixtures",
+            "model.disabled",
+            chatRequest(p, t, chatBody(t, x, { model: t.disabledModel })),
+          ),
+        ),
+      );
     }
     if (t.brokeKey) {
-      options.push(prompt.map((x) => caseOf(ctx, "blackbox.fixtures", "balance.insufficient", chatRequest(p, t, chatBody(t, x), { key: t.brokeKey }))));
+      options.push(
+        prompt.map((x) =>
+          caseOf(
+            ctx,
+            "blackbox.fixtures",
+            "balance.insufficient",
+            chatRequest(p, t, chatBody(t, x), { key: t.brokeKey }),
+          ),
+        ),
+      );
     }
     if (t.limitedKey) {
-      options.push(prompt.map((x) => caseOf(ctx, "blackbox.fixtures", "rate.limited", chatRequest(p, t, chatBody(t, x), { key: t.limitedKey }))));
+      options.push(
+        prompt.map((x) =>
+          caseOf(
+            ctx,
+            "blackbox.fixtures",
+            "rate.limited",
+            chatRequest(p, t, chatBody(t, x), { key: t.limitedKey }),
+          ),
+        ),
+      );
     }
     return fc.oneof(...options);
   },
@@ -178,12 +236,24 @@ const routes: Property = {
     const { profile: p, target: t } = ctx;
     const headers = { ...t.headers, ...authHeader(p, t.apiKey) };
     return fc.oneof(
-      fc.stringMatching(/^[a-z]{3,12}$/).map((seg) =>
-        caseOf(ctx, "blackbox.routes", "route.unknown", { method: "GET", path: `/v1/faultline-${seg}`, headers }),
-      ),
-      fc.constantFrom("GET", "DELETE", "PUT").map((method) =>
-        caseOf(ctx, "blackbox.routes", "method.unsupported", { method, path: p.endpoints.chat.path, headers }),
-      ),
+      fc
+        .stringMatching(/^[a-z]{3,12}$/)
+        .map((seg) =>
+          caseOf(ctx, "blackbox.routes", "route.unknown", {
+            method: "GET",
+            path: `/v1/faultline-${seg}`,
+            headers,
+          }),
+        ),
+      fc
+        .constantFrom("GET", "DELETE", "PUT")
+        .map((method) =>
+          caseOf(ctx, "blackbox.routes", "method.unsupported", {
+            method,
+            path: p.endpoints.chat.path,
+            headers,
+          }),
+        ),
     );
   },
 };

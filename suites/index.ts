@@ -3,8 +3,8 @@ import { blackbox } from "./blackbox.ts";
 import type { Suite } from "./harness/property.ts";
 import { streams, upstream } from "./upstream.ts";
 
-export { allChecks, check, defineCheck } from "./checks/index.ts";
 export type { Check, Finding, Judgement } from "./checks/index.ts";
+export { allChecks, check, defineCheck } from "./checks/index.ts";
 export type { Property, Suite } from "./harness/property.ts";
 export type { CaseSpec, Exchange } from "./harness/types.ts";
 export { loadProfile } from "./profile/load.ts";

@@ -25,7 +25,9 @@ export function readKnownFailing(file: string): string[] {
             .map(([id]) => id)
         : undefined;
   if (!Array.isArray(ids) || ids.some((i) => typeof i !== "string")) {
-    throw new UsageError(`--known-failing ${file}: expected a list of check ids, {known_failing: [...]} or {checks: {ID: outcome}}`);
+    throw new UsageError(
+      `--known-failing ${file}: expected a list of check ids, {known_failing: [...]} or {checks: {ID: outcome}}`,
+    );
   }
   return ids as string[];
 }

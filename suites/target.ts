@@ -26,7 +26,16 @@ export const Target = z
 export type Target = z.infer<typeof Target>;
 
 /** Flag → field. Environment variables are FAULTLINE_<FIELD in upper snake case>. */
-const FIELDS = ["gateway", "apiKey", "model", "brokeKey", "limitedKey", "disabledModel", "mock", "deadlineMs"] as const;
+const FIELDS = [
+  "gateway",
+  "apiKey",
+  "model",
+  "brokeKey",
+  "limitedKey",
+  "disabledModel",
+  "mock",
+  "deadlineMs",
+] as const;
 
 function envName(field: string): string {
   return `FAULTLINE_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -45,7 +54,8 @@ export function resolveTarget(
   if (configPath) {
     if (!existsSync(configPath)) throw new UsageError(`--config: file not found: ${configPath}`);
     const raw = parse(readFileSync(configPath, "utf8"));
-    if (typeof raw !== "object" || raw === null) throw new UsageError(`--config ${configPath}: expected a mapping`);
+    if (typeof raw !== "object" || raw === null)
+      throw new UsageError(`--config ${configPath}: expected a mapping`);
     fromFile = raw as Record<string, unknown>;
   }
   const merged: Record<string, unknown> = { ...fromFile };
@@ -61,7 +71,11 @@ export function resolveTarget(
       `invalid target:\n${describeZodError("target", parsed.error)}\n(set with flags such as --gateway, environment variables such as ${envName("gateway")}, or --config FILE)`,
     );
   }
-  return { ...parsed.data, gateway: parsed.data.gateway.replace(/\/$/, ""), mock: parsed.data.mock?.replace(/\/$/, "") };
+  return {
+    ...parsed.data,
+    gateway: parsed.data.gateway.replace(/\/$/, ""),
+    mock: parsed.data.mock?.replace(/\/$/, ""),
+  };
 }
 
 /** The secrets a report must never show. */

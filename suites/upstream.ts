@@ -8,8 +8,24 @@ type Step = string | { step: string; [k: string]: unknown };
 
 /** upstream.retryable and upstream.auth (CONTRACTS.md, "Upstream"): every step a gateway must fail over on. */
 export const retryableStep: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ step: fc.constant("rate_limit"), retryAfter: fc.constantFrom("seconds", "http-date", "none"), retryAfterS: fc.constantFrom(0, 1) }) },
-  { weight: 2, arbitrary: fc.constantFrom<Step>("server_error", "bad_gateway", "unavailable", "gateway_timeout", "overloaded") },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      step: fc.constant("rate_limit"),
+      retryAfter: fc.constantFrom("seconds", "http-date", "none"),
+      retryAfterS: fc.constantFrom(0, 1),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<Step>(
+      "server_error",
+      "bad_gateway",
+      "unavailable",
+      "gateway_timeout",
+      "overloaded",
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom<Step>("reset", "empty", "garbage", "malformed_json") },
   { weight: 1, arbitrary: fc.constant<Step>("auth") },
   { weight: 1, arbitrary: fc.constant<Step>("hang") },
@@ -25,7 +41,14 @@ const failingSequence = (step: fc.Arbitrary<Step>) => fc.array(step, { minLength
 
 const UPSTREAM_GLOBAL = ["TRN-001", "ENV-001", "ENV-002", "ENV-003", "ENV-004", "LEAK-001"];
 
-function upstreamCase(ctx: RunContext, property: string, condition: string, text: string, providers: Record<string, Step[]>, stream = false): CaseSpec {
+function upstreamCase(
+  ctx: RunContext,
+  property: string,
+  condition: string,
+  text: string,
+  providers: Record<string, Step[]>,
+  stream = false,
+): CaseSpec {
   const { profile: p, target: t } = ctx;
   return {
     property,
@@ -55,9 +78,11 @@ const failover: Property = {
   needsMock: true,
   checks: ["FO-001", ...UPSTREAM_GLOBAL],
   arbitrary: (ctx) =>
-    fc.tuple(prompt, withFirstOk(ctx, retryableStep)).map(([text, providers]) =>
-      upstreamCase(ctx, "upstream.failover", "upstream.failover", text, providers),
-    ),
+    fc
+      .tuple(prompt, withFirstOk(ctx, retryableStep))
+      .map(([text, providers]) =>
+        upstreamCase(ctx, "upstream.failover", "upstream.failover", text, providers),
+      ),
 };
 
 const exhausted: Property = {
@@ -70,21 +95,31 @@ const exhausted: Property = {
     fc
       .tuple(prompt, fc.tuple(...ctx.providers.map(() => failingSequence(retryableStep))))
       .map(([text, seqs]) =>
-        upstreamCase(ctx, "upstream.exhausted", "upstream.exhausted", text, Object.fromEntries(ctx.providers.map((n, i) => [n, seqs[i]!]))),
+        upstreamCase(
+          ctx,
+          "upstream.exhausted",
+          "upstream.exhausted",
+          text,
+          Object.fromEntries(ctx.providers.map((n, i) => [n, seqs[i]!])),
+        ),
       ),
 };
 
 const nonRetryable: Property = {
   id: "upstream.non_retryable",
   suite: "upstream",
-  title: "a provider's content-policy or context-length error is answered with the upstream code, without failover",
+  title:
+    "a provider's content-policy or context-length error is answered with the upstream code, without failover",
   needsMock: true,
   checks: ["UPS-001", "UPS-002", ...UPSTREAM_GLOBAL],
   arbitrary: (ctx) =>
     fc.tuple(prompt, fc.constantFrom("content_policy", "context_length")).map(([text, step]) => {
       const providers: Record<string, Step[]> = Object.fromEntries(ctx.providers.map((n) => [n, ["ok"]]));
       providers[ctx.providers[0]!] = [step];
-      return { ...upstreamCase(ctx, "upstream.non_retryable", "upstream.non_retryable", text, providers), expectStatus: [400] };
+      return {
+        ...upstreamCase(ctx, "upstream.non_retryable", "upstream.non_retryable", text, providers),
+        expectStatus: [400],
+      };
     }),
 };
 
@@ -97,7 +132,13 @@ const allHang: Property = {
   checks: ["DL-001", "EXH-001", ...UPSTREAM_GLOBAL],
   arbitrary: (ctx) =>
     prompt.map((text) =>
-      upstreamCase(ctx, "upstream.deadline", "upstream.all_hang", text, Object.fromEntries(ctx.providers.map((n) => [n, ["hang"]]))),
+      upstreamCase(
+        ctx,
+        "upstream.deadline",
+        "upstream.all_hang",
+        text,
+        Object.fromEntries(ctx.providers.map((n) => [n, ["hang"]])),
+      ),
     ),
 };
 
@@ -108,9 +149,11 @@ const streamFailover: Property = {
   needsMock: true,
   checks: ["STR-001", "STR-003", ...UPSTREAM_GLOBAL],
   arbitrary: (ctx) =>
-    fc.tuple(prompt, withFirstOk(ctx, preStreamStep)).map(([text, providers]) =>
-      upstreamCase(ctx, "streams.failover", "upstream.stream_failover", text, providers, true),
-    ),
+    fc
+      .tuple(prompt, withFirstOk(ctx, preStreamStep))
+      .map(([text, providers]) =>
+        upstreamCase(ctx, "streams.failover", "upstream.stream_failover", text, providers, true),
+      ),
 };
 
 const streamBreak: Property = {
@@ -125,12 +168,22 @@ const streamBreak: Property = {
         prompt,
         fc.tuple(
           ...ctx.providers.map(() =>
-            fc.record({ step: fc.constantFrom("stream_cut", "stream_error"), afterChunks: fc.integer({ min: 1, max: 3 }) }),
+            fc.record({
+              step: fc.constantFrom("stream_cut", "stream_error"),
+              afterChunks: fc.integer({ min: 1, max: 3 }),
+            }),
           ),
         ),
       )
       .map(([text, steps]) =>
-        upstreamCase(ctx, "streams.break", "upstream.stream_break", text, Object.fromEntries(ctx.providers.map((n, i) => [n, [steps[i]!]])), true),
+        upstreamCase(
+          ctx,
+          "streams.break",
+          "upstream.stream_break",
+          text,
+          Object.fromEntries(ctx.providers.map((n, i) => [n, [steps[i]!]])),
+          true,
+        ),
       ),
 };
 

@@ -1,10 +1,12 @@
 import type { DialectId } from "../types.ts";
+import { anthropic } from "./anthropic.ts";
+import { gemini } from "./gemini.ts";
 import { openai } from "./openai.ts";
 import type { Dialect } from "./types.ts";
 
-const DIALECTS: Partial<Record<DialectId, Dialect>> = { openai };
+const DIALECTS: Partial<Record<DialectId, Dialect>> = { openai, anthropic, gemini };
 
-/** Registers a dialect; the Anthropic and Gemini dialects register themselves here. */
+/** Registers a dialect (a user's own, or a replacement for a built-in one). */
 export function registerDialect(d: Dialect): void {
   DIALECTS[d.id] = d;
 }

@@ -191,9 +191,14 @@ export const openai: Dialect = {
       headers["x-ratelimit-reset-requests"] =
         opts.retryAfterS !== undefined ? `${opts.retryAfterS}s` : "6m0s";
     }
-    const body = {
-      error: { message: opts.message ?? e.message, type: e.type, param: e.param ?? null, code: e.code },
-    };
+    // The API names the model it could not find: "The model `gpt-x` does not exist or you do not have
+    // access to it." (the message openai-node surfaces as NotFoundError.message).
+    const message =
+      opts.message ??
+      (kind === "not_found"
+        ? `The model \`${ctx.model}\` does not exist or you do not have access to it.`
+        : e.message);
+    const body = { error: { message, type: e.type, param: e.param ?? null, code: e.code } };
     return json(e.status, body, headers);
   },
 

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { dialectIds } from "../../mocks/dialects/index.ts";
 import { DEFAULT_PROVIDERS, type ProviderConfig } from "../../mocks/engine.ts";
+import { describeScenarioEvent } from "../../mocks/scenario.ts";
+import { loadScenarioFile, type Scenario, ScenarioError } from "../../mocks/scenario-schema.ts";
 import { startMock } from "../../mocks/server.ts";
 import type { DialectId } from "../../mocks/types.ts";
 import { UsageError } from "../../suites/errors.ts";
@@ -26,6 +28,30 @@ export function parseProviders(spec: string): ProviderConfig[] {
   });
 }
 
+interface MockFlags {
+  host: string;
+  port: number;
+  providers: string;
+  controlToken?: string;
+  scenario?: string;
+  seed?: number;
+}
+
+/** Loads `--scenario` against the mock's providers; a bad file is bad usage (exit 2). */
+export function scenarioFromFlags(o: MockFlags, providers: ProviderConfig[]): Scenario | undefined {
+  if (o.scenario === undefined) {
+    if (o.seed !== undefined)
+      throw new UsageError("--seed seeds a scenario's random choices; give --scenario too");
+    return undefined;
+  }
+  try {
+    return loadScenarioFile(o.scenario, { providers: providers.map((p) => p.name), seed: o.seed });
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new UsageError(`--scenario: ${e.message}`);
+    throw e;
+  }
+}
+
 export function registerMockCommand(program: Command): void {
   program
     .command("mock")
@@ -41,12 +67,30 @@ export function registerMockCommand(program: Command): void {
       "--control-token <token>",
       "require this bearer token on the control API (use when binding beyond loopback)",
     )
-    .action(async (o: { host: string; port: number; providers: string; controlToken?: string }) => {
+    .option(
+      "--scenario <file|name>",
+      "play a scenario: a YAML/JSON file or a built-in name (429-storm, provider-down, brownout, …)",
+    )
+    .option(
+      "--seed <n>",
+      "seed for the scenario's random choices (overrides the file's seed)",
+      intOption("--seed", 0, 2 ** 32 - 1),
+    )
+    .action(async (o: MockFlags) => {
       const providers = parseProviders(o.providers);
-      const mock = await startMock({ host: o.host, port: o.port, providers, token: o.controlToken });
+      const scenario = scenarioFromFlags(o, providers);
+      const mock = await startMock({
+        host: o.host,
+        port: o.port,
+        providers,
+        token: o.controlToken,
+        onScenarioEvent: (e) => process.stdout.write(`${describeScenarioEvent(e)}\n`),
+      });
       for (const p of providers)
         process.stdout.write(`${p.name.padEnd(8)} ${p.dialect.padEnd(9)} ${mock.providerUrl(p.name)}\n`);
       process.stdout.write(`control  ${mock.url}/_faultline/health\n`);
+      // Started after the URLs are printed so the first phase line follows them.
+      if (scenario) mock.scenarios.play(scenario);
       const signal = await untilSignal();
       process.stdout.write(`faultline mock: ${signal}, closing\n`);
       await mock.close();

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
-import { GATEWAY_DEFAULTS, startGateway } from "../../mocks/gateway/index.ts";
-import { startMock } from "../../mocks/server.ts";
 import { UsageError } from "../../suites/errors.ts";
+import { startBuiltin } from "../../suites/harness/builtin.ts";
 import type { RunContext } from "../../suites/harness/context.ts";
 import { closeHttp, send } from "../../suites/harness/http.ts";
 import { MockClient } from "../../suites/harness/mock-client.ts";
@@ -38,6 +36,8 @@ export interface RunFlags {
   /** Built-in mode only: run the reference gateway with these one-defect mutations. */
   defect?: string[];
   concurrency?: number;
+  /** Stop a property (generation and shrinking) after this long. */
+  propertyBudgetMs?: number;
   quiet?: boolean;
 }
 
@@ -49,20 +49,23 @@ export interface HarnessOutcome {
   target?: Target;
 }
 
-/** The built-in reference gateway's attempt timeout: short, so `npm start` stays fast. */
-const BUILTIN_ATTEMPT_TIMEOUT_MS = 250;
-const BUILTIN_DEADLINE_MS = 3_000;
-
 /** Asks the gateway one harmless question first, so "down" and "hangs" get a clear message. */
 async function preflight(t: Target, profile: Profile, deadlineMs: number): Promise<string | undefined> {
-  const ex = await send(t.gateway, { method: "GET", path: profile.endpoints.models?.path ?? profile.endpoints.chat.path, headers: {} }, deadlineMs);
+  const ex = await send(
+    t.gateway,
+    { method: "GET", path: profile.endpoints.models?.path ?? profile.endpoints.chat.path, headers: {} },
+    deadlineMs,
+  );
   if (ex.status !== undefined) return undefined;
   if (ex.timedOut) return `gateway ${t.gateway} did not answer within ${deadlineMs} ms; is it hanging?`;
   return `gateway ${t.gateway} is not reachable (${ex.error?.code}: ${ex.error?.message})`;
 }
 
 /** Runs the harness once; `faultline run`, `npm start` and the project's tests all come through here. */
-export async function runHarness(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): Promise<HarnessOutcome> {
+export async function runHarness(
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<HarnessOutcome> {
   const profile = loadProfile(flags.profile);
   const closers: Array<() => Promise<void>> = [];
   const lines: string[] = [];
@@ -72,7 +75,10 @@ export async function runHarness(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   };
   try {
     const builtin = !flags.gateway && !env.FAULTLINE_GATEWAY && !flags.config && !env.FAULTLINE_CONFIG;
-    if (!builtin && flags.defect?.length) throw new UsageError("--defect applies to the built-in reference gateway only; drop --gateway to use it");
+    if (!builtin && flags.defect?.length)
+      throw new UsageError(
+        "--defect applies to the built-in reference gateway only; drop --gateway to use it",
+      );
     let targetFlags: Parameters<typeof resolveTarget>[0] = {
       gateway: flags.gateway,
       mock: flags.mock,
@@ -85,27 +91,22 @@ export async function runHarness(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       config: flags.config,
     };
     if (builtin) {
-      const mock = await startMock({ providers: DEFAULT_PROVIDERS });
-      closers.push(() => mock.close());
-      const gw = await startGateway({
-        profile,
-        upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: mock.providerUrl(p.name) })),
-        attemptTimeoutMs: BUILTIN_ATTEMPT_TIMEOUT_MS,
-        deadlineMs: BUILTIN_DEADLINE_MS,
-        defects: flags.defect ?? [],
-      });
-      closers.push(() => gw.close());
-      say(`faultline: built-in reference gateway ${gw.url} (profile ${profile.name}${flags.defect?.length ? `, defects ${flags.defect.join(",")}` : ""}) in front of mock ${mock.url}`);
+      const setup = await startBuiltin(profile, flags.defect ?? []);
+      closers.push(() => setup.close());
+      const t = setup.target;
+      say(
+        `faultline: built-in reference gateway ${t.gateway} (profile ${profile.name}${flags.defect?.length ? `, defects ${flags.defect.join(",")}` : ""}) in front of mock ${t.mock}`,
+      );
       targetFlags = {
         ...targetFlags,
-        gateway: gw.url,
-        mock: mock.url,
-        apiKey: flags.apiKey ?? GATEWAY_DEFAULTS.apiKeys[0],
-        model: flags.model ?? GATEWAY_DEFAULTS.models[0],
-        brokeKey: flags.brokeKey ?? GATEWAY_DEFAULTS.brokeKey,
-        limitedKey: flags.limitedKey ?? GATEWAY_DEFAULTS.limitedKey,
-        disabledModel: flags.disabledModel ?? GATEWAY_DEFAULTS.disabledModels[0],
-        deadlineMs: flags.deadlineMs ?? BUILTIN_DEADLINE_MS + 2_000,
+        gateway: t.gateway,
+        mock: t.mock,
+        apiKey: flags.apiKey ?? t.apiKey,
+        model: flags.model ?? t.model,
+        brokeKey: flags.brokeKey ?? t.brokeKey,
+        limitedKey: flags.limitedKey ?? t.limitedKey,
+        disabledModel: flags.disabledModel ?? t.disabledModel,
+        deadlineMs: flags.deadlineMs ?? t.deadlineMs,
       };
     }
     const target = resolveTarget(targetFlags, builtin ? {} : env);
@@ -138,6 +139,7 @@ export async function runHarness(flags: RunFlags, env: NodeJS.ProcessEnv = proce
       only: flags.only,
       skip: flags.skip,
       concurrency: flags.concurrency ?? 4,
+      propertyBudgetMs: flags.propertyBudgetMs,
     });
     const known = applyKnownFailing(result, knownFailing);
     const reportDir = flags.report ?? "reports/faultline";
@@ -146,7 +148,9 @@ export async function runHarness(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     let exitCode = verdictOf(result, !!flags.strict).exitCode;
     if (known.tolerated.length) say(`faultline: known failing, tolerated: ${known.tolerated.join(", ")}`);
     if (known.stale.length) {
-      say(`faultline: known-failing list is stale: ${known.stale.join(", ")} now pass; remove them from ${flags.knownFailing}`);
+      say(
+        `faultline: known-failing list is stale: ${known.stale.join(", ")} now pass; remove them from ${flags.knownFailing}`,
+      );
       exitCode = 1;
     }
     say(`faultline: report written to ${reportDir}/ (report.json, junit.xml, summary.md)`);
@@ -161,26 +165,59 @@ const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").fi
 export function registerRunCommand(program: Command): void {
   program
     .command("run", { isDefault: false })
-    .description("run the conformance suites against a gateway (with no --gateway: the built-in reference gateway and mock)")
+    .description(
+      "run the conformance suites against a gateway (with no --gateway: the built-in reference gateway and mock)",
+    )
     .option("--gateway <url>", "the gateway under test (env FAULTLINE_GATEWAY)")
-    .option("--profile <name|path>", "the gateway's contract: a built-in profile name or a YAML/JSON file", "lumenfall")
-    .option("--mock <url>", "the mock's base URL; upstream suites are skipped without it (env FAULTLINE_MOCK)")
+    .option(
+      "--profile <name|path>",
+      "the gateway's contract: a built-in profile name or a YAML/JSON file",
+      "lumenfall",
+    )
+    .option(
+      "--mock <url>",
+      "the mock's base URL; upstream suites are skipped without it (env FAULTLINE_MOCK)",
+    )
     .option("--api-key <key>", "a valid client key (env FAULTLINE_API_KEY)")
     .option("--model <model>", "a model the gateway routes to the mock's providers (env FAULTLINE_MODEL)")
     .option("--broke-key <key>", "a key with no balance (env FAULTLINE_BROKE_KEY)")
     .option("--limited-key <key>", "a key that is over its rate limit (env FAULTLINE_LIMITED_KEY)")
     .option("--disabled-model <model>", "a model that exists but is disabled (env FAULTLINE_DISABLED_MODEL)")
-    .option("--deadline-ms <n>", "the gateway must answer within this long (default: the profile's)", intOption("--deadline-ms", 1, 600_000))
+    .option(
+      "--deadline-ms <n>",
+      "the gateway must answer within this long (default: the profile's)",
+      intOption("--deadline-ms", 1, 600_000),
+    )
     .option("--config <file>", "a YAML/JSON file with the target's fields")
-    .option("--report <dir>", "where report.json, junit.xml, summary.md and case files go", "reports/faultline")
-    .option("--seed <n>", "seed for every generated case (printed on every run)", intOption("--seed", 0, 2 ** 31 - 1))
+    .option(
+      "--report <dir>",
+      "where report.json, junit.xml, summary.md and case files go",
+      "reports/faultline",
+    )
+    .option(
+      "--seed <n>",
+      "seed for every generated case (printed on every run)",
+      intOption("--seed", 0, 2 ** 31 - 1),
+    )
     .option("--runs <n>", "generated cases per property", intOption("--runs", 1, 10_000))
     .option("--strict", "should-level failures fail the run too")
     .option("--only <patterns>", "run only checks whose id matches (ENV-*,FO-001)", collect)
     .option("--skip <patterns>", "skip checks whose id matches", collect)
-    .option("--known-failing <file>", "checks allowed to fail; a listed check that passes fails the run as stale")
-    .option("--defect <id>", "built-in mode: run the reference gateway with a one-defect mutation (repeatable)", collect)
+    .option(
+      "--known-failing <file>",
+      "checks allowed to fail; a listed check that passes fails the run as stale",
+    )
+    .option(
+      "--defect <id>",
+      "built-in mode: run the reference gateway with a one-defect mutation (repeatable)",
+      collect,
+    )
     .option("--concurrency <n>", "properties run at once", intOption("--concurrency", 1, 64))
+    .option(
+      "--property-budget-ms <n>",
+      "stop generating and shrinking a property after this long",
+      intOption("--property-budget-ms", 100, 3_600_000),
+    )
     .action(async (o: RunFlags) => {
       const outcome = await runHarness(o);
       await closeHttp();

@@ -10,7 +10,10 @@ defineCheck({
   source: "CONTRACTS.md §3 Rejection",
   fix: "Authenticate before routing: a missing, malformed or unknown key must be rejected.",
   applies: (j) => j.case.condition.startsWith("auth."),
-  judge: (j) => (is2xx(j.exchange.status) ? { expected: "a 4xx rejection", received: describeResponse(j.exchange) } : undefined),
+  judge: (j) =>
+    is2xx(j.exchange.status)
+      ? { expected: "a 4xx rejection", received: describeResponse(j.exchange) }
+      : undefined,
 });
 
 defineCheck({
@@ -21,7 +24,10 @@ defineCheck({
   source: "CONTRACTS.md §3 Rejection",
   fix: "Validate the body and the model before routing upstream.",
   applies: (j) => j.case.condition.startsWith("request.") || j.case.condition.startsWith("model."),
-  judge: (j) => (is2xx(j.exchange.status) ? { expected: "a 4xx rejection", received: describeResponse(j.exchange) } : undefined),
+  judge: (j) =>
+    is2xx(j.exchange.status)
+      ? { expected: "a 4xx rejection", received: describeResponse(j.exchange) }
+      : undefined,
 });
 
 defineCheck({
@@ -33,7 +39,9 @@ defineCheck({
   fix: "Catch parse and validation failures and answer them with their 4xx code.",
   applies: (j) => CLIENT_SIDE.has(j.case.condition) && j.exchange.status !== undefined,
   judge: (j) =>
-    j.exchange.status! >= 500 ? { expected: "a 4xx status", received: describeResponse(j.exchange) } : undefined,
+    j.exchange.status! >= 500
+      ? { expected: "a 4xx status", received: describeResponse(j.exchange) }
+      : undefined,
 });
 
 defineCheck({
@@ -43,7 +51,8 @@ defineCheck({
   sentence: "Each condition yields the code the profile maps it to.",
   source: "CONTRACTS.md §4 Condition → code",
   fix: "Map the condition to the documented code and status.",
-  applies: (j) => !!j.case.expectCodes?.length && j.exchange.status !== undefined && !is2xx(j.exchange.status),
+  applies: (j) =>
+    !!j.case.expectCodes?.length && j.exchange.status !== undefined && !is2xx(j.exchange.status),
   judge({ exchange: ex, profile: p, case: c }) {
     const code = codeOf(ex, p);
     const codes = c.expectCodes!;
@@ -69,10 +78,13 @@ defineCheck({
   id: "ROUTE-001",
   level: "should",
   title: "Unknown routes and methods answer 404 / 405 in JSON",
-  sentence: "An unknown path answers 404 and a wrong method 405 (or 404), each with a JSON body carrying a non-empty message.",
+  sentence:
+    "An unknown path answers 404 and a wrong method 405 (or 404), each with a JSON body carrying a non-empty message.",
   source: "CONTRACTS.md §16 Unknown routes and methods",
   fix: "Add a JSON not-found and method-not-allowed handler in front of the framework's defaults.",
-  applies: (j) => (j.case.condition === "route.unknown" || j.case.condition === "method.unsupported") && j.exchange.status !== undefined,
+  applies: (j) =>
+    (j.case.condition === "route.unknown" || j.case.condition === "method.unsupported") &&
+    j.exchange.status !== undefined,
   judge({ exchange: ex, case: c, profile: p }) {
     const want = c.condition === "route.unknown" ? [404] : [405, 404];
     const msg = anyMessage(ex.json, p.envelope.message);

@@ -9,13 +9,17 @@ defineCheck({
   id: "TRN-001",
   level: "must",
   title: "The gateway answers with an HTTP response",
-  sentence: "The gateway answers within the profile's deadline; the harness never waits past its own deadline.",
+  sentence:
+    "The gateway answers within the profile's deadline; the harness never waits past its own deadline.",
   source: "CONTRACTS.md §11 Deadline",
   fix: "Make sure no request path crashes, resets or leaves the client connection open without an answer.",
   applies: (j) => !j.case.condition.startsWith("upstream.stream"),
   judge: (j) =>
     j.exchange.status === undefined
-      ? { expected: "an HTTP response", received: j.exchange.error ? `${j.exchange.error.code}: ${j.exchange.error.message}` : "nothing" }
+      ? {
+          expected: "an HTTP response",
+          received: j.exchange.error ? `${j.exchange.error.code}: ${j.exchange.error.message}` : "nothing",
+        }
       : undefined,
 });
 
@@ -37,11 +41,17 @@ defineCheck({
     const env = p.envelope;
     const msg = getPath(ex.json, env.message);
     if (typeof msg !== "string" || msg.trim() === "") {
-      return { expected: `${env.message}: a non-empty string`, received: `${env.message}: ${show(msg)} in ${show(ex.json)}` };
+      return {
+        expected: `${env.message}: a non-empty string`,
+        received: `${env.message}: ${show(msg)} in ${show(ex.json)}`,
+      };
     }
     const code = getPath(ex.json, env.code);
     if (typeof code !== "string" || code === "") {
-      return { expected: `${env.code}: a string code`, received: `${env.code}: ${show(code)} in ${show(ex.json)}` };
+      return {
+        expected: `${env.code}: a string code`,
+        received: `${env.code}: ${show(code)} in ${show(ex.json)}`,
+      };
     }
     for (const [path, value] of Object.entries(env.fixed)) {
       if (!hasPath(ex.json, path) || JSON.stringify(getPath(ex.json, path)) !== JSON.stringify(value)) {
@@ -49,7 +59,10 @@ defineCheck({
       }
     }
     if (env.type && typeof getPath(ex.json, env.type) !== "string") {
-      return { expected: `${env.type}: a string`, received: `${env.type}: ${show(getPath(ex.json, env.type))}` };
+      return {
+        expected: `${env.type}: a string`,
+        received: `${env.type}: ${show(getPath(ex.json, env.type))}`,
+      };
     }
     return undefined;
   },
@@ -63,12 +76,17 @@ defineCheck({
   source: SRC,
   fix: "Use only the codes the gateway documents; map internal errors onto one of them.",
   applies: (j) =>
-    isError(j.exchange.status) && !ROUTES.has(j.case.condition) && typeof codeOf(j.exchange, j.profile) === "string",
+    isError(j.exchange.status) &&
+    !ROUTES.has(j.case.condition) &&
+    typeof codeOf(j.exchange, j.profile) === "string",
   judge({ exchange: ex, profile: p }) {
     const code = codeOf(ex, p) as string;
     return p.catalogue[code]
       ? undefined
-      : { expected: `a code from the catalogue (${Object.keys(p.catalogue).join(", ")})`, received: show(code) };
+      : {
+          expected: `a code from the catalogue (${Object.keys(p.catalogue).join(", ")})`,
+          received: show(code),
+        };
   },
 });
 
@@ -84,7 +102,12 @@ defineCheck({
     const code = String(codeOf(ex, p));
     const want = statusesFor(p, code);
     if (!want || want === "varies") return undefined;
-    return want.includes(ex.status!) ? undefined : { expected: `${code} with status ${want.join(" or ")}`, received: `${code} with status ${ex.status}` };
+    return want.includes(ex.status!)
+      ? undefined
+      : {
+          expected: `${code} with status ${want.join(" or ")}`,
+          received: `${code} with status ${ex.status}`,
+        };
   },
 });
 
@@ -101,6 +124,8 @@ defineCheck({
     const looksLikeError =
       (typeof j === "object" && j !== null && typeof j.error === "object" && j.error !== null) ||
       typeof getPath(j, p.envelope.code) === "string";
-    return looksLikeError ? { expected: "a success body", received: `${ex.status} ${show(ex.json)}` } : undefined;
+    return looksLikeError
+      ? { expected: "a success body", received: `${ex.status} ${show(ex.json)}` }
+      : undefined;
   },
 });

@@ -6,5 +6,5 @@ import "./retry-after.ts";
 import "./leaks.ts";
 import "./streams.ts";
 
-export { allChecks, check, defineCheck, levelOf } from "./registry.ts";
 export type { Check, Finding, Judgement } from "./registry.ts";
+export { allChecks, check, defineCheck, levelOf } from "./registry.ts";

@@ -2,7 +2,9 @@ import { fingerprint } from "../../mocks/redact.ts";
 import { defineCheck } from "./registry.ts";
 
 /** The fingerprints of the credentials the gateway sent upstream, as the journal shows them. */
-function sentFingerprints(j: { exchange: { journal?: Array<{ headers: Record<string, string> }> } }): Set<string> {
+function sentFingerprints(j: {
+  exchange: { journal?: Array<{ headers: Record<string, string> }> };
+}): Set<string> {
   const out = new Set<string>();
   for (const e of j.exchange.journal ?? []) {
     for (const v of Object.values(e.headers)) {
@@ -20,7 +22,8 @@ defineCheck({
   id: "LEAK-001",
   level: "must",
   title: "No provider credential in a response",
-  sentence: "No response carries the provider credential that the journal shows the gateway sending upstream.",
+  sentence:
+    "No response carries the provider credential that the journal shows the gateway sending upstream.",
   source: "CONTRACTS.md §12 No leaks",
   fix: "Never copy upstream request headers or configuration into client-facing messages or headers.",
   applies: (j) => !!j.exchange.journal?.length,
@@ -30,7 +33,10 @@ defineCheck({
     // The journal only knows fingerprints, so fingerprint every token-like string in the response.
     for (const m of responseText(j.exchange).matchAll(/[A-Za-z0-9._~+/=-]{8,}/g)) {
       if (sent.has(fingerprint(m[0]))) {
-        return { expected: "no provider credential", received: `a token whose fingerprint (sha256:${fingerprint(m[0])}) matches the key sent upstream` };
+        return {
+          expected: "no provider credential",
+          received: `a token whose fingerprint (sha256:${fingerprint(m[0])}) matches the key sent upstream`,
+        };
       }
     }
     return undefined;

@@ -1,6 +1,6 @@
+import type { CaseSpec, Exchange } from "../harness/types.ts";
 import type { Level, Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
-import type { CaseSpec, Exchange } from "../harness/types.ts";
 
 /** What a check judges: one exchange, the case that produced it, and the mock's journal for it. */
 export interface Judgement {

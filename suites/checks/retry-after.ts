@@ -23,11 +23,15 @@ defineCheck({
     "Every 429 (and 503 where the gateway asks clients to wait) carries Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3).",
   source: "CONTRACTS.md §9 Retry-After; RFC 9110 §10.2.3",
   fix: "Send `Retry-After: <seconds>` with every rate-limit answer.",
-  applies: (j) => j.exchange.status !== undefined && j.profile.retryAfter.statuses.includes(j.exchange.status),
+  applies: (j) =>
+    j.exchange.status !== undefined && j.profile.retryAfter.statuses.includes(j.exchange.status),
   judge({ exchange: ex }) {
     const v = ex.headers["retry-after"];
     return parseRetryAfter(v) === undefined
-      ? { expected: "Retry-After: delta-seconds or an HTTP-date", received: v === undefined ? "no Retry-After header" : `Retry-After: ${show(v)}` }
+      ? {
+          expected: "Retry-After: delta-seconds or an HTTP-date",
+          received: v === undefined ? "no Retry-After header" : `Retry-After: ${show(v)}`,
+        }
       : undefined;
   },
 });
@@ -39,13 +43,19 @@ defineCheck({
   sentence: "A body field that repeats Retry-After (retry_after) agrees with the header.",
   source: "CONTRACTS.md §9 Retry-After",
   fix: "Compute the wait once and write it to both the header and the body field.",
-  applies: (j) => !!j.profile.envelope.retryAfter && j.exchange.headers["retry-after"] !== undefined && j.exchange.json !== undefined,
+  applies: (j) =>
+    !!j.profile.envelope.retryAfter &&
+    j.exchange.headers["retry-after"] !== undefined &&
+    j.exchange.json !== undefined,
   judge({ exchange: ex, profile: p }) {
     const body = getPath(ex.json, p.envelope.retryAfter!);
     if (body === undefined) return undefined;
     const header = parseRetryAfter(ex.headers["retry-after"]);
     return Number(body) === header
       ? undefined
-      : { expected: `${p.envelope.retryAfter} = ${header} (the header)`, received: `${p.envelope.retryAfter} = ${show(body)}` };
+      : {
+          expected: `${p.envelope.retryAfter} = ${header} (the header)`,
+          received: `${p.envelope.retryAfter} = ${show(body)}`,
+        };
   },
 });

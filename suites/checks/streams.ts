@@ -40,19 +40,27 @@ defineCheck({
   id: "STR-002",
   level: "should",
   title: "A broken upstream stream ends with an error event",
-  sentence: "A broken upstream stream ends with an error event in the gateway's dialect, never with a normal terminator.",
+  sentence:
+    "A broken upstream stream ends with an error event in the gateway's dialect, never with a normal terminator.",
   source: "CONTRACTS.md §15 Streams",
   fix: "When the upstream stream breaks after the first byte, send an error event and close without [DONE].",
-  applies: (j) => j.case.condition === "upstream.stream_break" && is2xx(j.exchange.status) && !!j.exchange.events,
+  applies: (j) =>
+    j.case.condition === "upstream.stream_break" && is2xx(j.exchange.status) && !!j.exchange.events,
   judge({ exchange: ex }) {
     const events = ex.events!;
     if (events.some((e) => isTerminator(e.data))) {
-      return { expected: "an error event and no [DONE]", received: "the stream ended with [DONE] although every upstream stream broke" };
+      return {
+        expected: "an error event and no [DONE]",
+        received: "the stream ended with [DONE] although every upstream stream broke",
+      };
     }
     const last = events[events.length - 1];
     return last && isErrorEvent(last)
       ? undefined
-      : { expected: "an error event as the last event", received: last ? `last event ${show(last.data)}` : "no events" };
+      : {
+          expected: "an error event as the last event",
+          received: last ? `last event ${show(last.data)}` : "no events",
+        };
   },
 });
 
@@ -60,10 +68,12 @@ defineCheck({
   id: "STR-003",
   level: "should",
   title: "Streams are well-formed SSE",
-  sentence: "A 2xx stream is text/event-stream whose data frames are JSON or the terminator, ending on a frame boundary.",
+  sentence:
+    "A 2xx stream is text/event-stream whose data frames are JSON or the terminator, ending on a frame boundary.",
   source: "CONTRACTS.md §15 Streams; WHATWG HTML §9.2 Server-sent events",
   fix: "Write every event as `data: <json>\\n\\n` and flush on frame boundaries.",
-  applies: (j) => j.case.condition.startsWith("upstream.stream") && is2xx(j.exchange.status) && !!j.exchange.events,
+  applies: (j) =>
+    j.case.condition.startsWith("upstream.stream") && is2xx(j.exchange.status) && !!j.exchange.events,
   judge({ exchange: ex }) {
     for (const e of ex.events!) {
       if (isTerminator(e.data)) continue;

@@ -22,7 +22,14 @@ export function providerErrorMessages(): string[] {
   for (const id of dialectIds()) {
     const d = dialect(id);
     for (const kind of ERROR_KINDS) {
-      const r = d.error(kind, { provider: "p", model: "m", stream: false, requestId: "r", text: "", nowS: 0 });
+      const r = d.error(kind, {
+        provider: "p",
+        model: "m",
+        stream: false,
+        requestId: "r",
+        text: "",
+        nowS: 0,
+      });
       const body = r.body ? (JSON.parse(r.body) as unknown) : undefined;
       const msg = getPath(body, "error.message");
       if (typeof msg === "string" && msg.length >= 12) found.add(msg);
@@ -88,7 +95,9 @@ defineCheck({
   applies: (j) => EXHAUSTED.has(j.case.condition) && j.exchange.status !== undefined,
   judge({ exchange: ex }) {
     const leaked = providerErrorMessages().find((m) => ex.raw.includes(m));
-    return leaked ? { expected: "the gateway's own error", received: `a provider's message: ${show(leaked)}` } : undefined;
+    return leaked
+      ? { expected: "the gateway's own error", received: `a provider's message: ${show(leaked)}` }
+      : undefined;
   },
 });
 
@@ -120,11 +129,16 @@ defineCheck({
   fix: "Stop at a provider's content-policy or context-length error: another provider would refuse it too, and cost money.",
   applies: (j) => j.case.condition === "upstream.non_retryable" && !!j.exchange.journal?.length,
   judge({ exchange: ex }) {
-    const first = ex.journal!.find((e) => e.step.step === "content_policy" || e.step.step === "context_length");
+    const first = ex.journal!.find(
+      (e) => e.step.step === "content_policy" || e.step.step === "context_length",
+    );
     if (!first) return undefined;
     const others = ex.journal!.filter((e) => e.provider !== first.provider && e.seq > first.seq);
     return others.length
-      ? { expected: `no attempt after ${first.provider}'s ${first.step.step}`, received: attemptsSummary(ex.journal) }
+      ? {
+          expected: `no attempt after ${first.provider}'s ${first.step.step}`,
+          received: attemptsSummary(ex.journal),
+        }
       : undefined;
   },
 });
@@ -142,7 +156,10 @@ defineCheck({
     if (ex.status !== undefined && ex.elapsedMs <= deadline) return undefined;
     return {
       expected: `an answer within ${deadline} ms`,
-      received: ex.status === undefined ? `no answer after ${ex.elapsedMs} ms (${ex.error?.code})` : `${ex.status} after ${ex.elapsedMs} ms`,
+      received:
+        ex.status === undefined
+          ? `no answer after ${ex.elapsedMs} ms (${ex.error?.code})`
+          : `${ex.status} after ${ex.elapsedMs} ms`,
     };
   },
 });

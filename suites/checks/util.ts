@@ -1,6 +1,6 @@
-import type { Profile } from "../profile/schema.ts";
 import { getPath } from "../harness/json-path.ts";
 import type { Exchange } from "../harness/types.ts";
+import type { Profile } from "../profile/schema.ts";
 
 export const CLIENT_SIDE = new Set([
   "auth.missing",
@@ -31,7 +31,8 @@ export function show(v: unknown): string {
 }
 
 export function describeResponse(ex: Exchange): string {
-  if (ex.status === undefined) return ex.error ? `no response (${ex.error.code}: ${ex.error.message})` : "no response";
+  if (ex.status === undefined)
+    return ex.error ? `no response (${ex.error.code}: ${ex.error.message})` : "no response";
   const body = ex.raw.length > 300 ? `${ex.raw.slice(0, 300)}…` : ex.raw;
   return `${ex.status} ${body}`;
 }

@@ -20,7 +20,11 @@ export interface Execution {
 }
 
 /** Registers the case's plan, sends its request with the marker in place, reads the journal, judges. */
-export async function execute(c: CaseSpec, ctx: RunContext, checks: Check[] = allChecks()): Promise<Execution> {
+export async function execute(
+  c: CaseSpec,
+  ctx: RunContext,
+  checks: Check[] = allChecks(),
+): Promise<Execution> {
   let planId: string | undefined;
   let request = c.request;
   if (c.plan) {

@@ -69,7 +69,9 @@ export interface RunOptions {
 const MAX_VIOLATIONS_PER_CHECK = 5;
 
 export function matchesPattern(id: string, patterns: string[]): boolean {
-  return patterns.some((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(id));
+  return patterns.some((p) =>
+    new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(id),
+  );
 }
 
 function record(
@@ -118,16 +120,22 @@ async function runProperty(
   const seed = hashSeed(ctx.seed, prop.id) | 0;
   const runs = prop.runs?.(ctx) ?? ctx.runs;
   const base = { id: prop.id, suite: prop.suite, title: prop.title, seed, runs };
-  const reason = prop.needsMock && !ctx.mock ? "no mock URL given (--mock): upstream properties need the mock" : prop.skip?.(ctx);
+  const reason =
+    prop.needsMock && !ctx.mock
+      ? "no mock URL given (--mock): upstream properties need the mock"
+      : prop.skip?.(ctx);
   if (reason) return { ...base, status: "skipped", reason, durationMs: 0 };
   const primary = new Set(prop.checks.filter((id) => active.has(id)));
-  if (primary.size === 0) return { ...base, status: "skipped", reason: "none of its checks is selected", durationMs: 0 };
+  if (primary.size === 0)
+    return { ...base, status: "skipped", reason: "none of its checks is selected", durationMs: 0 };
   const checks = allChecks().filter((c) => active.has(c.id));
   const firstSeen = new Map<string, ViolationRecord>();
   const property = fc.asyncProperty(prop.arbitrary(ctx), async (c) => {
     const ex = await execute(c, ctx, checks);
     for (const id of ex.evaluated) tallies.get(id)!.evaluated++;
-    for (const v of ex.verdicts) if (!firstSeen.has(v.checkId)) firstSeen.set(v.checkId, record(c, ex, v.checkId, seed, undefined, false));
+    for (const v of ex.verdicts)
+      if (!firstSeen.has(v.checkId))
+        firstSeen.set(v.checkId, record(c, ex, v.checkId, seed, undefined, false));
     return failing(ex.verdicts, ctx, primary).length === 0;
   });
   const details = await fc.check(property, {
@@ -138,13 +146,16 @@ async function runProperty(
   });
   const shrunk = new Map<string, ViolationRecord>();
   const thrown =
-    details.failed && details.errorInstance instanceof Error && !/Property failed by returning false/.test(details.errorInstance.message)
+    details.failed &&
+    details.errorInstance instanceof Error &&
+    !/Property failed by returning false/.test(details.errorInstance.message)
       ? details.errorInstance
       : undefined;
   if (details.failed && details.counterexample && !thrown) {
     const c = details.counterexample[0] as CaseSpec;
     const ex = await execute(c, ctx, checks);
-    for (const v of ex.verdicts) shrunk.set(v.checkId, record(c, ex, v.checkId, seed, details.counterexamplePath ?? undefined, true));
+    for (const v of ex.verdicts)
+      shrunk.set(v.checkId, record(c, ex, v.checkId, seed, details.counterexamplePath ?? undefined, true));
   }
   for (const [id, v] of [...firstSeen, ...shrunk]) {
     const t = tallies.get(id)!;
@@ -162,7 +173,9 @@ async function runProperty(
 export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const selected = allChecks().filter(
-    (c) => (!opts.only?.length || matchesPattern(c.id, opts.only)) && !(opts.skip?.length && matchesPattern(c.id, opts.skip)),
+    (c) =>
+      (!opts.only?.length || matchesPattern(c.id, opts.only)) &&
+      !(opts.skip?.length && matchesPattern(c.id, opts.skip)),
   );
   const active = new Set(selected.map((c) => c.id));
   const tallies = new Map(allChecks().map((c) => [c.id, { evaluated: 0, violations: [] } as Tally]));
@@ -178,14 +191,37 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
   await Promise.all(workers);
   const order = suites.flatMap((s) => s.properties.map((p) => p.id));
   outcomes.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-  const skippedReasons = outcomes.filter((o) => o.status === "skipped" && o.reason).map((o) => `${o.id}: ${o.reason}`);
+  const skippedReasons = outcomes
+    .filter((o) => o.status === "skipped" && o.reason)
+    .map((o) => `${o.id}: ${o.reason}`);
   const checks: CheckResult[] = allChecks().map((c) => {
     const t = tallies.get(c.id)!;
-    const base = { id: c.id, level: levelOf(c, ctx.profile), title: c.title, sentence: c.sentence, source: c.source, fix: c.fix };
-    if (!active.has(c.id)) return { ...base, outcome: "skip", evaluated: 0, violations: [], reason: "not selected (--only/--skip)" };
-    if (t.violations.length) return { ...base, outcome: "fail", evaluated: t.evaluated, violations: t.violations };
+    const base = {
+      id: c.id,
+      level: levelOf(c, ctx.profile),
+      title: c.title,
+      sentence: c.sentence,
+      source: c.source,
+      fix: c.fix,
+    };
+    if (!active.has(c.id))
+      return {
+        ...base,
+        outcome: "skip",
+        evaluated: 0,
+        violations: [],
+        reason: "not selected (--only/--skip)",
+      };
+    if (t.violations.length)
+      return { ...base, outcome: "fail", evaluated: t.evaluated, violations: t.violations };
     if (t.evaluated === 0) {
-      return { ...base, outcome: "skip", evaluated: 0, violations: [], reason: skippedReasons.join("; ") || "no generated case exercised it" };
+      return {
+        ...base,
+        outcome: "skip",
+        evaluated: 0,
+        violations: [],
+        reason: skippedReasons.join("; ") || "no generated case exercised it",
+      };
     }
     return { ...base, outcome: "pass", evaluated: t.evaluated, violations: [] };
   });

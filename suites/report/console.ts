@@ -12,20 +12,33 @@ export function formatViolation(v: ViolationRecord, t: Target): string {
     `    Received: ${v.received}`,
   ];
   if (v.case.plan) lines.push(`    Plan: ${JSON.stringify(v.case.plan)}`);
-  if (v.journal.length) lines.push(`    Journal: ${v.journal.map((e) => `${e.provider}#${e.attempt} ${e.step}${e.status ? ` ${e.status}` : ""}`).join(", ")}`);
+  if (v.journal.length)
+    lines.push(
+      `    Journal: ${v.journal.map((e) => `${e.provider}#${e.attempt} ${e.step}${e.status ? ` ${e.status}` : ""}`).join(", ")}`,
+    );
   lines.push("", "    Reproduce with:", `      ${curlFor(t, v.case.request)}`);
-  if (v.case.plan) lines.push("      (the request carries a plan marker: `faultline replay` registers the plan first)");
-  lines.push(`      faultline run … --seed <run seed> --only ${v.checkId}   # fast-check seed ${v.seed}${v.path ? ` path ${v.path}` : ""}`);
-  if (v.caseFile) lines.push(`      faultline replay ${v.caseFile} --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`);
+  if (v.case.plan)
+    lines.push("      (the request carries a plan marker: `faultline replay` registers the plan first)");
+  lines.push(
+    `      faultline run … --seed <run seed> --only ${v.checkId}   # fast-check seed ${v.seed}${v.path ? ` path ${v.path}` : ""}`,
+  );
+  if (v.caseFile)
+    lines.push(
+      `      faultline replay ${v.caseFile} --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`,
+    );
   return lines.join("\n");
 }
 
 /** The console summary: one line per check grouped by outcome, then each violation with its reproduction. */
 export function formatRun(r: RunResult, t: Target, profileName: string, strict: boolean): string {
   const out: string[] = [];
-  out.push(`faultline: profile ${profileName}, gateway ${t.gateway}${t.mock ? `, mock ${t.mock}` : ""}, seed ${r.seed}`);
+  out.push(
+    `faultline: profile ${profileName}, gateway ${t.gateway}${t.mock ? `, mock ${t.mock}` : ""}, seed ${r.seed}`,
+  );
   for (const p of r.properties) {
-    out.push(`  ${p.status.padEnd(7)} ${p.id.padEnd(26)} ${p.status === "skipped" || p.status === "error" ? p.reason : `${p.runs} runs, ${p.durationMs} ms`}`);
+    out.push(
+      `  ${p.status.padEnd(7)} ${p.id.padEnd(26)} ${p.status === "skipped" || p.status === "error" ? p.reason : `${p.runs} runs, ${p.durationMs} ms`}`,
+    );
   }
   out.push("");
   const byOutcome = (o: string) => r.checks.filter((c) => c.outcome === o);
@@ -34,16 +47,29 @@ export function formatRun(r: RunResult, t: Target, profileName: string, strict: 
   if (failures.length) {
     out.push("", "Violations:");
     for (const c of failures) {
-      out.push("", `${c.id} [${c.level}] ${c.title}`, `  "${c.sentence}" (${c.source})`, `  How to fix: ${c.fix}`);
+      out.push(
+        "",
+        `${c.id} [${c.level}] ${c.title}`,
+        `  "${c.sentence}" (${c.source})`,
+        `  How to fix: ${c.fix}`,
+      );
       for (const v of c.violations) out.push(formatViolation(v, t));
     }
   }
   const v = verdictOf(r, strict);
-  out.push("", `${v.summary} in ${(r.durationMs / 1000).toFixed(1)} s — replay this run with --seed ${r.seed}`);
+  out.push(
+    "",
+    `${v.summary} in ${(r.durationMs / 1000).toFixed(1)} s — replay this run with --seed ${r.seed}`,
+  );
   return out.join("\n");
 }
 
 function checkLine(c: CheckResult): string {
-  const detail = c.outcome === "skip" ? ` — ${c.reason}` : c.outcome === "fail" ? ` — ${c.violations.length} violation(s)` : ` (${c.evaluated} exchanges)`;
+  const detail =
+    c.outcome === "skip"
+      ? ` — ${c.reason}`
+      : c.outcome === "fail"
+        ? ` — ${c.violations.length} violation(s)`
+        : ` (${c.evaluated} exchanges)`;
   return `${ICON[c.outcome]} ${c.id.padEnd(9)} ${c.level.padEnd(6)} ${c.title}${detail}`;
 }

@@ -1,5 +1,5 @@
-import type { Target } from "../target.ts";
 import type { RequestSpec } from "../harness/types.ts";
+import type { Target } from "../target.ts";
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, "'\\''")}'`;

@@ -7,8 +7,23 @@ import { type Target, targetSecrets } from "../target.ts";
 import { curlFor } from "./curl.ts";
 import { verdictOf } from "./verdict.ts";
 
+/** Secrets in a case file become `{{apiKey}}`-style slots that `faultline replay` fills from its own target. */
+export const SECRET_SLOTS = ["apiKey", "brokeKey", "limitedKey"] as const;
+
+export function templateSecrets(text: string, t: Target): string {
+  let out = text;
+  for (const slot of SECRET_SLOTS) {
+    const v = t[slot];
+    if (v) out = out.split(v).join(`{{${slot}}}`);
+  }
+  return out;
+}
+
 function xml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
+  return s.replace(
+    /[<>&"']/g,
+    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!,
+  );
 }
 
 export function junit(r: RunResult, profile: string): string {
@@ -19,7 +34,9 @@ export function junit(r: RunResult, profile: string): string {
     const head = `    <testcase classname="faultline.${xml(profile)}.${c.level}" name="${xml(name)}">`;
     if (c.outcome === "skip") return `${head}<skipped message="${xml(c.reason ?? "")}"/></testcase>`;
     if (c.outcome === "pass") return `${head}</testcase>`;
-    const body = c.violations.map((v) => `${v.property}: expected ${v.expected}; received ${v.received}`).join("\n");
+    const body = c.violations
+      .map((v) => `${v.property}: expected ${v.expected}; received ${v.received}`)
+      .join("\n");
     return `${head}<failure message="${xml(`${c.level}: ${c.sentence}`)}">${xml(body)}</failure></testcase>`;
   });
   return [
@@ -42,7 +59,10 @@ export function summaryMarkdown(r: RunResult, t: Target, profile: string, strict
     "",
     "| check | outcome | level | title | source |",
     "|---|---|---|---|---|",
-    ...r.checks.map((c) => `| ${c.id} | ${c.outcome === "fail" ? "**fail**" : c.outcome} | ${c.level} | ${c.title} | ${c.source} |`),
+    ...r.checks.map(
+      (c) =>
+        `| ${c.id} | ${c.outcome === "fail" ? "**fail**" : c.outcome} | ${c.level} | ${c.title} | ${c.source} |`,
+    ),
   ];
   const failed = r.checks.filter((c) => c.outcome === "fail");
   if (failed.length) out.push("", "### Violations");
@@ -58,7 +78,9 @@ export function summaryMarkdown(r: RunResult, t: Target, profile: string, strict
         "",
         "```sh",
         curlFor(t, x.case.request),
-        ...(x.caseFile ? [`faultline replay ${x.caseFile} --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`] : []),
+        ...(x.caseFile
+          ? [`faultline replay ${x.caseFile} --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`]
+          : []),
         "```",
       );
     }
@@ -76,14 +98,27 @@ export function writeReport(dir: string, r: RunResult, t: Target, profile: Profi
     for (const v of c.violations) {
       const file = join(dir, "cases", `${String(++n).padStart(3, "0")}-${c.id}.json`);
       v.caseFile = relative(process.cwd(), file) || file;
-      const caseFile = { faultline: 1, checkId: c.id, profile: profile.name, property: v.property, seed: v.seed, path: v.path, case: v.case };
-      writeFileSync(file, clean(`${JSON.stringify(caseFile, null, 2)}\n`));
+      const caseFile = {
+        faultline: 1,
+        checkId: c.id,
+        profile: profile.name,
+        property: v.property,
+        seed: v.seed,
+        path: v.path,
+        case: v.case,
+      };
+      writeFileSync(file, clean(templateSecrets(`${JSON.stringify(caseFile, null, 2)}\n`, t)));
     }
   }
   const report = {
     tool: "faultline",
     profile: profile.name,
-    target: { ...t, apiKey: "[redacted]", brokeKey: t.brokeKey && "[redacted]", limitedKey: t.limitedKey && "[redacted]" },
+    target: {
+      ...t,
+      apiKey: "[redacted]",
+      brokeKey: t.brokeKey && "[redacted]",
+      limitedKey: t.limitedKey && "[redacted]",
+    },
     strict,
     verdict: verdictOf(r, strict),
     ...r,

@@ -1,0 +1,78 @@
+import type { Dispatcher } from "undici";
+import { AttemptGuard, type StopReason } from "./guard.ts";
+import type { Upstream } from "./options.ts";
+import type { SseReader } from "./sse.ts";
+import { attempt, type RawAnswer } from "./upstream.ts";
+
+export interface Failure {
+  provider: string;
+  reason: string;
+  status?: number;
+  raw?: RawAnswer;
+}
+
+export type FailoverOutcome =
+  | { kind: "completion"; provider: string; completion: Record<string, unknown> }
+  | {
+      kind: "stream";
+      provider: string;
+      reader: SseReader;
+      first: Record<string, unknown>;
+      guard: AttemptGuard;
+    }
+  | { kind: "upstream_error"; provider: string; status: number }
+  /** Only under the `upstream_auth_as_401` defect. */
+  | { kind: "upstream_auth"; provider: string }
+  | { kind: "exhausted"; failures: Failure[] }
+  | { kind: "client_gone" };
+
+export interface FailoverRequest {
+  upstreams: Upstream[];
+  dispatcher: Dispatcher;
+  payload: string;
+  stream: boolean;
+  headersFor(upstream: Upstream): Record<string, string>;
+  /** Signals that end every attempt: the client going away, the request's deadline. */
+  stops: Array<[AbortSignal, StopReason]>;
+  /** undefined: no per-attempt timer (the `no_deadline` defect). */
+  attemptTimeoutMs: number | undefined;
+  defects: ReadonlySet<string>;
+}
+
+/**
+ * Tries each provider once, in priority order, and moves on after any retryable failure. A provider's
+ * Retry-After is honoured by not asking that provider again within this request.
+ */
+export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
+  const failures: Failure[] = [];
+  for (const upstream of f.upstreams) {
+    const guard = new AttemptGuard(f.stops);
+    guard.arm(f.attemptTimeoutMs);
+    const r = await attempt({
+      upstream,
+      dispatcher: f.dispatcher,
+      payload: f.payload,
+      stream: f.stream,
+      headers: f.headersFor(upstream),
+      guard,
+    });
+    if (r.kind === "stream")
+      return { kind: "stream", provider: upstream.name, reader: r.reader, first: r.first, guard };
+    guard.dispose();
+    if (r.kind === "completion")
+      return { kind: "completion", provider: upstream.name, completion: r.completion };
+    if (r.kind === "stopped") {
+      if (r.by === "client") return { kind: "client_gone" };
+      failures.push({ provider: upstream.name, reason: "the request's deadline passed" });
+      return { kind: "exhausted", failures };
+    }
+    if (r.status === 401 && f.defects.has("upstream_auth_as_401")) {
+      return { kind: "upstream_auth", provider: upstream.name };
+    }
+    const retryable = r.retryable || f.defects.has("content_policy_failover");
+    if (!retryable) return { kind: "upstream_error", provider: upstream.name, status: r.status ?? 502 };
+    failures.push({ provider: upstream.name, reason: r.reason, status: r.status, raw: r.raw });
+    if (f.defects.has("no_failover")) break;
+  }
+  return { kind: "exhausted", failures };
+}

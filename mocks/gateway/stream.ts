@@ -1,0 +1,93 @@
+import { once } from "node:events";
+import type { ErrorSpec } from "./contract.ts";
+import type { AttemptGuard } from "./guard.ts";
+import type { Responder } from "./respond.ts";
+import type { SseReader } from "./sse.ts";
+
+export interface Relay {
+  reply: Responder;
+  reader: SseReader;
+  first: Record<string, unknown>;
+  guard: AttemptGuard;
+  /** The model name the client asked for, written into every chunk. */
+  model: string;
+  /** Longest silence between two upstream events; undefined: wait as long as the other signals allow. */
+  idleTimeoutMs: number | undefined;
+  defects: ReadonlySet<string>;
+}
+
+type Next =
+  | { done: true }
+  | { chunk: Record<string, unknown> }
+  | { broken: "transport" | "upstream"; why: string };
+
+async function nextEvent(reader: SseReader): Promise<Next> {
+  let data: string | undefined;
+  try {
+    data = await reader.next();
+  } catch {
+    return { broken: "transport", why: "The provider's stream broke off" };
+  }
+  if (data === undefined)
+    return { broken: "transport", why: "The provider's stream ended before it was complete" };
+  if (data === "[DONE]") return { done: true };
+  try {
+    const v: unknown = JSON.parse(data);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
+    if ("error" in v) return { broken: "upstream", why: "The provider reported an error mid-stream" };
+    return { chunk: v as Record<string, unknown> };
+  } catch {
+    return { broken: "transport", why: "The provider sent an unreadable stream event" };
+  }
+}
+
+/**
+ * Relays a committed stream event by event. Once the 200 is out the gateway can no longer fail over,
+ * so a break becomes an error event in the gateway's own envelope, and the stream ends without the
+ * `[DONE]` terminator, as OpenAI's own streams do when they fail (CONTRACTS.md §15).
+ */
+export async function relayStream(
+  r: Relay,
+  breakSpec: (kind: "transport" | "upstream", why: string) => ErrorSpec,
+) {
+  const { res, requestId } = r.reply;
+  const write = async (text: string) => {
+    if (!res.write(text)) await once(res, "drain", { signal: r.guard.signal });
+  };
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "x-request-id": requestId,
+  });
+  try {
+    let chunk: Record<string, unknown> | undefined = r.first;
+    let next: Next;
+    for (;;) {
+      await write(`data: ${JSON.stringify({ ...chunk, model: r.model })}\n\n`);
+      r.guard.arm(r.idleTimeoutMs);
+      next = await nextEvent(r.reader);
+      if (!("chunk" in next)) break;
+      chunk = next.chunk;
+    }
+    if (r.guard.reason === "client") return;
+    if ("done" in next) {
+      res.end("data: [DONE]\n\n");
+      return;
+    }
+    const why =
+      r.guard.reason === undefined
+        ? next.why
+        : "The provider's stream stalled past the gateway's time limits";
+    const body = r.reply.contract.render(breakSpec(next.broken, why), requestId);
+    // No waiting for drain here: the guard may already be spent, and these are the last bytes.
+    res.write(`data: ${JSON.stringify(body)}\n\n`);
+    if (r.defects.has("stream_done_after_break")) res.write("data: [DONE]\n\n");
+    res.end();
+  } catch {
+    // The client went away while we waited to write: nothing left to tell it.
+    res.destroy();
+  } finally {
+    r.guard.dispose();
+    await r.reader.close().catch(() => {});
+  }
+}

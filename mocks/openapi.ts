@@ -1,0 +1,326 @@
+import { z } from "zod";
+import { stepDef, stepIds } from "./steps.ts";
+
+/** JSON Schema as OpenAPI 3.1 embeds it (draft 2020-12). */
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/** Each registered step as a schema generated from its zod parameters, so the document never drifts. */
+function stepSchemas(): Schema[] {
+  return stepIds().map((id) => {
+    const def = stepDef(id)!;
+    const params = z.toJSONSchema(def.params, { io: "input", unrepresentable: "any" }) as Schema;
+    const { $schema: _drop, properties = {}, required = [], ...rest } = params;
+    return {
+      ...rest,
+      title: id,
+      description: def.summary,
+      type: "object",
+      properties: { step: { const: id }, ...(properties as Schema) },
+      required: ["step", ...(required as string[])],
+    };
+  });
+}
+
+function schemas(providers: string[]): Record<string, Schema> {
+  const step = ref("Step");
+  return {
+    Error: {
+      description: "The one error shape of the whole control API.",
+      type: "object",
+      required: ["error"],
+      properties: {
+        error: { type: "object", required: ["message"], properties: { message: { type: "string", minLength: 1 } } },
+      },
+    },
+    Step: {
+      description: "A step's name alone, or an object with its parameters.",
+      oneOf: [{ type: "string", enum: stepIds() }, ...stepSchemas()],
+    },
+    ProviderPolicy: {
+      description: "Steps the provider's successive attempts receive (the last repeats), or a seeded mix.",
+      oneOf: [
+        step,
+        { type: "array", minItems: 1, items: step },
+        {
+          type: "object",
+          required: ["policy", "mix"],
+          properties: {
+            policy: { const: "probabilistic" },
+            mix: {
+              type: "array",
+              minItems: 1,
+              description: "Probabilities add up to 1.",
+              items: {
+                type: "object",
+                required: ["p", "step"],
+                properties: { p: { type: "number", minimum: 0, maximum: 1 }, step },
+              },
+            },
+          },
+        },
+      ],
+    },
+    PlanInput: {
+      type: "object",
+      required: ["providers"],
+      properties: {
+        providers: {
+          type: "object",
+          propertyNames: providers.length ? { enum: providers } : { type: "string" },
+          additionalProperties: ref("ProviderPolicy"),
+        },
+        seed: { type: "integer", description: "Seeds probabilistic policies; derived from the id when absent." },
+        label: { type: "string", maxLength: 200 },
+      },
+    },
+    PlanCreated: {
+      type: "object",
+      required: ["id", "marker", "seed"],
+      properties: {
+        id: { type: "string" },
+        marker: { type: "string", description: "Put this text in the request body, or send `x-faultline-plan: <id>`." },
+        seed: { type: "integer" },
+      },
+    },
+    Plan: {
+      type: "object",
+      required: ["id", "marker", "seed", "providers", "createdAt"],
+      properties: {
+        id: { type: "string" },
+        marker: { type: "string" },
+        label: { type: "string" },
+        seed: { type: "integer" },
+        createdAt: { type: "integer", description: "Epoch milliseconds." },
+        providers: {
+          type: "object",
+          additionalProperties: {
+            oneOf: [
+              {
+                type: "object",
+                required: ["kind", "steps"],
+                properties: { kind: { const: "sequence" }, steps: { type: "array", items: step } },
+              },
+              {
+                type: "object",
+                required: ["kind", "mix"],
+                properties: {
+                  kind: { const: "probabilistic" },
+                  mix: {
+                    type: "array",
+                    items: { type: "object", properties: { p: { type: "number" }, step } },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+    JournalEntry: {
+      type: "object",
+      required: [
+        "seq",
+        "provider",
+        "dialect",
+        "attempt",
+        "method",
+        "path",
+        "query",
+        "headers",
+        "body",
+        "bodyTruncated",
+        "step",
+        "receivedAt",
+      ],
+      properties: {
+        seq: { type: "integer" },
+        planId: { type: "string" },
+        provider: { type: "string" },
+        dialect: { type: "string", enum: ["openai", "anthropic", "gemini"] },
+        attempt: { type: "integer", minimum: 1, description: "1-based, per provider within the plan." },
+        method: { type: "string" },
+        path: { type: "string" },
+        query: { type: "string" },
+        headers: {
+          type: "object",
+          additionalProperties: { type: "string" },
+          description: "Secrets (authorization, x-api-key, x-goog-api-key, cookies) show only a sha256 fingerprint.",
+        },
+        body: { type: "string" },
+        bodyTruncated: { type: "boolean" },
+        step: { type: "object", required: ["step"], properties: { step: { type: "string" } } },
+        receivedAt: { type: "integer", description: "Epoch milliseconds." },
+        answeredAt: { type: "integer" },
+        status: { type: "integer" },
+        outcome: { type: "string", enum: ["answered", "fault", "client_closed"] },
+      },
+    },
+    JournalPage: {
+      type: "object",
+      required: ["entries", "dropped"],
+      properties: {
+        entries: { type: "array", items: ref("JournalEntry") },
+        dropped: { type: "integer", description: "Entries the overall cap evicted (oldest first) or the per-plan cap refused." },
+        planDropped: { type: "integer", description: "With `plan`: entries of that plan that were not kept." },
+      },
+    },
+    Health: {
+      type: "object",
+      required: ["ok", "providers", "journal", "dropped"],
+      properties: {
+        ok: { const: true },
+        providers: { type: "array", items: { type: "string" } },
+        journal: { type: "integer", description: "Entries held now." },
+        dropped: { type: "integer" },
+      },
+    },
+    ScenarioStatus: {
+      type: ["object", "null"],
+      properties: {
+        name: { type: "string" },
+        description: { type: "string" },
+        seed: { type: "integer" },
+        loop: { type: "boolean" },
+        state: { type: "string", enum: ["playing", "ended", "stopped", "replaced"] },
+        cycle: { type: "integer" },
+        phase: { type: ["object", "null"] },
+        phases: { type: "array", items: { type: "object" } },
+      },
+    },
+  };
+}
+
+const json = (schema: Schema, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_-]+$" } };
+const open = { security: [] };
+
+function paths(): Record<string, Record<string, unknown>> {
+  const page = ref("JournalPage");
+  return {
+    "/_faultline/health": {
+      get: { operationId: "health", summary: "Liveness, providers, journal size", ...open, responses: { 200: json(ref("Health"), "Up") } },
+    },
+    "/_faultline/openapi.json": {
+      get: { operationId: "openapi", summary: "This document", ...open, responses: { 200: json({ type: "object" }, "OpenAPI 3.1") } },
+    },
+    "/_faultline/plans": {
+      post: {
+        operationId: "createPlan",
+        summary: "Register a plan; tie requests to it with its marker",
+        requestBody: { required: true, content: { "application/json": { schema: ref("PlanInput") } } },
+        responses: { 201: json(ref("PlanCreated"), "Created"), ...errors(400, 401) },
+      },
+    },
+    "/_faultline/plans/{id}": {
+      parameters: [idParam],
+      get: { operationId: "getPlan", summary: "A plan as stored", responses: { 200: json(ref("Plan"), "The plan"), ...errors(401, 404) } },
+      delete: {
+        operationId: "deletePlan",
+        summary: "Forget a plan and its journal entries",
+        responses: {
+          200: json({ type: "object", required: ["deleted"], properties: { deleted: { type: "string" } } }, "Deleted"),
+          ...errors(401, 404),
+        },
+      },
+    },
+    "/_faultline/plans/{id}/journal": {
+      parameters: [idParam],
+      get: {
+        operationId: "planJournal",
+        summary: "What the providers received for one plan",
+        responses: { 200: json(page, "Entries, oldest first; `dropped` is this plan's count"), ...errors(401, 404) },
+      },
+    },
+    "/_faultline/journal": {
+      get: {
+        operationId: "journal",
+        summary: "Query the journal; filters combine",
+        parameters: [
+          { name: "provider", in: "query", schema: { type: "string" } },
+          { name: "plan", in: "query", schema: { type: "string" }, description: "A plan id" },
+          {
+            name: "since",
+            in: "query",
+            description: "Received at or after: epoch milliseconds or an ISO 8601 time",
+            schema: { type: "string" },
+          },
+          { name: "until", in: "query", description: "Received at or before: same forms as `since`", schema: { type: "string" } },
+        ],
+        responses: { 200: json(page, "Entries, oldest first"), ...errors(400, 401) },
+      },
+    },
+    "/_faultline/reset": {
+      post: {
+        operationId: "reset",
+        summary: "Forget every plan and the whole journal",
+        responses: { 200: json({ type: "object", properties: { ok: { const: true } } }, "Reset"), ...errors(401) },
+      },
+    },
+    "/_faultline/scenario": {
+      get: {
+        operationId: "getScenario",
+        summary: "The scenario playing now (or last ended), or null",
+        responses: { 200: json({ type: "object", properties: { scenario: ref("ScenarioStatus") } }, "Status"), ...errors(401) },
+      },
+      put: {
+        operationId: "playScenario",
+        summary: "Play a scenario now, replacing any other",
+        parameters: [{ name: "seed", in: "query", schema: { type: "integer", minimum: 0, maximum: 2 ** 32 - 1 } }],
+        requestBody: {
+          required: true,
+          description: "A scenario as in fixtures/scenarios/: name, description, seed?, loop?, phases[{name, durationMs, providers}]",
+          content: { "application/yaml": { schema: { type: "string" } }, "application/json": { schema: { type: "object" } } },
+        },
+        responses: { 200: json({ type: "object", properties: { scenario: ref("ScenarioStatus") } }, "Playing"), ...errors(400, 401) },
+      },
+      delete: {
+        operationId: "stopScenario",
+        summary: "Stop the scenario; requests without a plan answer ok again",
+        responses: {
+          200: json({ type: "object", properties: { stopped: { type: ["string", "null"] } } }, "Stopped"),
+          ...errors(401),
+        },
+      },
+    },
+  };
+}
+
+export interface OpenApiOptions {
+  providers?: string[];
+  /** Whether the control API asks for a bearer token. */
+  token?: boolean;
+}
+
+/** The OpenAPI 3.1 description of the control API, served at `/_faultline/openapi.json`. */
+export function openApiDocument(opts: OpenApiOptions = {}): Record<string, unknown> {
+  const errorResponse = (d: string) => json(ref("Error"), d);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Faultline mock control API",
+      version: "1",
+      description:
+        "Plans decide what each simulated provider does to each attempt; the journal records what they received. " +
+        "Every error is `{error:{message}}`.",
+    },
+    servers: [{ url: "/" }],
+    ...(opts.token ? { security: [{ bearerAuth: [] }] } : {}),
+    paths: paths(),
+    components: {
+      schemas: schemas(opts.providers ?? []),
+      responses: {
+        E400: errorResponse("Invalid input; the message names the field"),
+        E401: errorResponse("Missing or wrong bearer token"),
+        E404: errorResponse("No such plan (it may have expired or been deleted)"),
+      },
+      securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } },
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { LoadJob, LoadResult, ServerMessage } from "./protocol.ts";
+import { round } from "./stats.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export type Usage = Extract<ServerMessage, { type: "usage" }>;
+
+/** Forks one of the benchmark's scripts; fork() reuses this process's execArgv, which carries tsx's loader. */
+export function child(script: string, args: string[] = []): ChildProcess {
+  return fork(join(here, script), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+}
+
+/** The child's next message that `accept` takes; rejects if the child exits first. */
+export function next<T>(c: ChildProcess, accept: (m: unknown) => boolean = () => true): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown) => {
+      if (!accept(m)) return;
+      c.off("message", onMessage);
+      c.off("exit", onExit);
+      resolve(m as T);
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`bench child exited (${code}) before answering`));
+    c.on("message", onMessage);
+    c.once("exit", onExit);
+  });
+}
+
+export const isType = (t: string) => (m: unknown) => (m as { type?: string }).type === t;
+
+export async function usage(server: ChildProcess): Promise<Usage> {
+  const p = next<Usage>(server, isType("usage"));
+  server.send({ type: "usage" });
+  return p;
+}
+
+/** Runs one load job and reads what the server spent on it: CPU share and its own per-request time. */
+export async function measured<R extends LoadResult>(
+  server: ChildProcess,
+  loader: ChildProcess,
+  job: LoadJob,
+) {
+  const before = await usage(server);
+  const t0 = performance.now();
+  const p = next<R>(loader);
+  loader.send(job);
+  const result = await p;
+  const wallMs = performance.now() - t0;
+  const after = await usage(server);
+  const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
+  return { result, serverCpu: round(cpuMs / wallMs, 2), servedMs: after.servedMs };
+}

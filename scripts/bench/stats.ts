@@ -1,0 +1,29 @@
+/** Latency figures of one measured run, in milliseconds. */
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function summarise(latenciesMs: number[]): LatencySummary {
+  const sorted = Float64Array.from(latenciesMs).sort();
+  const at = (q: number) =>
+    sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
+  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(at(1)) };
+}
+
+export function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** A plain fixed-width table: the first row is the header. */
+export function table(rows: Array<Array<string | number>>): string {
+  const cells = rows.map((r) => r.map(String));
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join(
+    "\n",
+  );
+}

@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { UsageError } from "./errors.ts";
+import type { CaseSpec } from "./harness/types.ts";
+import { describeZodError } from "./profile/load.ts";
+import { SECRET_SLOTS } from "./report/files.ts";
+import type { Target } from "./target.ts";
+
+const CaseFile = z.object({
+  faultline: z.literal(1),
+  checkId: z.string(),
+  profile: z.string(),
+  property: z.string(),
+  seed: z.number().optional(),
+  path: z.string().optional(),
+  case: z.object({
+    property: z.string(),
+    condition: z.string(),
+    request: z.object({
+      method: z.string(),
+      path: z.string(),
+      headers: z.record(z.string(), z.string()),
+      body: z.string().optional(),
+    }),
+    plan: z
+      .object({ providers: z.record(z.string(), z.array(z.unknown())), seed: z.number().optional() })
+      .optional(),
+    expectCodes: z.array(z.string()).optional(),
+    expectStatus: z.array(z.number()).optional(),
+    note: z.string().optional(),
+  }),
+});
+export type CaseFile = z.infer<typeof CaseFile>;
+
+export function readCaseFile(file: string): CaseFile {
+  if (!existsSync(file)) throw new UsageError(`case file not found: ${file}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`case file ${file} is not JSON: ${(e as Error).message}`);
+  }
+  const parsed = CaseFile.safeParse(raw);
+  if (!parsed.success)
+    throw new UsageError(`invalid case file ${file}:\n${describeZodError("case", parsed.error)}`);
+  return parsed.data;
+}
+
+/** Fills the `{{apiKey}}` slots with the replaying target's secrets. */
+export function fillSecrets(c: CaseSpec, t: Target): CaseSpec {
+  let text = JSON.stringify(c);
+  for (const slot of SECRET_SLOTS) {
+    if (!text.includes(`{{${slot}}}`)) continue;
+    const v = t[slot];
+    if (!v)
+      throw new UsageError(
+        `the case needs the target's ${slot}; pass it with --${slot.replace(/[A-Z]/g, (x) => `-${x.toLowerCase()}`)}`,
+      );
+    text = text.split(`{{${slot}}}`).join(JSON.stringify(v).slice(1, -1));
+  }
+  return JSON.parse(text) as CaseSpec;
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProfile } from "../profile/load.ts";
+import type { Profile } from "../profile/schema.ts";
+import { formatViolation } from "../report/console.ts";
+import { resolveTarget, type Target } from "../target.ts";
+import { startBuiltin } from "./builtin.ts";
+import type { RunContext } from "./context.ts";
+import { MockClient } from "./mock-client.ts";
+import type { Suite } from "./property.ts";
+import { runSuites } from "./runner.ts";
+
+/**
+ * Declares a suite as vitest tests, one per property. The target comes from FAULTLINE_* variables
+ * (FAULTLINE_GATEWAY, FAULTLINE_MOCK, FAULTLINE_API_KEY, FAULTLINE_MODEL, FAULTLINE_PROFILE, FAULTLINE_SEED);
+ * without FAULTLINE_GATEWAY the suite runs against the built-in reference gateway and mock.
+ */
+export function describeSuite(suite: Suite): void {
+  describe(suite.title, () => {
+    const env = process.env;
+    const profile: Profile = loadProfile(env.FAULTLINE_PROFILE ?? "lumenfall");
+    const seed = Number(env.FAULTLINE_SEED ?? 20261121);
+    let target: Target;
+    let close = async () => {};
+    beforeAll(async () => {
+      if (env.FAULTLINE_GATEWAY) {
+        target = resolveTarget({}, env);
+      } else {
+        const b = await startBuiltin(profile);
+        target = b.target;
+        close = b.close;
+      }
+    });
+    afterAll(() => close());
+
+    for (const prop of suite.properties) {
+      it(`${prop.id}: ${prop.title}`, async (t) => {
+        const mock = target.mock ? new MockClient(target.mock, env.FAULTLINE_MOCK_TOKEN) : undefined;
+        const ctx: RunContext = {
+          profile,
+          target,
+          mock,
+          seed,
+          runs: Number(env.FAULTLINE_RUNS ?? 25),
+          harnessDeadlineMs: (target.deadlineMs ?? profile.deadlineMs) + 2_000,
+          providers: mock ? (await mock.health()).providers : [],
+        };
+        const r = await runSuites([{ ...suite, properties: [prop] }], ctx);
+        const outcome = r.properties[0]!;
+        if (outcome.status === "skipped") t.skip(outcome.reason);
+        const failures = r.checks.filter((c) => c.outcome === "fail" && c.level === "must");
+        const message = failures
+          .map((c) => `${c.id} ${c.title}\n${c.violations.map((v) => formatViolation(v, target)).join("\n")}`)
+          .join("\n\n");
+        expect(outcome.status === "error" ? outcome.reason : "", "property error").toBe("");
+        expect(
+          failures.map((f) => f.id),
+          `seed ${seed}\n${message}`,
+        ).toEqual([]);
+      });
+    }
+  });
+}

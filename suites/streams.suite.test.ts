@@ -1,0 +1,4 @@
+import { describeSuite } from "./harness/vitest.ts";
+import { streams } from "./upstream.ts";
+
+describeSuite(streams);

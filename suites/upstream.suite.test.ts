@@ -1,0 +1,4 @@
+import { describeSuite } from "./harness/vitest.ts";
+import { upstream } from "./upstream.ts";
+
+describeSuite(upstream);
