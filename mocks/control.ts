@@ -38,7 +38,9 @@ function time(name: string, v: string | null): number | undefined {
   if (v === null || v === "") return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(n)) {
-    throw new PlanError(`journal query "${name}": expected epoch milliseconds or an ISO 8601 time, saw "${v}"`);
+    throw new PlanError(
+      `journal query "${name}": expected epoch milliseconds or an ISO 8601 time, saw "${v}"`,
+    );
   }
   return n;
 }
@@ -48,7 +50,9 @@ const JOURNAL_PARAMS = ["provider", "plan", "since", "until"];
 function journalQuery(engine: MockEngine, req: MockRequest): JournalQuery {
   for (const k of req.query.keys()) {
     if (!JOURNAL_PARAMS.includes(k))
-      throw new PlanError(`journal query "${k}": unknown parameter; expected one of ${JOURNAL_PARAMS.join(", ")}`);
+      throw new PlanError(
+        `journal query "${k}": unknown parameter; expected one of ${JOURNAL_PARAMS.join(", ")}`,
+      );
   }
   const provider = req.query.get("provider") ?? undefined;
   if (provider !== undefined && !engine.providers.has(provider)) {
@@ -121,7 +125,12 @@ const ROUTES: Route[] = [
     handle: (engine, _req, id) =>
       planOr404(engine, id!, () => {
         const dropped = engine.journal.droppedByPlan.get(id!) ?? 0;
-        return json(200, { plan: id, entries: engine.journal.query({ planId: id }), dropped, planDropped: dropped });
+        return json(200, {
+          plan: id,
+          entries: engine.journal.query({ planId: id }),
+          dropped,
+          planDropped: dropped,
+        });
       }),
   },
   {
@@ -129,7 +138,8 @@ const ROUTES: Route[] = [
     path: "/journal",
     handle(engine, req) {
       const q = journalQuery(engine, req);
-      const planDropped = q.planId !== undefined ? (engine.journal.droppedByPlan.get(q.planId) ?? 0) : undefined;
+      const planDropped =
+        q.planId !== undefined ? (engine.journal.droppedByPlan.get(q.planId) ?? 0) : undefined;
       return json(200, { entries: engine.journal.query(q), dropped: engine.journal.dropped, planDropped });
     },
   },

@@ -34,7 +34,11 @@ export function engineOf(opts: InProcessOptions): MockEngine {
   return opts.engine ?? new MockEngine({ providers: opts.providers ?? DEFAULT_PROVIDERS });
 }
 
-export function normaliseBaseUrl(baseUrl = DEFAULT_BASE_URL): { origin: string; prefix: string; url: string } {
+export function normaliseBaseUrl(baseUrl = DEFAULT_BASE_URL): {
+  origin: string;
+  prefix: string;
+  url: string;
+} {
   const u = new URL(baseUrl);
   const prefix = u.pathname.replace(/\/+$/, "");
   return { origin: u.origin, prefix, url: `${u.origin}${prefix}` };
@@ -58,7 +62,11 @@ export function mockRequest(
  * The same routing as the socket server (mocks/server.ts): the control API first, then a provider's
  * decision, else the JSON 404 naming the providers.
  */
-export async function answer(engine: MockEngine, req: MockRequest, opts: ControlOptions = {}): Promise<Answer> {
+export async function answer(
+  engine: MockEngine,
+  req: MockRequest,
+  opts: ControlOptions = {},
+): Promise<Answer> {
   const ctl = await control(engine, req, opts);
   if (ctl) return { reply: ctl, settle: () => {} };
   const decision = engine.decide(req);

@@ -58,7 +58,8 @@ export class Journal {
     },
   ): JournalEntry {
     // A string's UTF-8 length is at most 3 bytes per UTF-16 unit, so short bodies skip the byte count.
-    const truncated = e.body.length * 3 > this.limits.maxBodyBytes && Buffer.byteLength(e.body) > this.limits.maxBodyBytes;
+    const truncated =
+      e.body.length * 3 > this.limits.maxBodyBytes && Buffer.byteLength(e.body) > this.limits.maxBodyBytes;
     const entry: JournalEntry = {
       ...e,
       seq: ++this.seq,

@@ -31,7 +31,11 @@ function schemas(providers: string[]): Record<string, Schema> {
       type: "object",
       required: ["error"],
       properties: {
-        error: { type: "object", required: ["message"], properties: { message: { type: "string", minLength: 1 } } },
+        error: {
+          type: "object",
+          required: ["message"],
+          properties: { message: { type: "string", minLength: 1 } },
+        },
       },
     },
     Step: {
@@ -71,7 +75,10 @@ function schemas(providers: string[]): Record<string, Schema> {
           propertyNames: providers.length ? { enum: providers } : { type: "string" },
           additionalProperties: ref("ProviderPolicy"),
         },
-        seed: { type: "integer", description: "Seeds probabilistic policies; derived from the id when absent." },
+        seed: {
+          type: "integer",
+          description: "Seeds probabilistic policies; derived from the id when absent.",
+        },
         label: { type: "string", maxLength: 200 },
       },
     },
@@ -80,7 +87,10 @@ function schemas(providers: string[]): Record<string, Schema> {
       required: ["id", "marker", "seed"],
       properties: {
         id: { type: "string" },
-        marker: { type: "string", description: "Put this text in the request body, or send `x-faultline-plan: <id>`." },
+        marker: {
+          type: "string",
+          description: "Put this text in the request body, or send `x-faultline-plan: <id>`.",
+        },
         seed: { type: "integer" },
       },
     },
@@ -146,7 +156,8 @@ function schemas(providers: string[]): Record<string, Schema> {
         headers: {
           type: "object",
           additionalProperties: { type: "string" },
-          description: "Secrets (authorization, x-api-key, x-goog-api-key, cookies) show only a sha256 fingerprint.",
+          description:
+            "Secrets (authorization, x-api-key, x-goog-api-key, cookies) show only a sha256 fingerprint.",
         },
         body: { type: "string" },
         bodyTruncated: { type: "boolean" },
@@ -162,8 +173,14 @@ function schemas(providers: string[]): Record<string, Schema> {
       required: ["entries", "dropped"],
       properties: {
         entries: { type: "array", items: ref("JournalEntry") },
-        dropped: { type: "integer", description: "Entries the overall cap evicted (oldest first) or the per-plan cap refused." },
-        planDropped: { type: "integer", description: "With `plan`: entries of that plan that were not kept." },
+        dropped: {
+          type: "integer",
+          description: "Entries the overall cap evicted (oldest first) or the per-plan cap refused.",
+        },
+        planDropped: {
+          type: "integer",
+          description: "With `plan`: entries of that plan that were not kept.",
+        },
       },
     },
     Health: {
@@ -198,17 +215,32 @@ const json = (schema: Schema, description: string) => ({
 });
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
-const idParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_-]+$" } };
+const idParam = {
+  name: "id",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^[A-Za-z0-9_-]+$" },
+};
 const open = { security: [] };
 
 function paths(): Record<string, Record<string, unknown>> {
   const page = ref("JournalPage");
   return {
     "/_faultline/health": {
-      get: { operationId: "health", summary: "Liveness, providers, journal size", ...open, responses: { 200: json(ref("Health"), "Up") } },
+      get: {
+        operationId: "health",
+        summary: "Liveness, providers, journal size",
+        ...open,
+        responses: { 200: json(ref("Health"), "Up") },
+      },
     },
     "/_faultline/openapi.json": {
-      get: { operationId: "openapi", summary: "This document", ...open, responses: { 200: json({ type: "object" }, "OpenAPI 3.1") } },
+      get: {
+        operationId: "openapi",
+        summary: "This document",
+        ...open,
+        responses: { 200: json({ type: "object" }, "OpenAPI 3.1") },
+      },
     },
     "/_faultline/plans": {
       post: {
@@ -220,12 +252,19 @@ function paths(): Record<string, Record<string, unknown>> {
     },
     "/_faultline/plans/{id}": {
       parameters: [idParam],
-      get: { operationId: "getPlan", summary: "A plan as stored", responses: { 200: json(ref("Plan"), "The plan"), ...errors(401, 404) } },
+      get: {
+        operationId: "getPlan",
+        summary: "A plan as stored",
+        responses: { 200: json(ref("Plan"), "The plan"), ...errors(401, 404) },
+      },
       delete: {
         operationId: "deletePlan",
         summary: "Forget a plan and its journal entries",
         responses: {
-          200: json({ type: "object", required: ["deleted"], properties: { deleted: { type: "string" } } }, "Deleted"),
+          200: json(
+            { type: "object", required: ["deleted"], properties: { deleted: { type: "string" } } },
+            "Deleted",
+          ),
           ...errors(401, 404),
         },
       },
@@ -235,7 +274,10 @@ function paths(): Record<string, Record<string, unknown>> {
       get: {
         operationId: "planJournal",
         summary: "What the providers received for one plan",
-        responses: { 200: json(page, "Entries, oldest first; `dropped` is this plan's count"), ...errors(401, 404) },
+        responses: {
+          200: json(page, "Entries, oldest first; `dropped` is this plan's count"),
+          ...errors(401, 404),
+        },
       },
     },
     "/_faultline/journal": {
@@ -251,7 +293,12 @@ function paths(): Record<string, Record<string, unknown>> {
             description: "Received at or after: epoch milliseconds or an ISO 8601 time",
             schema: { type: "string" },
           },
-          { name: "until", in: "query", description: "Received at or before: same forms as `since`", schema: { type: "string" } },
+          {
+            name: "until",
+            in: "query",
+            description: "Received at or before: same forms as `since`",
+            schema: { type: "string" },
+          },
         ],
         responses: { 200: json(page, "Entries, oldest first"), ...errors(400, 401) },
       },
@@ -260,25 +307,40 @@ function paths(): Record<string, Record<string, unknown>> {
       post: {
         operationId: "reset",
         summary: "Forget every plan and the whole journal",
-        responses: { 200: json({ type: "object", properties: { ok: { const: true } } }, "Reset"), ...errors(401) },
+        responses: {
+          200: json({ type: "object", properties: { ok: { const: true } } }, "Reset"),
+          ...errors(401),
+        },
       },
     },
     "/_faultline/scenario": {
       get: {
         operationId: "getScenario",
         summary: "The scenario playing now (or last ended), or null",
-        responses: { 200: json({ type: "object", properties: { scenario: ref("ScenarioStatus") } }, "Status"), ...errors(401) },
+        responses: {
+          200: json({ type: "object", properties: { scenario: ref("ScenarioStatus") } }, "Status"),
+          ...errors(401),
+        },
       },
       put: {
         operationId: "playScenario",
         summary: "Play a scenario now, replacing any other",
-        parameters: [{ name: "seed", in: "query", schema: { type: "integer", minimum: 0, maximum: 2 ** 32 - 1 } }],
+        parameters: [
+          { name: "seed", in: "query", schema: { type: "integer", minimum: 0, maximum: 2 ** 32 - 1 } },
+        ],
         requestBody: {
           required: true,
-          description: "A scenario as in fixtures/scenarios/: name, description, seed?, loop?, phases[{name, durationMs, providers}]",
-          content: { "application/yaml": { schema: { type: "string" } }, "application/json": { schema: { type: "object" } } },
+          description:
+            "A scenario as in fixtures/scenarios/: name, description, seed?, loop?, phases[{name, durationMs, providers}]",
+          content: {
+            "application/yaml": { schema: { type: "string" } },
+            "application/json": { schema: { type: "object" } },
+          },
         },
-        responses: { 200: json({ type: "object", properties: { scenario: ref("ScenarioStatus") } }, "Playing"), ...errors(400, 401) },
+        responses: {
+          200: json({ type: "object", properties: { scenario: ref("ScenarioStatus") } }, "Playing"),
+          ...errors(400, 401),
+        },
       },
       delete: {
         operationId: "stopScenario",

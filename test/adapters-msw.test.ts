@@ -39,9 +39,9 @@ describe("msw adapter", () => {
     expect(real["stream reassembled"]).toEqual([
       expect.objectContaining({ status: 200, text: "Hello from alpha.", done: true, broken: false }),
     ]);
-    expect(real["stream_error"]![0]).toMatchObject({ errorEvent: true, done: false });
-    expect(real["stream_cut"]![0]).toMatchObject({ text: "Hello ", broken: true, done: false });
-    expect(real["close_clean"]![0]).toMatchObject({ text: "Hello ", broken: false, done: false });
+    expect(real.stream_error![0]).toMatchObject({ errorEvent: true, done: false });
+    expect(real.stream_cut![0]).toMatchObject({ text: "Hello ", broken: true, done: false });
+    expect(real.close_clean![0]).toMatchObject({ text: "Hello ", broken: false, done: false });
     expect(real["reset → fetch rejects"]).toEqual([{ kind: "error" }]);
     expect(real["fail twice then succeed"]!.map((o) => (o.kind === "response" ? o.status : 0))).toEqual([
       500, 503, 200,
@@ -51,9 +51,17 @@ describe("msw adapter", () => {
   it("keeps plans apart by marker and journals every attempt in the shared engine", async () => {
     const a = mock.engine.addPlan({ providers: { alpha: ["rate_limit", "ok"] } });
     const b = mock.engine.addPlan({ providers: { alpha: ["server_error"] } });
-    const first = await Promise.all([observe(fetch, BASE + CHAT, a.marker), observe(fetch, BASE + CHAT, b.marker)]);
-    const second = await Promise.all([observe(fetch, BASE + CHAT, a.marker), observe(fetch, BASE + CHAT, b.marker)]);
-    expect([...first, ...second].map((o) => (o.kind === "response" ? o.status : 0))).toEqual([429, 500, 200, 500]);
+    const first = await Promise.all([
+      observe(fetch, BASE + CHAT, a.marker),
+      observe(fetch, BASE + CHAT, b.marker),
+    ]);
+    const second = await Promise.all([
+      observe(fetch, BASE + CHAT, a.marker),
+      observe(fetch, BASE + CHAT, b.marker),
+    ]);
+    expect([...first, ...second].map((o) => (o.kind === "response" ? o.status : 0))).toEqual([
+      429, 500, 200, 500,
+    ]);
     const journal = mock.engine.journal.query({ planId: a.id });
     expect(journal.map((e) => [e.attempt, e.step.step, e.status, e.outcome])).toEqual([
       [1, "rate_limit", 429, "answered"],
@@ -88,7 +96,9 @@ describe("msw adapter", () => {
       signal: AbortSignal.timeout(5_000),
     });
     expect(res.status).toBe(503);
-    const journal = await fetch(`${BASE}/_faultline/plans/${id}/journal`, { signal: AbortSignal.timeout(5_000) });
+    const journal = await fetch(`${BASE}/_faultline/plans/${id}/journal`, {
+      signal: AbortSignal.timeout(5_000),
+    });
     expect(((await journal.json()) as { entries: unknown[] }).entries).toHaveLength(1);
   });
 
@@ -109,8 +119,13 @@ describe("msw adapter", () => {
   });
 
   it("answers an unknown provider with the server's JSON 404", async () => {
-    const res = await fetch(`${BASE}/nope/v1/chat/completions`, { method: "POST", signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${BASE}/nope/v1/chat/completions`, {
+      method: "POST",
+      signal: AbortSignal.timeout(5_000),
+    });
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("alpha, beta, gamma");
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      "alpha, beta, gamma",
+    );
   });
 });

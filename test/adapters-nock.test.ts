@@ -37,8 +37,8 @@ describe("nock adapter", () => {
     expect(real["stream reassembled"]).toEqual([
       expect.objectContaining({ status: 200, text: "Hello from alpha.", done: true, broken: false }),
     ]);
-    expect(real["stream_error"]![0]).toMatchObject({ text: "Hello ", errorEvent: true, done: false });
-    expect(real["stream_cut"]![0]).toMatchObject({ text: "Hello ", broken: true, done: false });
+    expect(real.stream_error![0]).toMatchObject({ text: "Hello ", errorEvent: true, done: false });
+    expect(real.stream_cut![0]).toMatchObject({ text: "Hello ", broken: true, done: false });
     expect(real["reset → fetch rejects"]).toEqual([{ kind: "error" }]);
   });
 
@@ -59,9 +59,17 @@ describe("nock adapter", () => {
   it("keeps plans apart by marker and journals every attempt in the shared engine", async () => {
     const a = mock.engine.addPlan({ providers: { alpha: ["rate_limit", "ok"] } });
     const b = mock.engine.addPlan({ providers: { alpha: ["server_error"] } });
-    const first = await Promise.all([observe(fetch, BASE + CHAT, a.marker), observe(fetch, BASE + CHAT, b.marker)]);
-    const second = await Promise.all([observe(fetch, BASE + CHAT, a.marker), observe(fetch, BASE + CHAT, b.marker)]);
-    expect([...first, ...second].map((o) => (o.kind === "response" ? o.status : 0))).toEqual([429, 500, 200, 500]);
+    const first = await Promise.all([
+      observe(fetch, BASE + CHAT, a.marker),
+      observe(fetch, BASE + CHAT, b.marker),
+    ]);
+    const second = await Promise.all([
+      observe(fetch, BASE + CHAT, a.marker),
+      observe(fetch, BASE + CHAT, b.marker),
+    ]);
+    expect([...first, ...second].map((o) => (o.kind === "response" ? o.status : 0))).toEqual([
+      429, 500, 200, 500,
+    ]);
     const journal = mock.engine.journal.query({ planId: a.id });
     expect(journal.map((e) => [e.attempt, e.step.step, e.status, e.outcome])).toEqual([
       [1, "rate_limit", 429, "answered"],

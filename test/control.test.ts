@@ -29,7 +29,12 @@ async function call(
   const res = await fetch(m.url + path, {
     method,
     headers: { "content-type": "application/json", ...init.headers },
-    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+    body:
+      init.body === undefined
+        ? undefined
+        : typeof init.body === "string"
+          ? init.body
+          : JSON.stringify(init.body),
     signal: AbortSignal.timeout(5_000),
   });
   const text = await res.text();
@@ -68,11 +73,20 @@ describe("plans", () => {
   });
 
   it.each([
-    [{ providers: { zeta: ["ok"] } }, "plan.providers.zeta: unknown provider; expected one of alpha, beta, gamma"],
+    [
+      { providers: { zeta: ["ok"] } },
+      "plan.providers.zeta: unknown provider; expected one of alpha, beta, gamma",
+    ],
     [{ providers: { alpha: ["ok", "explode"] } }, 'plan.providers.alpha[1]: unknown step "explode"'],
-    [{ providers: { alpha: [{ step: "rate_limit", retryAfterS: -1 }] } }, "plan.providers.alpha[0].retryAfterS"],
+    [
+      { providers: { alpha: [{ step: "rate_limit", retryAfterS: -1 }] } },
+      "plan.providers.alpha[0].retryAfterS",
+    ],
     [{ providers: { alpha: [] } }, "plan.providers.alpha: expected at least one step"],
-    [{ providers: { alpha: { policy: "probabilistic", mix: [{ p: 0.5, step: "ok" }] } } }, "plan.providers.alpha.mix"],
+    [
+      { providers: { alpha: { policy: "probabilistic", mix: [{ p: 0.5, step: "ok" }] } } },
+      "plan.providers.alpha.mix",
+    ],
     [{}, "plan.providers"],
     ["{not json", "request body is not JSON"],
   ])("rejects %j with 400 naming the field", async (body, field) => {
@@ -83,7 +97,9 @@ describe("plans", () => {
   });
 
   it("deletes a plan: gone from GET, its journal forgotten, its marker no longer applies", async () => {
-    const { body: plan } = await call(m, "POST", "/_faultline/plans", { body: { providers: { beta: ["server_error"] } } });
+    const { body: plan } = await call(m, "POST", "/_faultline/plans", {
+      body: { providers: { beta: ["server_error"] } },
+    });
     expect(await chat(m, "beta", plan.marker)).toBe(500);
     expect((await call(m, "DELETE", `/_faultline/plans/${plan.id}`)).body).toEqual({ deleted: plan.id });
     expect((await call(m, "GET", `/_faultline/plans/${plan.id}`)).status).toBe(404);
@@ -107,7 +123,9 @@ describe("journal queries", () => {
   });
 
   it("filters by provider, plan and time window, oldest first", async () => {
-    const { body: plan } = await call(m, "POST", "/_faultline/plans", { body: { providers: { alpha: ["ok"] } } });
+    const { body: plan } = await call(m, "POST", "/_faultline/plans", {
+      body: { providers: { alpha: ["ok"] } },
+    });
     await chat(m, "alpha", plan.marker);
     await chat(m, "beta", plan.marker);
     await tick();
@@ -121,8 +139,14 @@ describe("journal queries", () => {
     const byPlan = await q(`plan=${plan.id}`);
     expect(byPlan.map((e: { provider: string }) => e.provider)).toEqual(["alpha", "beta", "gamma"]);
     expect((await q(`plan=${plan.id}&provider=alpha`)).length).toBe(1);
-    expect((await q(`since=${middle}`)).map((e: { provider: string }) => e.provider)).toEqual(["alpha", "gamma"]);
-    expect((await q(`until=${middle}`)).map((e: { provider: string }) => e.provider)).toEqual(["alpha", "beta"]);
+    expect((await q(`since=${middle}`)).map((e: { provider: string }) => e.provider)).toEqual([
+      "alpha",
+      "gamma",
+    ]);
+    expect((await q(`until=${middle}`)).map((e: { provider: string }) => e.provider)).toEqual([
+      "alpha",
+      "beta",
+    ]);
     const iso = new Date(middle).toISOString();
     expect((await q(`since=${encodeURIComponent(iso)}&provider=gamma`)).length).toBe(1);
     const seqs = (await q("")).map((e: { seq: number }) => e.seq);
@@ -142,9 +166,13 @@ describe("journal queries", () => {
 
   it("shows secrets only as fingerprints", async () => {
     const secrets = { authorization: "Bearer sk-live-abcdef123456", "x-api-key": "sk-ant-secret-987654" };
-    const { body: plan } = await call(m, "POST", "/_faultline/plans", { body: { providers: { alpha: ["ok"] } } });
+    const { body: plan } = await call(m, "POST", "/_faultline/plans", {
+      body: { providers: { alpha: ["ok"] } },
+    });
     await chat(m, "alpha", plan.marker, secrets);
-    const raw = await (await fetch(`${m.url}/_faultline/plans/${plan.id}/journal`, { signal: AbortSignal.timeout(5_000) })).text();
+    const raw = await (
+      await fetch(`${m.url}/_faultline/plans/${plan.id}/journal`, { signal: AbortSignal.timeout(5_000) })
+    ).text();
     expect(raw).not.toContain("sk-live-abcdef123456");
     expect(raw).not.toContain("sk-ant-secret-987654");
     const [entry] = JSON.parse(raw).entries;
@@ -156,7 +184,9 @@ describe("journal queries", () => {
 describe("journal caps", () => {
   it("keeps a plan's first entries up to its cap and the newest overall, and counts what it dropped", async () => {
     const m = await mockWith({ journal: { maxEntries: 5, maxPerPlan: 2 } });
-    const { body: plan } = await call(m, "POST", "/_faultline/plans", { body: { providers: { alpha: ["ok"] } } });
+    const { body: plan } = await call(m, "POST", "/_faultline/plans", {
+      body: { providers: { alpha: ["ok"] } },
+    });
     for (let i = 0; i < 4; i++) await chat(m, "alpha", plan.marker);
     const planPage = (await call(m, "GET", `/_faultline/plans/${plan.id}/journal`)).body;
     expect(planPage.entries.map((e: { attempt: number }) => e.attempt)).toEqual([1, 2]);
@@ -173,7 +203,9 @@ describe("journal caps", () => {
 
   it("reset forgets plans, entries and dropped counts", async () => {
     const m = await mockWith({ journal: { maxEntries: 2, maxPerPlan: 2 } });
-    const { body: plan } = await call(m, "POST", "/_faultline/plans", { body: { providers: { alpha: ["ok"] } } });
+    const { body: plan } = await call(m, "POST", "/_faultline/plans", {
+      body: { providers: { alpha: ["ok"] } },
+    });
     for (let i = 0; i < 3; i++) await chat(m, "alpha");
     expect((await call(m, "POST", "/_faultline/reset")).body).toEqual({ ok: true });
     expect((await call(m, "GET", "/_faultline/health")).body).toMatchObject({ journal: 0, dropped: 0 });
@@ -187,8 +219,12 @@ describe("control token", () => {
     const denied = await call(m, "POST", "/_faultline/plans", { body: { providers: { alpha: ["ok"] } } });
     expect(denied.status).toBe(401);
     expect(denied.body.error.message).toContain("Bearer");
-    expect((await call(m, "GET", "/_faultline/journal", { headers: { authorization: "Bearer nope" } })).status).toBe(401);
-    expect((await call(m, "GET", "/_faultline/journal", { headers: { authorization: "Bearer t" } })).status).toBe(200);
+    expect(
+      (await call(m, "GET", "/_faultline/journal", { headers: { authorization: "Bearer nope" } })).status,
+    ).toBe(401);
+    expect(
+      (await call(m, "GET", "/_faultline/journal", { headers: { authorization: "Bearer t" } })).status,
+    ).toBe(200);
     expect((await call(m, "GET", "/_faultline/health")).status).toBe(200);
     const doc = await call(m, "GET", "/_faultline/openapi.json");
     expect(doc.body.security).toEqual([{ bearerAuth: [] }]);
@@ -214,7 +250,11 @@ describe("OpenAPI document", () => {
     expect(doc.components.schemas.Error.properties.error.required).toEqual(["message"]);
     const titles = doc.components.schemas.Step.oneOf.slice(1).map((s: { title: string }) => s.title);
     expect(titles).toEqual(stepIds());
-    expect(doc.components.schemas.PlanInput.properties.providers.propertyNames.enum).toEqual(["alpha", "beta", "gamma"]);
+    expect(doc.components.schemas.PlanInput.properties.providers.propertyNames.enum).toEqual([
+      "alpha",
+      "beta",
+      "gamma",
+    ]);
   });
 
   const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -222,10 +262,13 @@ describe("OpenAPI document", () => {
     !(res.status === 405 || (res.status === 404 && /no control route/.test(res.body?.error?.message ?? "")));
 
   it("documents every route the server answers, and the server answers every documented route", async () => {
-    const { body: plan } = await call(m, "POST", "/_faultline/plans", { body: { providers: { alpha: ["ok"] } } });
+    const { body: plan } = await call(m, "POST", "/_faultline/plans", {
+      body: { providers: { alpha: ["ok"] } },
+    });
     const documented = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
-      for (const method of Object.keys(ops)) if (method !== "parameters") documented.add(`${method.toUpperCase()} ${path}`);
+      for (const method of Object.keys(ops))
+        if (method !== "parameters") documented.add(`${method.toUpperCase()} ${path}`);
     }
     const candidates = new Set([
       ...Object.keys(doc.paths),
@@ -238,13 +281,17 @@ describe("OpenAPI document", () => {
     for (const path of candidates) {
       for (const method of METHODS) {
         // DELETE last would remove the plan the other calls use; give it its own.
-        const id = method === "DELETE" ? (await call(m, "POST", "/_faultline/plans", { body: { providers: {} } })).body.id : plan.id;
+        const id =
+          method === "DELETE"
+            ? (await call(m, "POST", "/_faultline/plans", { body: { providers: {} } })).body.id
+            : plan.id;
         const body = method === "GET" ? undefined : path.endsWith("/plans") ? { providers: {} } : "{}";
         const res = await call(m, method, path.replace("{id}", id), { body });
         const key = `${method} ${path}`;
-        expect(answered(res), `${key} answered ${res.status} but is ${documented.has(key) ? "" : "not "}documented`).toBe(
-          documented.has(key),
-        );
+        expect(
+          answered(res),
+          `${key} answered ${res.status} but is ${documented.has(key) ? "" : "not "}documented`,
+        ).toBe(documented.has(key));
       }
     }
   });

@@ -1,4 +1,6 @@
 import { UsageError } from "../../suites/errors.ts";
+import { PROFILE_MUTATIONS } from "./mutations-profile.ts";
+import { STATEFUL_MUTATIONS } from "./mutations-stateful.ts";
 
 /**
  * A one-defect variant of the reference gateway. Each changes exactly one behaviour, and
@@ -18,11 +20,19 @@ export interface Mutation {
     | "deadline"
     | "leak"
     | "stream"
-    | "route";
+    | "route"
+    | "hints"
+    | "request-id"
+    | "field"
+    | "family"
+    | "idempotency"
+    | "tasks";
   expectedCheck: string;
+  /** The profile the mutant runs with (default lumenfall): some defects only show in some contracts. */
+  profile?: string;
 }
 
-export const MUTATIONS: readonly Mutation[] = [
+const CORE_MUTATIONS: readonly Mutation[] = [
   {
     id: "exhaustion_200",
     family: "exhaustion",
@@ -138,6 +148,9 @@ export const MUTATIONS: readonly Mutation[] = [
     summary: "unknown routes are answered 404 text/plain",
   },
 ];
+
+/** Every mutation: the core ones above, the profile-feature ones and the stateful ones (idempotency, tasks). */
+export const MUTATIONS: readonly Mutation[] = [...CORE_MUTATIONS, ...PROFILE_MUTATIONS, ...STATEFUL_MUTATIONS];
 
 const IDS = new Set(MUTATIONS.map((m) => m.id));
 if (IDS.size !== MUTATIONS.length) throw new Error("a mutation id is registered twice");

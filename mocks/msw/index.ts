@@ -1,4 +1,5 @@
-import { HttpResponse, type HttpHandler, http } from "msw";
+import { type HttpHandler, HttpResponse, http } from "msw";
+import type { MockEngine } from "../engine.ts";
 import {
   type Answer,
   answer,
@@ -12,7 +13,6 @@ import {
   socketError,
   wait,
 } from "../inprocess.ts";
-import type { MockEngine } from "../engine.ts";
 import type { Reply } from "../types.ts";
 
 export interface FaultlineHandlers {
@@ -35,13 +35,11 @@ export function faultlineHandlers(opts: InProcessOptions = {}): FaultlineHandler
   const engine = engineOf(opts);
   const base = normaliseBaseUrl(opts.baseUrl);
   const handler = http.all(`${base.url}/*`, async ({ request }) => {
-    const req = mockRequest(
-      request.method,
-      new URL(request.url),
-      base.prefix,
-      request.headers.entries(),
-      await request.text(),
-    );
+    const headers: Array<[string, string]> = [];
+    request.headers.forEach((value, name) => {
+      headers.push([name, value]);
+    });
+    const req = mockRequest(request.method, new URL(request.url), base.prefix, headers, await request.text());
     return toResponse(await answer(engine, req, opts.control), request.signal);
   });
   return { engine, handlers: [handler] };

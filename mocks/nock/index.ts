@@ -55,7 +55,13 @@ export function faultlineNock(opts: InProcessOptions = {}): FaultlineNock {
       const headers = Object.entries(this.req.headers ?? {}).map(
         ([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)] as [string, string],
       );
-      const req = mockRequest(method, new URL(uri, base.origin), base.prefix, headers, bodies.get(this.req) ?? "");
+      const req = mockRequest(
+        method,
+        new URL(uri, base.origin),
+        base.prefix,
+        headers,
+        bodies.get(this.req) ?? "",
+      );
       const result = await play(await answer(engine, req, opts.control), pending.signal);
       return result as nock.ReplyFnResult;
     });
@@ -76,7 +82,10 @@ export function faultlineNock(opts: InProcessOptions = {}): FaultlineNock {
  * Plays a Reply as nock's `[status, body, headers]`. A rejected reply function destroys the request
  * with that error (nock lib/playback_interceptor.js), which is what `replyWithError` does, chosen per attempt.
  */
-async function play({ reply, settle }: Answer, signal: AbortSignal): Promise<[number, unknown, Record<string, string>]> {
+async function play(
+  { reply, settle }: Answer,
+  signal: AbortSignal,
+): Promise<[number, unknown, Record<string, string>]> {
   if (reply.delayMs && !(await wait(reply.delayMs, signal))) {
     settle("client_closed");
     throw socketError("empty");

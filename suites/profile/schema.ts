@@ -16,6 +16,11 @@ export const CONDITIONS = [
   "method.unsupported",
   "upstream.exhausted",
   "upstream.non_retryable",
+  "concurrency.limited",
+  "idempotency.mismatch",
+  "idempotency.in_flight",
+  "task.already_terminal",
+  "task.not_found",
 ] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
@@ -41,6 +46,18 @@ export const Envelope = z
     timestamp: jsonPath.optional(),
     /** A body field that repeats Retry-After in seconds. */
     retryAfter: jsonPath.optional(),
+    /** Where a field-specific error names the offending field (`error.details.field`, `error.param`). */
+    field: jsonPath.optional(),
+    /** Hint fields an agent can act on (lemondata's Agent-First hints). */
+    hints: z
+      .object({
+        /** Must agree with the status: 429 and 5xx true, other 4xx false. */
+        retryable: jsonPath.optional(),
+        /** When present, must name a model the gateway serves. */
+        didYouMean: jsonPath.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Envelope = z.infer<typeof Envelope>;
@@ -54,6 +71,8 @@ export const CatalogueEntry = z
       z.literal("varies"),
     ]),
     type: z.string().optional(),
+    /** Fields every answer with this code must carry (e.g. `error.active_requests`). */
+    requires: z.array(jsonPath).optional(),
     /** Where this entry came from: seed file and line. */
     source: z.string().min(1),
   })
@@ -67,6 +86,88 @@ export const Endpoint = z
     dialect: z.enum(["openai", "anthropic", "gemini"]).default("openai"),
   })
   .strict();
+
+const ExhaustionSpec = z
+  .object({
+    codes: z.array(z.string()).min(1),
+    statuses: z.array(z.number().int()).min(1),
+    source: z.string(),
+  })
+  .strict();
+
+const UpstreamErrorSpec = z
+  .object({
+    code: z.string(),
+    /** `provider`: the gateway answers with the provider's status. */
+    status: z.union([z.literal("provider"), z.number().int()]),
+    source: z.string(),
+  })
+  .strict();
+
+const RetryAfterSpec = z
+  .object({
+    level: Level,
+    statuses: z.array(z.number().int()).default([429]),
+    source: z.string(),
+  })
+  .strict();
+
+const Conditions = z.partialRecord(z.enum(CONDITIONS), z.union([z.string(), z.array(z.string()).min(1)]));
+
+const Endpoints = z.object({ chat: Endpoint, models: Endpoint.optional() }).strict();
+
+/**
+ * An endpoint family with its own error shape (lemondata's and llmapi's Anthropic- and Gemini-compatible
+ * paths answer in those native shapes). Whatever it leaves out comes from the profile's top level.
+ */
+export const Family = z
+  .object({
+    endpoints: Endpoints,
+    contentType: z.string().optional(),
+    envelope: Envelope.optional(),
+    catalogue: z.record(z.string(), CatalogueEntry).optional(),
+    conditions: Conditions.optional(),
+    exhaustion: ExhaustionSpec.optional(),
+    upstreamError: UpstreamErrorSpec.optional(),
+    fieldCodes: z.record(z.string(), z.string()).optional(),
+    source: z.string(),
+  })
+  .strict();
+export type Family = z.infer<typeof Family>;
+
+/** Idempotent replay (CONTRACTS.md §14; IETF draft-ietf-httpapi-idempotency-key-header). */
+export const Idempotency = z
+  .object({
+    header: z.string().default("idempotency-key"),
+    level: Level.default("must"),
+    /** Status for the same key with another payload: the IETF draft says 422, Stripe 400. */
+    mismatchStatus: z.number().int().min(400).max(499),
+    /** Status for a duplicate while the first is in flight (409), unless the stored result is returned. */
+    conflictStatus: z.number().int().default(409),
+    source: z.string(),
+  })
+  .strict();
+export type Idempotency = z.infer<typeof Idempotency>;
+
+/** An async task lifecycle: submit (202 with an id), poll, cancel. Paths carry `{id}`. */
+export const Tasks = z
+  .object({
+    submit: Endpoint,
+    poll: Endpoint,
+    cancel: Endpoint,
+    /** Where the task id sits in the 202 body, and where its state sits in a poll answer. */
+    idField: jsonPath.default("task_id"),
+    stateField: jsonPath.default("status"),
+    terminalStates: z.array(z.string()).min(1).default(["succeeded", "failed", "canceled"]),
+    acceptedStatus: z.number().int().default(202),
+    /** The error shape of the task paths, when it differs from the profile's. */
+    envelope: Envelope.optional(),
+    /** A valid submit body; `{{prompt}}` is replaced by a generated prompt (with the plan marker). */
+    body: z.record(z.string(), z.unknown()),
+    source: z.string(),
+  })
+  .strict();
+export type Tasks = z.infer<typeof Tasks>;
 
 export const Profile = z
   .object({
@@ -84,35 +185,22 @@ export const Profile = z
       .strict()
       .default({ header: "authorization", scheme: "bearer" }),
     envelope: Envelope,
-    endpoints: z
-      .object({ chat: Endpoint, models: Endpoint.optional() })
-      .strict()
-      .default({ chat: { method: "POST", path: "/v1/chat/completions", dialect: "openai" } }),
+    endpoints: Endpoints.default({
+      chat: { method: "POST", path: "/v1/chat/completions", dialect: "openai" },
+    }),
     catalogue: z.record(z.string(), CatalogueEntry),
     /** Which code each condition yields; a list where the seed allows several. */
-    conditions: z.partialRecord(z.enum(CONDITIONS), z.union([z.string(), z.array(z.string()).min(1)])),
-    exhaustion: z
-      .object({
-        codes: z.array(z.string()).min(1),
-        statuses: z.array(z.number().int()).min(1),
-        source: z.string(),
-      })
-      .strict(),
-    upstreamError: z
-      .object({
-        code: z.string(),
-        /** `provider`: the gateway answers with the provider's status. */
-        status: z.union([z.literal("provider"), z.number().int()]),
-        source: z.string(),
-      })
-      .strict(),
-    retryAfter: z
-      .object({
-        level: Level,
-        statuses: z.array(z.number().int()).default([429]),
-        source: z.string(),
-      })
-      .strict(),
+    conditions: Conditions,
+    /** Field-specific codes: a request.invalid case that breaks this field expects this code. */
+    fieldCodes: z.record(z.string(), z.string()).default({}),
+    exhaustion: ExhaustionSpec,
+    upstreamError: UpstreamErrorSpec,
+    retryAfter: RetryAfterSpec,
+    /** Request ids on errors (envelope.requestId): `must` where the seed promises one on every error. */
+    requestId: z.object({ level: Level, source: z.string() }).strict().optional(),
+    families: z.record(z.string(), Family).default({}),
+    idempotency: Idempotency.optional(),
+    tasks: Tasks.optional(),
     limits: z.object({ maxBodyBytes: z.number().int().positive().optional() }).strict().default({}),
     /** How long the gateway may take to answer when every provider hangs. */
     deadlineMs: z.number().int().positive().default(30_000),
@@ -141,4 +229,32 @@ export const Profile = z
     }
   });
 export type Profile = z.infer<typeof Profile>;
+
+/**
+ * The profile as one endpoint family sees it: the family's parts replace the top level's, and the
+ * catalogue and conditions are merged. Checks judge against this, so they need not know families.
+ */
+export function familyProfile(p: Profile, name: string): Profile {
+  if (name === "default") return p;
+  const f = p.families[name];
+  if (!f) throw new Error(`profile ${p.name} has no family "${name}"`);
+  return {
+    ...p,
+    name: `${p.name}@${name}`,
+    endpoints: f.endpoints,
+    contentType: f.contentType ?? p.contentType,
+    envelope: f.envelope ?? p.envelope,
+    catalogue: f.catalogue ? { ...p.catalogue, ...f.catalogue } : p.catalogue,
+    conditions: f.conditions ? { ...p.conditions, ...f.conditions } : p.conditions,
+    fieldCodes: f.fieldCodes ?? p.fieldCodes,
+    exhaustion: f.exhaustion ?? p.exhaustion,
+    upstreamError: f.upstreamError ?? p.upstreamError,
+    families: {},
+  };
+}
+
+/** `default` and every declared family. */
+export function familyNames(p: Profile): string[] {
+  return ["default", ...Object.keys(p.families)];
+}
 export type ProfileInput = z.input<typeof Profile>;

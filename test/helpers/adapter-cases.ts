@@ -23,23 +23,51 @@ export const CHAT = "/alpha/v1/chat/completions";
 /** The cases both adapters must answer exactly as the socket server does. */
 export const CASES: Array<{ name: string; plan: unknown; stream?: boolean; attempts?: number }> = [
   { name: "ok JSON", plan: { providers: { alpha: ["ok"] } } },
-  { name: "rate_limit 429 with retry-after", plan: { providers: { alpha: [{ step: "rate_limit", retryAfterS: 2 }] } } },
+  {
+    name: "rate_limit 429 with retry-after",
+    plan: { providers: { alpha: [{ step: "rate_limit", retryAfterS: 2 }] } },
+  },
   { name: "stream reassembled", plan: { providers: { alpha: ["ok"] } }, stream: true },
-  { name: "stream_error", plan: { providers: { alpha: [{ step: "stream_error", afterChunks: 2 }] } }, stream: true },
-  { name: "stream_cut", plan: { providers: { alpha: [{ step: "stream_cut", afterChunks: 2 }] } }, stream: true },
-  { name: "close_clean", plan: { providers: { alpha: [{ step: "close_clean", afterChunks: 2 }] } }, stream: true },
+  {
+    name: "stream_error",
+    plan: { providers: { alpha: [{ step: "stream_error", afterChunks: 2 }] } },
+    stream: true,
+  },
+  {
+    name: "stream_cut",
+    plan: { providers: { alpha: [{ step: "stream_cut", afterChunks: 2 }] } },
+    stream: true,
+  },
+  {
+    name: "close_clean",
+    plan: { providers: { alpha: [{ step: "close_clean", afterChunks: 2 }] } },
+    stream: true,
+  },
   { name: "reset → fetch rejects", plan: { providers: { alpha: ["reset"] } } },
   { name: "empty → fetch rejects", plan: { providers: { alpha: ["empty"] } } },
-  { name: "fail twice then succeed", plan: { providers: { alpha: ["server_error", "unavailable", "ok"] } }, attempts: 3 },
+  {
+    name: "fail twice then succeed",
+    plan: { providers: { alpha: ["server_error", "unavailable", "ok"] } },
+    attempts: 3,
+  },
   { name: "malformed_json", plan: { providers: { alpha: ["malformed_json"] } } },
 ];
 
 export function chatBody(marker: string, stream = false): string {
-  return JSON.stringify({ model: "gpt-4o-mini", stream, messages: [{ role: "user", content: `hi ${marker}` }] });
+  return JSON.stringify({
+    model: "gpt-4o-mini",
+    stream,
+    messages: [{ role: "user", content: `hi ${marker}` }],
+  });
 }
 
 /** Sends one chat request and reduces what comes back; never waits past its deadline. */
-export async function observe(fetchFn: FetchLike, url: string, marker: string, stream = false): Promise<Observed> {
+export async function observe(
+  fetchFn: FetchLike,
+  url: string,
+  marker: string,
+  stream = false,
+): Promise<Observed> {
   let res: Response;
   try {
     res = await fetchFn(url, {
@@ -104,7 +132,8 @@ export async function playCases(engine: MockEngine, fetchFn: FetchLike, baseUrl:
     CASES.map(async (c) => {
       const plan = engine.addPlan(c.plan);
       const out: Observed[] = [];
-      for (let i = 0; i < (c.attempts ?? 1); i++) out.push(await observe(fetchFn, baseUrl + CHAT, plan.marker, c.stream));
+      for (let i = 0; i < (c.attempts ?? 1); i++)
+        out.push(await observe(fetchFn, baseUrl + CHAT, plan.marker, c.stream));
       seen[c.name] = out;
     }),
   );
