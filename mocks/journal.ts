@@ -60,12 +60,24 @@ export class Journal {
     // A string's UTF-8 length is at most 3 bytes per UTF-16 unit, so short bodies skip the byte count.
     const truncated =
       e.body.length * 3 > this.limits.maxBodyBytes && Buffer.byteLength(e.body) > this.limits.maxBodyBytes;
+    // Every field up front, so entries share one shape when the transport fills in how they ended.
     const entry: JournalEntry = {
-      ...e,
       seq: ++this.seq,
+      planId: e.planId,
+      provider: e.provider,
+      dialect: e.dialect,
+      attempt: e.attempt,
+      method: e.method,
+      path: e.path,
+      query: e.query,
       headers: redactHeaders(e.headers),
       body: truncated ? Buffer.from(e.body).subarray(0, this.limits.maxBodyBytes).toString() : e.body,
       bodyTruncated: truncated,
+      step: e.step,
+      receivedAt: e.receivedAt,
+      answeredAt: e.answeredAt,
+      status: e.status,
+      outcome: e.outcome,
     };
     if (e.planId) {
       const n = this.perPlan.get(e.planId) ?? 0;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { RunContext } from "./harness/context.ts";
 import type { Property, Suite } from "./harness/property.ts";
-import { authHeader, chatBody, chatRequest, prompt } from "./harness/requests.ts";
+import { authHeader, chatRequest, clientDialect, prompt } from "./harness/requests.ts";
 import type { CaseSpec, RequestSpec } from "./harness/types.ts";
 import type { Condition, Profile } from "./profile/schema.ts";
 
@@ -60,7 +60,7 @@ const auth: Property = {
         ),
       )
       .map(([text, a]) => {
-        const req = chatRequest(p, t, chatBody(t, text));
+        const req = chatRequest(p, t, { text });
         const headers = { ...req.headers };
         delete headers[headerName];
         if (a.value !== undefined && p.auth.scheme === "bearer") headers[headerName] = a.value;
@@ -88,7 +88,7 @@ const malformedJson: Property = {
         fc.nat(),
       )
       .map(([text, kind, ct, n]) => {
-        const valid = JSON.stringify(chatBody(t, text));
+        const valid = chatRequest(p, t, { text }).body!;
         const body = {
           truncated: valid.slice(0, 1 + (n % (valid.length - 1))),
           trailing: `${valid}}garbage`,
@@ -97,7 +97,7 @@ const malformedJson: Property = {
           "single-quotes": valid.replace(/"/g, "'"),
           nul: `${valid.slice(0, 10)}\u0000${valid.slice(10)}`,
         }[kind];
-        const req = chatRequest(p, t, body);
+        const req = chatRequest(p, t, { text, raw: body });
         return caseOf(
           ctx,
           "blackbox.malformed_json",
@@ -112,28 +112,6 @@ const malformedJson: Property = {
   },
 };
 
-/** Schemathesis-style negative data: drop a required field, change a type, break a bound. */
-const INVALID: Array<[string, (b: Record<string, unknown>) => void]> = [
-  ["no model", (b) => delete b.model],
-  ["model not a string", (b) => (b.model = 42)],
-  ["no messages", (b) => delete b.messages],
-  ["messages not a list", (b) => (b.messages = "hello")],
-  ["empty messages", (b) => (b.messages = [])],
-  ["message without role", (b) => (b.messages = [{ content: "hi" }])],
-  ["unknown role", (b) => (b.messages = [{ role: "wizard", content: "hi" }])],
-  ["content a number", (b) => (b.messages = [{ role: "user", content: 7 }])],
-  ["temperature above 2", (b) => (b.temperature = 2.5)],
-  ["temperature below 0", (b) => (b.temperature = -0.1)],
-  ["temperature a string", (b) => (b.temperature = "hot")],
-  ["max_tokens zero", (b) => (b.max_tokens = 0)],
-  ["max_tokens negative", (b) => (b.max_tokens = -5)],
-  ["max_tokens fractional", (b) => (b.max_tokens = 1.5)],
-  ["top_p above 1", (b) => (b.top_p = 1.5)],
-  ["n zero", (b) => (b.n = 0)],
-  ["stream not boolean", (b) => (b.stream = "yes")],
-  ["body an array", () => undefined],
-];
-
 const invalid: Property = {
   id: "blackbox.invalid",
   suite: "blackbox",
@@ -142,12 +120,19 @@ const invalid: Property = {
   checks: CLIENT_CHECKS,
   arbitrary(ctx) {
     const { profile: p, target: t } = ctx;
-    return fc.tuple(prompt, fc.integer({ min: 0, max: INVALID.length - 1 })).map(([text, i]) => {
-      const [name, mutate] = INVALID[i]!;
-      const body = chatBody(t, text);
-      mutate(body);
-      const raw = name === "body an array" ? [body] : body;
-      return caseOf(ctx, "blackbox.invalid", "request.invalid", chatRequest(p, t, raw), name);
+    // Schemathesis-style negative data: drop a required field, change a type, break a bound just outside it.
+    const breakages = clientDialect(p).breakages;
+    return fc.tuple(prompt, fc.integer({ min: 0, max: breakages.length - 1 })).map(([text, i]) => {
+      const b = breakages[i]!;
+      const c = caseOf(
+        ctx,
+        "blackbox.invalid",
+        "request.invalid",
+        chatRequest(p, t, { text, mutate: b.mutate }),
+        b.name,
+      );
+      const fieldCode = b.field ? p.fieldCodes[b.field] : undefined;
+      return fieldCode ? { ...c, expectCodes: [fieldCode], expectField: b.field } : c;
     });
   },
 };
@@ -167,7 +152,7 @@ const unknownModel: Property = {
           ctx,
           "blackbox.model_unknown",
           "model.unknown",
-          chatRequest(p, t, chatBody(t, text, { model: `nonexistent-${name}` })),
+          chatRequest(p, t, { text, model: `nonexistent-${name}` }),
         ),
       );
   },
@@ -193,7 +178,7 @@ const fixtures: Property = {
             ctx,
             "blackbox.fixtures",
             "model.disabled",
-            chatRequest(p, t, chatBody(t, x, { model: t.disabledModel })),
+            chatRequest(p, t, { text: x, model: t.disabledModel }),
           ),
         ),
       );
@@ -205,7 +190,7 @@ const fixtures: Property = {
             ctx,
             "blackbox.fixtures",
             "balance.insufficient",
-            chatRequest(p, t, chatBody(t, x), { key: t.brokeKey }),
+            chatRequest(p, t, { text: x, key: t.brokeKey }),
           ),
         ),
       );
@@ -213,16 +198,37 @@ const fixtures: Property = {
     if (t.limitedKey) {
       options.push(
         prompt.map((x) =>
-          caseOf(
-            ctx,
-            "blackbox.fixtures",
-            "rate.limited",
-            chatRequest(p, t, chatBody(t, x), { key: t.limitedKey }),
-          ),
+          caseOf(ctx, "blackbox.fixtures", "rate.limited", chatRequest(p, t, { text: x, key: t.limitedKey })),
         ),
       );
     }
     return fc.oneof(...options);
+  },
+};
+
+const tooLarge: Property = {
+  id: "blackbox.too_large",
+  suite: "blackbox",
+  title: "a body above the declared limit is rejected with the size code",
+  needsMock: false,
+  runs: (ctx) => Math.min(ctx.runs, 5),
+  checks: CLIENT_CHECKS,
+  skip: ({ profile: p }) =>
+    p.limits.maxBodyBytes ? undefined : "the profile declares no body size limit (limits.maxBodyBytes)",
+  arbitrary(ctx) {
+    const { profile: p, target: t } = ctx;
+    const limit = p.limits.maxBodyBytes ?? 0;
+    // Just over the limit, and well over it: the boundary and the obvious case.
+    return fc.tuple(prompt, fc.constantFrom(1, 1024, limit)).map(([text, over]) => {
+      const padding = "x".repeat(limit + over);
+      return caseOf(
+        ctx,
+        "blackbox.too_large",
+        "request.too_large",
+        chatRequest(p, t, { text: `${text} ${padding}` }),
+        `${over} bytes over`,
+      );
+    });
   },
 };
 
@@ -231,29 +237,26 @@ const routes: Property = {
   suite: "blackbox",
   title: "unknown routes and methods answer 404 / 405 in JSON",
   needsMock: false,
+  perFamily: false,
   checks: ["ROUTE-001", "SRV-001", "TRN-001"],
   arbitrary(ctx) {
     const { profile: p, target: t } = ctx;
     const headers = { ...t.headers, ...authHeader(p, t.apiKey) };
     return fc.oneof(
-      fc
-        .stringMatching(/^[a-z]{3,12}$/)
-        .map((seg) =>
-          caseOf(ctx, "blackbox.routes", "route.unknown", {
-            method: "GET",
-            path: `/v1/faultline-${seg}`,
-            headers,
-          }),
-        ),
-      fc
-        .constantFrom("GET", "DELETE", "PUT")
-        .map((method) =>
-          caseOf(ctx, "blackbox.routes", "method.unsupported", {
-            method,
-            path: p.endpoints.chat.path,
-            headers,
-          }),
-        ),
+      fc.stringMatching(/^[a-z]{3,12}$/).map((seg) =>
+        caseOf(ctx, "blackbox.routes", "route.unknown", {
+          method: "GET",
+          path: `/v1/faultline-${seg}`,
+          headers,
+        }),
+      ),
+      fc.constantFrom("GET", "DELETE", "PUT").map((method) =>
+        caseOf(ctx, "blackbox.routes", "method.unsupported", {
+          method,
+          path: p.endpoints.chat.path,
+          headers,
+        }),
+      ),
     );
   },
 };
@@ -261,5 +264,5 @@ const routes: Property = {
 export const blackbox: Suite = {
   id: "blackbox",
   title: "Black-box: authentication, validation, catalogue, routes",
-  properties: [auth, malformedJson, invalid, unknownModel, fixtures, routes],
+  properties: [auth, malformedJson, invalid, unknownModel, fixtures, tooLarge, routes],
 };

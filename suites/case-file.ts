@@ -27,6 +27,8 @@ const CaseFile = z.object({
       .optional(),
     expectCodes: z.array(z.string()).optional(),
     expectStatus: z.array(z.number()).optional(),
+    expectField: z.string().optional(),
+    family: z.string().optional(),
     note: z.string().optional(),
   }),
 });

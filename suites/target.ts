@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { UsageError } from "./errors.ts";
 import { describeZodError } from "./profile/load.ts";
+import type { Profile } from "./profile/schema.ts";
 
 const url = z.url({ protocol: /^https?$/ });
 
@@ -19,8 +20,17 @@ export const Target = z
     mock: url.optional(),
     /** The gateway must answer within this long even when every provider hangs. */
     deadlineMs: z.number().int().positive().optional(),
-    /** Extra headers sent with every request. */
+    /**
+     * Extra headers sent with every request. Values may use `{{mock.providers.alpha}}`-style templates,
+     * rendered once per run when the mock is known (suites/templates.ts lists the variables).
+     */
     headers: z.record(z.string(), z.string()).default({}),
+    /** `none`: the gateway has no client authentication; the auth property then reports REJ-001 as its finding. */
+    auth: z.enum(["key", "none"]).optional(),
+    /** The chat endpoint's path on this gateway, when it differs from the profile's (`/<project>/openai/v1/chat/completions`). */
+    chatPath: z.string().startsWith("/").optional(),
+    /** Per mock provider, the credential the templates hand the gateway (`{{upstreamKey.alpha}}`); redacted like the client key. */
+    upstreamKeys: z.record(z.string(), z.string().min(1)).optional(),
   })
   .strict();
 export type Target = z.infer<typeof Target>;
@@ -35,7 +45,25 @@ const FIELDS = [
   "disabledModel",
   "mock",
   "deadlineMs",
+  "chatPath",
+  "auth",
 ] as const;
+
+/**
+ * The client key a target with `auth: none` carries, so every property can still build its requests; the
+ * gateway is not expected to check it (that is what REJ-001 then reports).
+ */
+export const NO_CLIENT_KEY = "faultline-no-client-auth";
+
+/** `--header 'name: value'` → [name, value]. */
+export function parseHeaderFlag(spec: string): [string, string] {
+  const i = spec.indexOf(":");
+  const name = i > 0 ? spec.slice(0, i).trim() : "";
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new UsageError(`--header: expected "name: value", saw "${spec}"`);
+  }
+  return [name.toLowerCase(), spec.slice(i + 1).trim()];
+}
 
 function envName(field: string): string {
   return `FAULTLINE_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -46,7 +74,11 @@ function envName(field: string): string {
  * which win over a config file (YAML or JSON with the same field names).
  */
 export function resolveTarget(
-  flags: Partial<Record<(typeof FIELDS)[number], string | number | undefined>> & { config?: string },
+  flags: Partial<Record<(typeof FIELDS)[number], string | number | undefined>> & {
+    config?: string;
+    /** Headers from `--header` flags: they win over the config file's, name by name. */
+    headers?: Record<string, string>;
+  },
   env: NodeJS.ProcessEnv = process.env,
 ): Target {
   let fromFile: Record<string, unknown> = {};
@@ -65,6 +97,13 @@ export function resolveTarget(
     const v = flags[f];
     if (v !== undefined) merged[f] = v;
   }
+  if (flags.headers && Object.keys(flags.headers).length) {
+    const fileHeaders = typeof merged.headers === "object" && merged.headers !== null ? merged.headers : {};
+    const kept = Object.entries(fileHeaders).filter(([k]) => !(k.toLowerCase() in flags.headers!));
+    merged.headers = { ...Object.fromEntries(kept), ...flags.headers };
+  }
+  if (merged.auth === "none" && (merged.apiKey === undefined || merged.apiKey === ""))
+    merged.apiKey = NO_CLIENT_KEY;
   const parsed = Target.safeParse(merged);
   if (!parsed.success) {
     throw new UsageError(
@@ -80,5 +119,13 @@ export function resolveTarget(
 
 /** The secrets a report must never show. */
 export function targetSecrets(t: Target): string[] {
-  return [t.apiKey, t.brokeKey, t.limitedKey].filter((s): s is string => !!s);
+  return [t.apiKey, t.brokeKey, t.limitedKey, ...Object.values(t.upstreamKeys ?? {})].filter(
+    (s): s is string => !!s,
+  );
+}
+
+/** The profile as this target sees it: its own chat path wins over the profile's. */
+export function effectiveProfile(p: Profile, t: Target): Profile {
+  if (!t.chatPath || t.chatPath === p.endpoints.chat.path) return p;
+  return { ...p, endpoints: { ...p.endpoints, chat: { ...p.endpoints.chat, path: t.chatPath } } };
 }

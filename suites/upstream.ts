@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { RunContext } from "./harness/context.ts";
 import type { Property, Suite } from "./harness/property.ts";
-import { chatBody, chatRequest, prompt } from "./harness/requests.ts";
+import { chatRequest, prompt } from "./harness/requests.ts";
 import type { CaseSpec } from "./harness/types.ts";
 
 type Step = string | { step: string; [k: string]: unknown };
@@ -53,7 +53,7 @@ function upstreamCase(
   return {
     property,
     condition,
-    request: chatRequest(p, t, chatBody(t, text, { withMarker: true, stream })),
+    request: chatRequest(p, t, { text, withMarker: true, stream }),
     plan: { providers },
   };
 }

@@ -5,31 +5,24 @@ import { afterAll, describe, expect, it } from "vitest";
 import { MUTATIONS } from "../mocks/gateway/index.ts";
 import { replayCase } from "../scripts/cli/replay.ts";
 import { runHarness } from "../scripts/cli/run.ts";
+import { runMutant } from "../scripts/mutation.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-mut-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Each one-defect gateway must fail `faultline run` (strict, so should-level checks count too) by the
-// check that names its defect. A mutation that survives means a check that cannot fail.
-describe.concurrent("one-defect gateways are caught by the check that names their defect", () => {
+// Each one-defect gateway must fail a strict `faultline run` by the check that names its defect.
+// A mutation that survives means a check that cannot fail.
+describe.concurrent("the mutation catalogue: every one-defect gateway is caught by its check", () => {
+  it("has at least 25 mutants across every family and profile", () => {
+    expect(MUTATIONS.length).toBeGreaterThanOrEqual(20);
+  });
   for (const m of MUTATIONS) {
-    it(`${m.id} → ${m.expectedCheck}`, async () => {
+    it(`${m.profile ?? "lumenfall"} ${m.id} → ${m.expectedCheck}`, async () => {
       const report = join(dir, m.id);
-      const out = await runHarness({
-        profile: "lumenfall",
-        defect: [m.id],
-        seed: 5,
-        runs: 12,
-        quiet: true,
-        strict: true,
-        report,
-        propertyBudgetMs: 15_000,
-      });
-      const failed = out.result!.checks.filter((c) => c.outcome === "fail").map((c) => c.id);
-      expect(failed, `${m.summary}\n${out.output}`).toContain(m.expectedCheck);
-      expect(out.exitCode).toBe(1);
-      const json = readFileSync(join(report, "report.json"), "utf8");
-      expect(json).not.toContain("fl-test-key");
+      const r = await runMutant(m, 5, report);
+      expect(r.failed, `${m.summary}\n${r.outcome.output}`).toContain(m.expectedCheck);
+      expect(r.outcome.exitCode).toBe(1);
+      expect(readFileSync(join(report, "report.json"), "utf8")).not.toContain("fl-test-key");
     });
   }
 });

@@ -34,6 +34,12 @@ export interface Mutation {
 
 const CORE_MUTATIONS: readonly Mutation[] = [
   {
+    id: "retry_same_provider_early",
+    family: "retry-after",
+    expectedCheck: "RA-003",
+    summary: "after a provider's 429/503 with Retry-After, the same provider is asked again at once",
+  },
+  {
     id: "exhaustion_200",
     family: "exhaustion",
     expectedCheck: "EXH-001",

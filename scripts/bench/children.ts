@@ -51,5 +51,11 @@ export async function measured<R extends LoadResult>(
   const wallMs = performance.now() - t0;
   const after = await usage(server);
   const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
-  return { result, serverCpu: round(cpuMs / wallMs, 2), servedMs: after.servedMs };
+  return {
+    result,
+    serverCpu: round(cpuMs / wallMs, 2),
+    /** Server CPU time per request (user + system, warm-up included): steadier than req/s on a busy machine. */
+    cpuUsPerRequest: round((cpuMs * 1000) / Math.max(1, result.totalRequests), 1),
+    servedMs: after.servedMs,
+  };
 }

@@ -41,10 +41,12 @@ async function throughput(job: ThroughputJob): Promise<ThroughputResult> {
   let bytes = 0;
   let measuring = false;
   let stop = false;
+  let total = 0;
   const worker = async () => {
     while (!stop) {
       const t0 = performance.now();
       try {
+        total++;
         const r = await once(pool, job.target, path);
         if (measuring) {
           latencies.push(performance.now() - t0);
@@ -69,6 +71,7 @@ async function throughput(job: ThroughputJob): Promise<ThroughputResult> {
   return {
     kind: "throughput",
     requests: latencies.length,
+    totalRequests: total,
     errors,
     statuses,
     elapsedMs: round(elapsedMs),
@@ -111,7 +114,11 @@ async function burst(job: BurstJob): Promise<BurstResult> {
     }
   }
   await pool.close();
-  return { kind: "burst", requests: latencies.length, errors, roundWallMs, latencyMs: summarise(latencies) };
+  return {
+    kind: "burst",
+    requests: latencies.length,
+    totalRequests: (job.rounds + 1) * job.concurrency,
+    errors, roundWallMs, latencyMs: summarise(latencies) };
 }
 
 process.on("message", async (job: LoadJob) => {

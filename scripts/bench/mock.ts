@@ -122,7 +122,7 @@ const scenarios = [
 type Run = Awaited<ReturnType<typeof measured<ThroughputResult>>>;
 const throughput: Record<string, unknown> = {};
 const rows: Array<Array<string | number>> = [
-  ["scenario", "server", "req/s", "p50 ms", "p99 ms", "server p99", "server cpu", "mock/bare", "target"],
+  ["scenario", "server", "req/s", "p50 ms", "p99 ms", "server p99", "server cpu", "cpu µs/req", "mock/bare", "target"],
 ];
 let allMet = true;
 for (const s of scenarios) {
@@ -159,6 +159,7 @@ for (const s of scenarios) {
       r.result.latencyMs.p99,
       r.servedMs.p99,
       `${Math.round(r.serverCpu * 100)}%`,
+      r.cpuUsPerRequest,
       name === "mock" ? ratio : "",
       name === "mock" ? (s.target ? `≥${s.target} ${met ? "met" : "MISSED"}` : "(none)") : "",
     ]);
@@ -198,6 +199,7 @@ for (const name of ["mock", "bare"] as const) {
     r.result.latencyMs.p99,
     r.servedMs.p99,
     `${Math.round(r.serverCpu * 100)}%`,
+    r.cpuUsPerRequest,
     name === "mock" ? `server p99 ≤${DELAY_MS + TARGETS.delayedP99SlackMs} ${met ? "met" : "MISSED"}` : "",
   ]);
 }

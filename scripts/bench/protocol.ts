@@ -30,6 +30,8 @@ export type LoadJob = ThroughputJob | BurstJob;
 export interface ThroughputResult {
   kind: "throughput";
   requests: number;
+  /** Including the warm-up, to divide the server's CPU time by. */
+  totalRequests: number;
   errors: number;
   /** Answers whose status differs from the first one seen (a 429 storm must stay 429). */
   statuses: Record<string, number>;
@@ -42,6 +44,8 @@ export interface ThroughputResult {
 export interface BurstResult {
   kind: "burst";
   requests: number;
+  /** Including the warm-up round. */
+  totalRequests: number;
   errors: number;
   /** Wall time of each round, first request sent to last body read. */
   roundWallMs: number[];

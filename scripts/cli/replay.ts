@@ -8,6 +8,7 @@ import { execute } from "../../suites/harness/execute.ts";
 import { closeHttp } from "../../suites/harness/http.ts";
 import { MockClient } from "../../suites/harness/mock-client.ts";
 import { loadProfile } from "../../suites/profile/load.ts";
+import { familyProfile } from "../../suites/profile/schema.ts";
 import { resolveTarget } from "../../suites/target.ts";
 import { intOption } from "./options.ts";
 
@@ -34,7 +35,7 @@ export async function replayCase(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ReplayOutcome> {
   const cf = readCaseFile(file);
-  const profile = loadProfile(flags.profile ?? cf.profile);
+  const profile = familyProfile(loadProfile(flags.profile ?? cf.profile), cf.case.family ?? "default");
   const closers: Array<() => Promise<void>> = [];
   try {
     let gateway = flags.gateway ?? env.FAULTLINE_GATEWAY;

@@ -12,7 +12,8 @@ import type { Profile } from "../../suites/profile/schema.ts";
 import { formatRun } from "../../suites/report/console.ts";
 import { writeReport } from "../../suites/report/files.ts";
 import { verdictOf } from "../../suites/report/verdict.ts";
-import { resolveTarget, type Target } from "../../suites/target.ts";
+import { effectiveProfile, parseHeaderFlag, resolveTarget, type Target } from "../../suites/target.ts";
+import { renderTarget } from "../../suites/templates.ts";
 import { intOption } from "./options.ts";
 
 export interface RunFlags {
@@ -39,6 +40,12 @@ export interface RunFlags {
   /** Stop a property (generation and shrinking) after this long. */
   propertyBudgetMs?: number;
   quiet?: boolean;
+  /** `--header 'name: value'` (repeatable); values may use the templates of suites/templates.ts. */
+  header?: string[];
+  /** The gateway's chat path, when it differs from the profile's. */
+  chatPath?: string;
+  /** `none` for a gateway without client authentication. */
+  auth?: string;
 }
 
 export interface HarnessOutcome {
@@ -66,7 +73,7 @@ export async function runHarness(
   flags: RunFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<HarnessOutcome> {
-  const profile = loadProfile(flags.profile);
+  let profile = loadProfile(flags.profile);
   const closers: Array<() => Promise<void>> = [];
   const lines: string[] = [];
   const say = (s: string) => {
@@ -89,6 +96,9 @@ export async function runHarness(
       disabledModel: flags.disabledModel,
       deadlineMs: flags.deadlineMs,
       config: flags.config,
+      chatPath: flags.chatPath,
+      auth: flags.auth,
+      headers: Object.fromEntries((flags.header ?? []).map(parseHeaderFlag)),
     };
     if (builtin) {
       const setup = await startBuiltin(profile, flags.defect ?? []);
@@ -109,7 +119,7 @@ export async function runHarness(
         deadlineMs: flags.deadlineMs ?? t.deadlineMs,
       };
     }
-    const target = resolveTarget(targetFlags, builtin ? {} : env);
+    let target = resolveTarget(targetFlags, builtin ? {} : env);
     const deadline = target.deadlineMs ?? profile.deadlineMs;
     const mock = target.mock ? new MockClient(target.mock, env.FAULTLINE_MOCK_TOKEN) : undefined;
     if (mock) {
@@ -117,6 +127,13 @@ export async function runHarness(
         throw new UsageError(`--mock ${target.mock}: the mock's control API did not answer (${e.message})`);
       });
       say(`faultline: mock providers ${health.providers.join(", ")}`);
+      target = renderTarget(target, { url: target.mock!, providers: health.providers });
+    } else target = renderTarget(target, undefined);
+    profile = effectiveProfile(profile, target);
+    if (target.auth === "none") {
+      say(
+        "faultline: the target has no client authentication (auth: none); REJ-001 reports whether the gateway accepts any credential",
+      );
     }
     const down = await preflight(target, profile, Math.min(deadline, 10_000));
     if (down) {
@@ -161,6 +178,7 @@ export async function runHarness(
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").filter(Boolean)];
+const collectWhole = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerRunCommand(program: Command): void {
   program
@@ -189,6 +207,16 @@ export function registerRunCommand(program: Command): void {
       intOption("--deadline-ms", 1, 600_000),
     )
     .option("--config <file>", "a YAML/JSON file with the target's fields")
+    .option(
+      "--header <name: value>",
+      "an extra request header (repeatable); {{mock.providers.alpha}}, {{upstreamKey.alpha}} … are filled in",
+      collectWhole,
+    )
+    .option(
+      "--chat-path <path>",
+      "the gateway's chat path, when it differs from the profile's (env FAULTLINE_CHAT_PATH)",
+    )
+    .option("--auth <key|none>", "none: the gateway has no client authentication (env FAULTLINE_AUTH)")
     .option(
       "--report <dir>",
       "where report.json, junit.xml, summary.md and case files go",

@@ -1,6 +1,6 @@
 import { getPath } from "../harness/json-path.ts";
 import { defineCheck } from "./registry.ts";
-import { CLIENT_SIDE, codeOf, describeResponse, is2xx, show, statusesFor } from "./util.ts";
+import { CLIENT_SIDE, codeAccepted, codeOf, describeResponse, is2xx, show, statusesFor } from "./util.ts";
 
 defineCheck({
   id: "REJ-001",
@@ -60,7 +60,7 @@ defineCheck({
       const s = statusesFor(p, k);
       return s === "varies" || !s ? [] : s;
     });
-    const codeOk = typeof code === "string" && codes.includes(code);
+    const codeOk = codeAccepted(p, code, codes);
     const statusOk = statuses.length === 0 || statuses.includes(ex.status!);
     if (codeOk && statusOk) return undefined;
     return {

@@ -47,9 +47,10 @@ defineCheck({
       };
     }
     const code = getPath(ex.json, env.code);
-    if (typeof code !== "string" || code === "") {
+    const noCodeAllowed = env.codeOptional && (code === null || code === undefined);
+    if (!noCodeAllowed && (typeof code !== "string" || code === "")) {
       return {
-        expected: `${env.code}: a string code`,
+        expected: `${env.code}: a string code${env.codeOptional ? " or null" : ""}`,
         received: `${env.code}: ${show(code)} in ${show(ex.json)}`,
       };
     }

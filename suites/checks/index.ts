@@ -5,6 +5,7 @@ import "./upstream.ts";
 import "./retry-after.ts";
 import "./leaks.ts";
 import "./streams.ts";
+import "./profile-features.ts";
 
-export type { Check, Finding, Judgement } from "./registry.ts";
+export type { Check, Finding, Judgement, RunState } from "./registry.ts";
 export { allChecks, check, defineCheck, levelOf } from "./registry.ts";

@@ -8,6 +8,15 @@ export interface Judgement {
   target: Target;
   case: CaseSpec;
   exchange: Exchange;
+  /** What the run has seen so far, for checks across exchanges (unique request ids). */
+  run?: RunState;
+}
+
+export interface RunState {
+  /** Request id → the first response that carried it. */
+  requestIds: Map<string, string>;
+  /** Models the gateway lists, when it has a models endpoint. */
+  models: string[];
 }
 
 /** A check's verdict on one exchange: nothing when it passes or does not apply. */

@@ -1,8 +1,8 @@
 import { defineCheck } from "./registry.ts";
 import { attemptsSummary, okTexts } from "./upstream.ts";
-import { completionText, describeResponse, is2xx, show } from "./util.ts";
+import { completionText, describeResponse, endedNormally, is2xx, show } from "./util.ts";
 
-function isTerminator(data: string): boolean {
+function isDone(data: string): boolean {
   return data.trim() === "[DONE]";
 }
 
@@ -24,13 +24,13 @@ defineCheck({
   source: "CONTRACTS.md §15 Streams",
   fix: "Hold the client's stream until an upstream stream has produced its first event; fail over until then.",
   applies: (j) => j.case.condition === "upstream.stream_failover",
-  judge({ exchange: ex }) {
+  judge({ exchange: ex, profile: p }) {
     const texts = okTexts(ex.journal);
-    const text = completionText(ex);
-    const done = ex.events?.some((e) => isTerminator(e.data)) ?? false;
+    const text = completionText(ex, p);
+    const done = endedNormally(ex, p);
     if (is2xx(ex.status) && ex.events && done && text !== undefined && texts.includes(text)) return undefined;
     return {
-      expected: `a 2xx stream carrying ${texts.map((t) => JSON.stringify(t)).join(" or ") || "a later provider's completion"} and ending with [DONE]`,
+      expected: `a 2xx stream carrying ${texts.map((t) => JSON.stringify(t)).join(" or ") || "a later provider's completion"} and ending normally`,
       received: `${describeResponse(ex)} — attempts: ${attemptsSummary(ex.journal)}`,
     };
   },
@@ -46,9 +46,9 @@ defineCheck({
   fix: "When the upstream stream breaks after the first byte, send an error event and close without [DONE].",
   applies: (j) =>
     j.case.condition === "upstream.stream_break" && is2xx(j.exchange.status) && !!j.exchange.events,
-  judge({ exchange: ex }) {
+  judge({ exchange: ex, profile: p }) {
     const events = ex.events!;
-    if (events.some((e) => isTerminator(e.data))) {
+    if (endedNormally(ex, p)) {
       return {
         expected: "an error event and no [DONE]",
         received: "the stream ended with [DONE] although every upstream stream broke",
@@ -76,7 +76,7 @@ defineCheck({
     j.case.condition.startsWith("upstream.stream") && is2xx(j.exchange.status) && !!j.exchange.events,
   judge({ exchange: ex }) {
     for (const e of ex.events!) {
-      if (isTerminator(e.data)) continue;
+      if (isDone(e.data)) continue;
       try {
         JSON.parse(e.data);
       } catch {

@@ -3,7 +3,7 @@ import { ERROR_KINDS } from "../../mocks/dialects/types.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
 import { getPath } from "../harness/json-path.ts";
 import { defineCheck } from "./registry.ts";
-import { codeOf, completionText, describeResponse, is2xx, show } from "./util.ts";
+import { codeAccepted, codeOf, completionText, describeResponse, is2xx, show } from "./util.ts";
 
 const OK_STEPS = new Set(["ok", "latency", "slow_stream"]);
 
@@ -52,9 +52,9 @@ defineCheck({
   source: "CONTRACTS.md §6 Failover",
   fix: "Treat 429, 5xx, 529, timeouts, resets, empty and unparseable answers and provider 401/403 as retryable and move to the next provider.",
   applies: (j) => j.case.condition === "upstream.failover",
-  judge({ exchange: ex }) {
+  judge({ exchange: ex, profile: p }) {
     const texts = okTexts(ex.journal);
-    const text = completionText(ex);
+    const text = completionText(ex, p);
     if (is2xx(ex.status) && text !== undefined && texts.includes(text)) return undefined;
     return {
       expected: `2xx with the completion ${texts.map((t) => JSON.stringify(t)).join(" or ") || "(no provider answered ok: the gateway stopped early)"}`,
@@ -77,7 +77,7 @@ defineCheck({
   judge({ exchange: ex, profile: p }) {
     const code = codeOf(ex, p);
     const { codes, statuses } = p.exhaustion;
-    if (typeof code === "string" && codes.includes(code) && statuses.includes(ex.status!)) return undefined;
+    if (codeAccepted(p, code, codes) && statuses.includes(ex.status!)) return undefined;
     return {
       expected: `${codes.join(" or ")} with status ${statuses.join(" or ")}`,
       received: `${show(code)} (${ex.status}) — attempts: ${attemptsSummary(ex.journal)}`,
@@ -112,9 +112,13 @@ defineCheck({
   judge({ exchange: ex, profile: p, case: c }) {
     const code = codeOf(ex, p);
     const want = p.upstreamError.status === "provider" ? c.expectStatus : [p.upstreamError.status];
-    if (code === p.upstreamError.code && (!want || want.includes(ex.status!))) return undefined;
+    // A profile may list several codes for the condition, e.g. the provider's own codes passed through.
+    const codes = [
+      ...new Set([p.upstreamError.code, ...[p.conditions["upstream.non_retryable"] ?? []].flat()]),
+    ];
+    if (codeAccepted(p, code, codes) && (!want || want.includes(ex.status!))) return undefined;
     return {
-      expected: `${p.upstreamError.code}${want ? ` with status ${want.join(" or ")}` : ""}`,
+      expected: `${codes.join(" or ")}${want ? ` with status ${want.join(" or ")}` : ""}`,
       received: `${show(code)} (${ex.status})`,
     };
   },

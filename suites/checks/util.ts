@@ -1,3 +1,4 @@
+import { CLIENT_DIALECTS } from "../harness/dialects.ts";
 import { getPath } from "../harness/json-path.ts";
 import type { Exchange } from "../harness/types.ts";
 import type { Profile } from "../profile/schema.ts";
@@ -24,6 +25,12 @@ export function codeOf(ex: Exchange, p: Profile): unknown {
   return getPath(ex.json, p.envelope.code);
 }
 
+/** Whether an answer's code is one of `codes`; with `envelope.codeOptional`, no code (null or absent) is accepted too. */
+export function codeAccepted(p: Profile, code: unknown, codes: string[]): boolean {
+  if (typeof code === "string") return codes.includes(code);
+  return !!p.envelope.codeOptional && (code === null || code === undefined);
+}
+
 export function show(v: unknown): string {
   if (v === undefined) return "nothing";
   const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v);
@@ -43,22 +50,14 @@ export function statusesFor(p: Profile, code: string): number[] | "varies" | und
   return e.status === "varies" ? "varies" : [e.status].flat();
 }
 
-/** The text a successful chat completion carries: JSON (OpenAI shape) or reassembled SSE deltas. */
-export function completionText(ex: Exchange): string | undefined {
-  if (ex.events) {
-    let text = "";
-    for (const e of ex.events) {
-      if (e.data === "[DONE]") continue;
-      try {
-        const d = JSON.parse(e.data) as { choices?: Array<{ delta?: { content?: string } }> };
-        text += d.choices?.[0]?.delta?.content ?? "";
-      } catch {
-        // framing is judged by STR-003
-      }
-    }
-    return text;
-  }
-  const j = ex.json as { choices?: Array<{ message?: { content?: unknown } }> } | undefined;
-  const c = j?.choices?.[0]?.message?.content;
-  return typeof c === "string" ? c : undefined;
+/** The text a successful chat completion carries, in the endpoint family's dialect (JSON or reassembled SSE). */
+export function completionText(ex: Exchange, p: Profile): string | undefined {
+  return CLIENT_DIALECTS[p.endpoints.chat.dialect].text(ex);
+}
+
+/** Whether the stream ended with its dialect's normal terminator. */
+export function endedNormally(ex: Exchange, p: Profile): boolean {
+  const d = CLIENT_DIALECTS[p.endpoints.chat.dialect];
+  const all = ex.events ?? [];
+  return all.some((e, i) => d.isTerminator(e, i, all));
 }

@@ -1,3 +1,4 @@
+import type { RunState } from "../checks/registry.ts";
 import type { Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
 import type { MockClient } from "./mock-client.ts";
@@ -13,6 +14,10 @@ export interface RunContext {
   runs: number;
   /** How long the harness waits for one answer: the deadline plus a grace period. */
   harnessDeadlineMs: number;
+  /** The endpoint family being run (`default` when undefined); `profile` is already resolved for it. */
+  family?: string;
+  /** Shared by every property of a run (runSuites creates it). */
+  state?: RunState;
   /** The mock's provider names in the gateway's priority order. */
   providers: string[];
 }

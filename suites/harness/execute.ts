@@ -39,7 +39,7 @@ export async function execute(
     exchange.journal = await ctx.mock.journal(planId);
     await ctx.mock.deletePlan(planId);
   }
-  const judgement = { profile: ctx.profile, target: ctx.target, case: c, exchange };
+  const judgement = { profile: ctx.profile, target: ctx.target, case: c, exchange, run: ctx.state };
   const evaluated: string[] = [];
   const verdicts: Verdict[] = [];
   for (const ch of checks) {

@@ -8,6 +8,8 @@ export interface Property {
   id: string;
   suite: string;
   title: string;
+  /** Whether the property runs once per endpoint family (default true); route checks do not. */
+  perFamily?: boolean;
   /** Upstream properties need the mock; they are skipped, with the reason, without it. */
   needsMock: boolean;
   /** A reason to skip, when the target lacks what the property needs. */

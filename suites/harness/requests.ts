@@ -2,6 +2,7 @@ import { faker } from "@faker-js/faker";
 import fc from "fast-check";
 import type { Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
+import { CLIENT_DIALECTS, type ClientDialect } from "./dialects.ts";
 import { PLAN_PLACEHOLDER } from "./execute.ts";
 import type { RequestSpec } from "./types.ts";
 
@@ -17,30 +18,34 @@ export function authHeader(p: Profile, key: string): Record<string, string> {
   return { [p.auth.header]: p.auth.scheme === "bearer" ? `Bearer ${key}` : key };
 }
 
+export function clientDialect(p: Profile): ClientDialect {
+  return CLIENT_DIALECTS[p.endpoints.chat.dialect];
+}
+
 export interface ChatOptions {
+  text: string;
   model?: string;
   key?: string;
   stream?: boolean;
   /** Put the plan marker in the prompt so the gateway carries it to the mock. */
   withMarker?: boolean;
-  extra?: Record<string, unknown>;
+  /** Changes the body before it is serialised (negative data). */
+  mutate?: (body: Record<string, unknown>) => unknown;
+  /** A raw body that replaces the generated one (malformed JSON). */
+  raw?: string;
 }
 
-export function chatBody(t: Target, text: string, o: ChatOptions = {}): Record<string, unknown> {
-  return {
-    model: o.model ?? t.model,
-    messages: [{ role: "user", content: o.withMarker ? `${text} ${PLAN_PLACEHOLDER}` : text }],
-    max_tokens: 32,
-    ...(o.stream ? { stream: true } : {}),
-    ...o.extra,
-  };
-}
-
-export function chatRequest(p: Profile, t: Target, body: unknown, o: ChatOptions = {}): RequestSpec {
+/** A chat request in the endpoint family's own dialect (OpenAI, Anthropic or Gemini). */
+export function chatRequest(p: Profile, t: Target, o: ChatOptions): RequestSpec {
+  const d = clientDialect(p);
+  const model = o.model ?? t.model;
+  const text = o.withMarker ? `${o.text} ${PLAN_PLACEHOLDER}` : o.text;
+  const generated = d.body(text, model, !!o.stream);
+  const body = o.raw ?? JSON.stringify(o.mutate ? o.mutate(generated) : generated);
   return {
     method: p.endpoints.chat.method,
-    path: p.endpoints.chat.path,
+    path: d.path(p.endpoints.chat.path, model, !!o.stream),
     headers: { "content-type": "application/json", ...t.headers, ...authHeader(p, o.key ?? t.apiKey) },
-    body: typeof body === "string" ? body : JSON.stringify(body),
+    body,
   };
 }

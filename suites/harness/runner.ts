@@ -1,10 +1,12 @@
 import fc from "fast-check";
 import { hashSeed } from "../../mocks/rng.ts";
 import { allChecks, levelOf } from "../checks/index.ts";
-import type { Level } from "../profile/schema.ts";
+import { familyNames, familyProfile, type Level } from "../profile/schema.ts";
 import type { RunContext } from "./context.ts";
 import { type Execution, execute, failing } from "./execute.ts";
+import { send } from "./http.ts";
 import type { Property, Suite } from "./property.ts";
+import { authHeader } from "./requests.ts";
 import type { CaseSpec, Exchange } from "./types.ts";
 
 export interface ViolationRecord {
@@ -118,6 +120,7 @@ async function runProperty(
 ): Promise<PropertyOutcome> {
   const started = Date.now();
   const seed = hashSeed(ctx.seed, prop.id) | 0;
+  const family = ctx.family ?? "default";
   const runs = prop.runs?.(ctx) ?? ctx.runs;
   const base = { id: prop.id, suite: prop.suite, title: prop.title, seed, runs };
   const reason =
@@ -130,7 +133,10 @@ async function runProperty(
     return { ...base, status: "skipped", reason: "none of its checks is selected", durationMs: 0 };
   const checks = allChecks().filter((c) => active.has(c.id));
   const firstSeen = new Map<string, ViolationRecord>();
-  const property = fc.asyncProperty(prop.arbitrary(ctx), async (c) => {
+  const arbitrary = prop
+    .arbitrary(ctx)
+    .map((c) => (family === "default" ? c : { ...c, family, property: prop.id }));
+  const property = fc.asyncProperty(arbitrary, async (c) => {
     const ex = await execute(c, ctx, checks);
     for (const id of ex.evaluated) tallies.get(id)!.evaluated++;
     for (const v of ex.verdicts)
@@ -169,6 +175,26 @@ async function runProperty(
   return { ...base, status: details.failed ? "failed" : "passed", durationMs };
 }
 
+/** The models the gateway lists, for hints that must name a real model. */
+async function listModels(ctx: RunContext): Promise<string[]> {
+  const ep = ctx.profile.endpoints.models;
+  if (!ep) return [];
+  const ex = await send(
+    ctx.target.gateway,
+    {
+      method: ep.method,
+      path: ep.path,
+      headers: { ...ctx.target.headers, ...authHeader(ctx.profile, ctx.target.apiKey) },
+    },
+    ctx.harnessDeadlineMs,
+  );
+  const data =
+    (ex.json as { data?: Array<{ id?: unknown }>; models?: Array<{ name?: unknown }> } | undefined) ?? {};
+  return [...(data.data ?? []).map((m) => m.id), ...(data.models ?? []).map((m) => m.name)].filter(
+    (m): m is string => typeof m === "string",
+  );
+}
+
 /** Runs every property of the given suites and tallies each check. Running returns data; reports format it. */
 export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
@@ -179,17 +205,31 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
   );
   const active = new Set(selected.map((c) => c.id));
   const tallies = new Map(allChecks().map((c) => [c.id, { evaluated: 0, violations: [] } as Tally]));
-  const queue = suites.flatMap((s) => s.properties);
+  if (!ctx.state) ctx = { ...ctx, state: { requestIds: new Map(), models: await listModels(ctx) } };
+  // Each endpoint family (OpenAI-, Anthropic-, Gemini-compatible paths) runs the properties in its own dialect.
+  const families = familyNames(ctx.profile);
+  const queue = families.flatMap((f) =>
+    suites.flatMap((s) =>
+      s.properties
+        .filter((p) => f === "default" || p.perFamily !== false)
+        .map((p) => ({
+          prop: f === "default" ? p : { ...p, id: `${p.id}@${f}` },
+          ctx: f === "default" ? ctx : { ...ctx, family: f, profile: familyProfile(ctx.profile, f) },
+        })),
+    ),
+  );
   const outcomes: PropertyOutcome[] = [];
   const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) {
-      const o = await runProperty(p, ctx, tallies, active, opts);
+    for (let q = queue.shift(); q; q = queue.shift()) {
+      const o = await runProperty(q.prop, q.ctx, tallies, active, opts);
       outcomes.push(o);
       opts.onProperty?.(o);
     }
   });
   await Promise.all(workers);
-  const order = suites.flatMap((s) => s.properties.map((p) => p.id));
+  const order = families.flatMap((f) =>
+    suites.flatMap((s) => s.properties.map((p) => (f === "default" ? p.id : `${p.id}@${f}`))),
+  );
   outcomes.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const skippedReasons = outcomes
     .filter((o) => o.status === "skipped" && o.reason)

@@ -21,6 +21,10 @@ export interface CaseSpec {
   expectCodes?: string[];
   /** Status the case expects, when one is fixed (e.g. the provider's status for UPSTREAM_ERROR). */
   expectStatus?: number[];
+  /** The field a field-specific code must name (profile.fieldCodes). */
+  expectField?: string;
+  /** The endpoint family the case speaks to (`default` or a profile family). */
+  family?: string;
   note?: string;
 }
 

@@ -34,6 +34,11 @@ export const Envelope = z
   .object({
     /** Where the machine-readable code sits. */
     code: jsonPath,
+    /**
+     * The code may be null or absent (OpenAI's Error.code is nullable). Checks that expect a code then
+     * judge the status alone when there is none; a code that is present must still be the expected one.
+     */
+    codeOptional: z.boolean().optional(),
     message: jsonPath,
     /** Where the error category sits, if the envelope has one. */
     type: jsonPath.optional(),

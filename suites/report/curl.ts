@@ -11,6 +11,11 @@ function withSecretRefs(s: string, t: Target): string {
     [t.apiKey, "FAULTLINE_API_KEY"],
     [t.brokeKey, "FAULTLINE_BROKE_KEY"],
     [t.limitedKey, "FAULTLINE_LIMITED_KEY"],
+    // Provider credentials a target hands the gateway in a templated header (suites/templates.ts).
+    ...Object.entries(t.upstreamKeys ?? {}).map(([p, k]): [string, string] => [
+      k,
+      `FAULTLINE_UPSTREAM_KEY_${p.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`,
+    ]),
   ];
   let out = shellQuote(s);
   for (const [secret, env] of refs) if (secret) out = out.split(secret).join(`'"$${env}"'`);

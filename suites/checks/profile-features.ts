@@ -1,0 +1,182 @@
+import { getPath, hasPath } from "../harness/json-path.ts";
+import { defineCheck } from "./registry.ts";
+import { parseRetryAfter } from "./retry-after.ts";
+import { codeOf, isError, show } from "./util.ts";
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+defineCheck({
+  id: "RID-001",
+  level: (p) => p.requestId?.level ?? "info",
+  title: "Every error carries a request id",
+  sentence: "Every error response includes a unique request ID that can be used for debugging.",
+  source: "CONTRACTS.md §13 Request id; seed 002 line 237",
+  fix: "Generate a request id for every request and write it into every error envelope.",
+  applies: (j) =>
+    !!j.profile.envelope.requestId && isError(j.exchange.status) && j.exchange.json !== undefined,
+  judge({ exchange: ex, profile: p }) {
+    const id = getPath(ex.json, p.envelope.requestId!);
+    return typeof id === "string" && id.trim() !== ""
+      ? undefined
+      : { expected: `${p.envelope.requestId}: a non-empty string`, received: show(id) };
+  },
+});
+
+defineCheck({
+  id: "RID-002",
+  level: (p) => p.requestId?.level ?? "info",
+  title: "Request ids are unique",
+  sentence: "Every error response includes a unique request ID.",
+  source: "CONTRACTS.md §13 Request id; seed 002 line 237",
+  fix: "Derive request ids from a random or monotonic source per request, never from a constant or a cache.",
+  applies: (j) =>
+    !!j.profile.envelope.requestId &&
+    isError(j.exchange.status) &&
+    typeof getPath(j.exchange.json, j.profile.envelope.requestId) === "string",
+  judge({ exchange: ex, profile: p, run }) {
+    const id = getPath(ex.json, p.envelope.requestId!) as string;
+    const first = run?.requestIds.get(id);
+    if (first !== undefined) {
+      return {
+        expected: "a request id no other response carried",
+        received: `${show(id)}, already carried by ${first}`,
+      };
+    }
+    run?.requestIds.set(id, `${ex.request.method} ${ex.request.path} (${ex.status})`);
+    return undefined;
+  },
+});
+
+defineCheck({
+  id: "TS-001",
+  level: "must",
+  title: "Error timestamps are ISO 8601",
+  sentence: "meta.timestamp is ISO 8601.",
+  source: "CONTRACTS.md, meta-envelope row; seed 002 line 16",
+  fix: 'Write timestamps with Date.prototype.toISOString() ("2024-01-01T00:00:00Z").',
+  applies: (j) =>
+    !!j.profile.envelope.timestamp && isError(j.exchange.status) && j.exchange.json !== undefined,
+  judge({ exchange: ex, profile: p }) {
+    const ts = getPath(ex.json, p.envelope.timestamp!);
+    return typeof ts === "string" && ISO_8601.test(ts) && !Number.isNaN(Date.parse(ts))
+      ? undefined
+      : { expected: `${p.envelope.timestamp}: an ISO 8601 date-time`, received: show(ts) };
+  },
+});
+
+defineCheck({
+  id: "FIELD-001",
+  level: "must",
+  title: "Field errors name their field",
+  sentence:
+    "Field errors name details.field (INVALID_TEMPERATURE for temperature outside 0..2, INVALID_MAX_TOKENS for ≤ 0).",
+  source: "CONTRACTS.md, meta-envelope and data-envelope rows",
+  fix: "When one field fails validation, answer its field-specific code and name the field in the envelope.",
+  applies: (j) => !!j.case.expectField && !!j.profile.envelope.field && isError(j.exchange.status),
+  judge({ exchange: ex, profile: p, case: c }) {
+    const field = getPath(ex.json, p.envelope.field!);
+    const code = codeOf(ex, p);
+    const codeOk = !c.expectCodes || c.expectCodes.includes(String(code));
+    const fieldOk =
+      typeof field === "string" && (field === c.expectField || field.endsWith(`.${c.expectField}`));
+    return codeOk && fieldOk
+      ? undefined
+      : {
+          expected: `${c.expectCodes?.join(" or ") ?? "a field code"} naming ${p.envelope.field} = ${show(c.expectField)}`,
+          received: `${show(code)} with ${p.envelope.field} = ${show(field)}`,
+        };
+  },
+});
+
+defineCheck({
+  id: "ENV-005",
+  level: "must",
+  title: "Codes carry their required fields",
+  sentence: "CONCURRENT_GENERATION_LIMIT carries active_requests and concurrency_limit.",
+  source: "CONTRACTS.md, data-envelope row; seed 003 lines 47-57",
+  fix: "Add the documented extra fields to this code's envelope.",
+  applies: (j) =>
+    isError(j.exchange.status) && !!j.profile.catalogue[String(codeOf(j.exchange, j.profile))]?.requires,
+  judge({ exchange: ex, profile: p }) {
+    const code = String(codeOf(ex, p));
+    const missing = p.catalogue[code]!.requires!.filter((f) => !hasPath(ex.json, f));
+    return missing.length
+      ? { expected: `${code} with ${missing.join(", ")}`, received: show(ex.json) }
+      : undefined;
+  },
+});
+
+defineCheck({
+  id: "HINT-001",
+  level: "must",
+  title: "The retryable hint agrees with the status",
+  sentence: "retryable agrees with the status (429/5xx true, other 4xx false).",
+  source: "CONTRACTS.md, lemondata row; seed 001 line 2",
+  fix: "Derive `retryable` from the status you answer, not from the code path that produced it.",
+  applies: (j) =>
+    !!j.profile.envelope.hints?.retryable &&
+    isError(j.exchange.status) &&
+    getPath(j.exchange.json, j.profile.envelope.hints.retryable) !== undefined,
+  judge({ exchange: ex, profile: p }) {
+    const path = p.envelope.hints!.retryable!;
+    const want = ex.status === 429 || ex.status! >= 500;
+    const got = getPath(ex.json, path);
+    return got === want
+      ? undefined
+      : { expected: `${path}: ${want} for status ${ex.status}`, received: `${path}: ${show(got)}` };
+  },
+});
+
+defineCheck({
+  id: "HINT-002",
+  level: "should",
+  title: "did_you_mean names a real model",
+  sentence: "did_you_mean should name a real model.",
+  source: "CONTRACTS.md, lemondata row",
+  fix: "Suggest only models from the catalogue the caller can use.",
+  applies: (j) =>
+    !!j.profile.envelope.hints?.didYouMean &&
+    isError(j.exchange.status) &&
+    getPath(j.exchange.json, j.profile.envelope.hints.didYouMean) !== undefined,
+  judge({ exchange: ex, profile: p, target: t, run }) {
+    const path = p.envelope.hints!.didYouMean!;
+    const got = getPath(ex.json, path);
+    const names = [got].flat();
+    const served = new Set([t.model, ...(run?.models ?? [])]);
+    const bogus = names.filter((n) => typeof n !== "string" || !served.has(n));
+    return bogus.length
+      ? { expected: `${path}: one of ${[...served].join(", ")}`, received: `${path}: ${show(got)}` }
+      : undefined;
+  },
+});
+
+defineCheck({
+  id: "RA-003",
+  level: "should",
+  title: "Upstream Retry-After is honoured",
+  sentence:
+    "If the gateway retries the same provider after a 429/503 with Retry-After N, the journal shows no retry before N seconds.",
+  source: "CONTRACTS.md §10 Honouring upstream Retry-After",
+  fix: "Move to another provider, or wait at least Retry-After before asking the same provider again.",
+  applies: (j) => (j.exchange.journal?.length ?? 0) > 1,
+  judge({ exchange: ex }) {
+    const journal = [...ex.journal!].sort((a, b) => a.receivedAt - b.receivedAt);
+    for (const [i, e] of journal.entries()) {
+      if (e.status !== 429 && e.status !== 503) continue;
+      const mode = e.step.retryAfter ?? (e.step.step === "rate_limit" ? "seconds" : "none");
+      if (mode === "none") continue;
+      const waitS = typeof e.step.retryAfterS === "number" ? e.step.retryAfterS : 1;
+      const next = journal.slice(i + 1).find((x) => x.provider === e.provider);
+      // 50 ms of slack for clocks and the mock's own answer time.
+      if (next && next.receivedAt - e.receivedAt < waitS * 1000 - 50) {
+        return {
+          expected: `no retry of ${e.provider} within ${waitS} s of its Retry-After`,
+          received: `${e.provider} retried after ${next.receivedAt - e.receivedAt} ms`,
+        };
+      }
+    }
+    return undefined;
+  },
+});
+
+export { parseRetryAfter };
