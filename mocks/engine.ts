@@ -46,6 +46,9 @@ export class MockEngine {
   private unplannedRandom = seededRandom(1);
   defaultPolicy: DefaultPolicy | undefined;
   private planCounter = 0;
+  // Request ids: a random per-engine prefix and a counter, unique without a syscall per request.
+  private readonly idPrefix = randomBytes(8).toString("hex");
+  private requestCounter = 0;
 
   constructor(readonly options: EngineOptions = { providers: DEFAULT_PROVIDERS }) {
     for (const p of options.providers) this.providers.set(p.name, p);
@@ -131,7 +134,7 @@ export class MockEngine {
       provider: name,
       model: route?.model || provider.models[0] || "model",
       stream: route?.stream ?? false,
-      requestId: randomBytes(12).toString("hex"),
+      requestId: `${this.idPrefix}${(++this.requestCounter).toString(16).padStart(8, "0")}`,
       text: `Hello from ${name}.`,
       nowS: Math.floor(Date.now() / 1000),
       dialect: d,

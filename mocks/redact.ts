@@ -12,8 +12,16 @@ const SECRET_HEADERS = new Set([
 
 /** A short, stable fingerprint so a journal can show *which* key was sent without showing it. */
 export function fingerprint(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex").slice(0, 8);
+  let fp = recent.get(secret);
+  if (fp === undefined) {
+    fp = createHash("sha256").update(secret).digest("hex").slice(0, 8);
+    // A gateway sends the same few keys over and over: remember them, boundedly.
+    if (recent.size >= 256) recent.clear();
+    recent.set(secret, fp);
+  }
+  return fp;
 }
+const recent = new Map<string, string>();
 
 /** `Bearer sk-abc…` → `Bearer [redacted sha256:1a2b3c4d]`. */
 export function redactValue(value: string): string {

@@ -49,7 +49,7 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
   const server = createServer(async (req, res) => {
     try {
       const mreq = await readRequest(req);
-      const ctl = await control(engine, mreq, controlOpts);
+      const ctl = mreq.path.startsWith("/_faultline") ? await control(engine, mreq, controlOpts) : undefined;
       if (ctl) {
         await writeReply(res, ctl);
         return;

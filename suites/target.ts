@@ -15,6 +15,8 @@ export const Target = z
     model: z.string().min(1),
     brokeKey: z.string().min(1).optional(),
     limitedKey: z.string().min(1).optional(),
+    /** A second valid client key: idempotency keys and async tasks must stay scoped to their own client. */
+    otherApiKey: z.string().min(1).optional(),
     disabledModel: z.string().min(1).optional(),
     /** The mock's base URL (control API at /_faultline); upstream suites are skipped without it. */
     mock: url.optional(),
@@ -42,6 +44,7 @@ const FIELDS = [
   "model",
   "brokeKey",
   "limitedKey",
+  "otherApiKey",
   "disabledModel",
   "mock",
   "deadlineMs",
@@ -119,7 +122,7 @@ export function resolveTarget(
 
 /** The secrets a report must never show. */
 export function targetSecrets(t: Target): string[] {
-  return [t.apiKey, t.brokeKey, t.limitedKey, ...Object.values(t.upstreamKeys ?? {})].filter(
+  return [t.apiKey, t.brokeKey, t.limitedKey, t.otherApiKey, ...Object.values(t.upstreamKeys ?? {})].filter(
     (s): s is string => !!s,
   );
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTROL_ROUTES } from "../mocks/control.ts";
 import { type MockServer, type MockServerOptions, startMock } from "../mocks/server.ts";
@@ -293,6 +294,18 @@ describe("OpenAPI document", () => {
           `${key} answered ${res.status} but is ${documented.has(key) ? "" : "not "}documented`,
         ).toBe(documented.has(key));
       }
+    }
+  });
+});
+
+describe("docs/mock.md", () => {
+  const doc = readFileSync(new URL("../docs/mock.md", import.meta.url), "utf8");
+
+  it("names every registered step and every control route", () => {
+    for (const id of stepIds()) expect(doc, `step ${id}`).toContain(`\`${id}\``);
+    for (const r of CONTROL_ROUTES) {
+      const route = `${r.method} ${r.path.replace("/_faultline/", "")}`;
+      expect(doc, route).toContain(`\`${route}\``);
     }
   });
 });

@@ -3,17 +3,25 @@ import type { Condition, Profile } from "../../suites/profile/schema.ts";
 
 export type AuthResult = { ok: true; key: string } | { ok: false; condition: Condition; message: string };
 
+type Scheme = Profile["auth"];
+
 // RFC 6750 §2.1: `Bearer` is matched case-insensitively and followed by exactly one space and a token68.
 const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 
-/** Reads the client's credential as the profile's auth scheme declares it. */
+/**
+ * Reads the client's credential as the profile's auth scheme declares it. `alternates` are the headers a
+ * native SDK sends instead (Anthropic's x-api-key, Gemini's x-goog-api-key); they count only when the
+ * profile's own header is absent, so a missing or malformed credential is still judged by the profile.
+ */
 export function authenticate(
   headers: IncomingHttpHeaders,
-  auth: Profile["auth"],
+  auth: Scheme,
   validKeys: ReadonlySet<string>,
   acceptAnyKey: boolean,
+  alternates: readonly Scheme[] = [],
 ): AuthResult {
-  const raw = headers[auth.header.toLowerCase()];
+  const used = [auth, ...alternates].find((a) => headers[a.header.toLowerCase()] !== undefined) ?? auth;
+  const raw = headers[used.header.toLowerCase()];
   if (raw === undefined) {
     return {
       ok: false,
@@ -23,14 +31,14 @@ export function authenticate(
   }
   const value = Array.isArray(raw) ? raw.join(", ") : raw;
   let key: string | undefined;
-  if (auth.scheme === "bearer") key = BEARER.exec(value)?.[1];
+  if (used.scheme === "bearer") key = BEARER.exec(value)?.[1];
   else key = /^\S+$/.test(value) ? value : undefined;
   if (key === undefined) {
-    const want = auth.scheme === "bearer" ? `${auth.header}: Bearer <key>` : `${auth.header}: <key>`;
+    const want = used.scheme === "bearer" ? `${used.header}: Bearer <key>` : `${used.header}: <key>`;
     return {
       ok: false,
       condition: "auth.malformed",
-      message: `Malformed ${auth.header} header: expected ${want}`,
+      message: `Malformed ${used.header} header: expected ${want}`,
     };
   }
   if (!validKeys.has(key) && !acceptAnyKey) {

@@ -1,13 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import type { Dispatcher } from "undici";
 import { readJsonBody } from "./body.ts";
-import { GatewayError } from "./contract.ts";
+import type { ConcurrencyGate } from "./concurrency.ts";
+import { type ErrorSpec, GatewayError } from "./contract.ts";
 import { type Failure, failover } from "./failover.ts";
+import type { ChatRoute, ClientCodec } from "./families/index.ts";
 import type { StopReason } from "./guard.ts";
+import { closestModel } from "./hints.ts";
 import type { ResolvedOptions, Upstream } from "./options.ts";
 import { type Responder, sendError, sendJson, sendRaw } from "./respond.ts";
 import { relayStream } from "./stream.ts";
-import { type ChatRequest, validateChat } from "./validate.ts";
+import type { ChatRequest } from "./validate.ts";
 
 export interface ChatContext {
   req: IncomingMessage;
@@ -19,6 +22,24 @@ export interface ChatContext {
   key: string;
   /** Aborts when the client goes away or the gateway closes. */
   client: AbortSignal;
+  /** The endpoint family's dialect, and what its path says (Gemini: model, streaming). */
+  codec: ClientCodec;
+  route: ChatRoute;
+  gate: ConcurrencyGate;
+}
+
+/** A field's own code where the profile names one (seed 002 lines 143-160), else the request.invalid code. */
+function invalidSpec(c: ChatContext, v: { param?: string; field?: string; message: string }): ErrorSpec {
+  const { contract } = c.reply;
+  if (c.defects.has("field_generic")) return contract.condition("request.invalid", v.message);
+  const spec = contract.condition("request.invalid", v.message, { param: v.param });
+  const fieldCode = v.field === undefined ? undefined : contract.profile.fieldCodes[v.field];
+  if (fieldCode) {
+    spec.code = fieldCode;
+    spec.status = contract.statusOf(fieldCode, spec.status);
+  }
+  if (c.defects.has("unlisted_code")) spec.code = "BAD_PARAMS";
+  return spec;
 }
 
 /** Body, validation, model catalogue and key fixtures, in the order the brief ranks them. */
@@ -31,19 +52,18 @@ async function admit(c: ChatContext): Promise<ChatRequest> {
     if (body.condition === "request.malformed_json" && c.defects.has("malformed_json_500")) spec.status = 500;
     throw new GatewayError(spec);
   }
-  const v = validateChat(body.value);
-  if (!v.ok) {
-    const spec = contract.condition("request.invalid", v.message, { param: v.param });
-    if (c.defects.has("unlisted_code")) spec.code = "BAD_PARAMS";
-    throw new GatewayError(spec);
-  }
+  const v = c.codec.toChat(body.value, c.route);
+  if (!v.ok) throw new GatewayError(invalidSpec(c, v));
   const model = v.request.model;
   if (c.opts.disabledModels.includes(model)) {
     throw new GatewayError(contract.condition("model.disabled", `Model ${model} is currently disabled`));
   }
   if (!c.opts.models.includes(model) && !c.defects.has("unknown_model_200")) {
     const cond = c.defects.has("unknown_model_as_invalid") ? "request.invalid" : "model.unknown";
-    throw new GatewayError(contract.condition(cond, `Model ${model} does not exist`, { param: "model" }));
+    // A hard-coded suggestion is what the did_you_mean_bogus defect answers: a model nobody serves here.
+    const didYouMean = c.defects.has("did_you_mean_bogus") ? "gpt-4o" : closestModel(model, c.opts.models);
+    const spec = contract.condition(cond, `Model ${model} does not exist`, { param: "model", didYouMean });
+    throw new GatewayError(spec);
   }
   if (c.key === c.opts.brokeKey) {
     throw new GatewayError(contract.condition("balance.insufficient", "Account balance too low"));
@@ -90,8 +110,25 @@ function answerExhausted(c: ChatContext, chat: ChatRequest, failures: Failure[])
   sendError(c.reply, c.reply.contract.exhausted(message));
 }
 
+/** Holds one of the key's concurrency slots until the answer is complete; refuses when none is free. */
+function enterGate(c: ChatContext): () => void {
+  const slot = c.gate.enter(c.key);
+  if (typeof slot === "function") return slot;
+  const message = `Too many requests in flight for this key (${slot.active_requests} of ${slot.concurrency_limit})`;
+  throw new GatewayError(c.reply.contract.condition("concurrency.limited", message, { extra: { ...slot } }));
+}
+
 export async function handleChat(c: ChatContext): Promise<void> {
   const chat = await admit(c);
+  const release = enterGate(c);
+  try {
+    await serve(c, chat);
+  } finally {
+    release();
+  }
+}
+
+async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
   const { contract } = c.reply;
   const noDeadline = c.defects.has("no_deadline");
   const deadline = new AbortController();
@@ -115,7 +152,7 @@ export async function handleChat(c: ChatContext): Promise<void> {
       case "client_gone":
         return;
       case "completion":
-        sendJson(c.reply, 200, { ...out.completion, model: chat.model });
+        sendJson(c.reply, 200, c.codec.fromCompletion(out.completion, chat.model, c.reply.requestId));
         return;
       case "stream":
         await relayStream(
@@ -124,7 +161,7 @@ export async function handleChat(c: ChatContext): Promise<void> {
             reader: out.reader,
             first: out.first,
             guard: out.guard,
-            model: chat.model,
+            encoder: c.codec.encoder(chat.model, c.reply.requestId),
             idleTimeoutMs: noDeadline ? undefined : c.opts.attemptTimeoutMs,
             defects: c.defects,
           },

@@ -1,12 +1,17 @@
-import type { Condition, Profile } from "../../suites/profile/schema.ts";
+import { setPath } from "../../suites/harness/json-path.ts";
+import { type Condition, familyNames, familyProfile, type Profile } from "../../suites/profile/schema.ts";
 
 /** An error the gateway answers, before it is rendered into the profile's envelope. */
 export interface ErrorSpec {
   code: string;
   status: number;
   message: string;
-  /** The offending request field, for envelopes with a `param` path. */
+  /** The offending request field, for envelopes with a `param` or `field` path. */
   param?: string;
+  /** The closest model the gateway serves, for envelopes with a `did_you_mean` hint. */
+  didYouMean?: string;
+  /** Values for the code's `requires` paths, by their last segment (`active_requests`). */
+  extra?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
 
@@ -25,6 +30,7 @@ const FALLBACK: Partial<Record<Condition, Condition[]>> = {
   "request.malformed_json": ["request.invalid"],
   "request.too_large": ["request.invalid"],
   "model.disabled": ["model.unknown"],
+  "concurrency.limited": ["rate.limited"],
 };
 
 /** The seeds name no code for these (CONTRACTS.md §16), so the gateway picks its own. */
@@ -34,20 +40,13 @@ const UNLISTED: Partial<Record<Condition, { code: string; status: number }>> = {
   "request.invalid": { code: "INVALID_REQUEST", status: 400 },
   "model.unknown": { code: "MODEL_NOT_FOUND", status: 404 },
   "rate.limited": { code: "RATE_LIMITED", status: 429 },
+  "concurrency.limited": { code: "RATE_LIMITED", status: 429 },
 };
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split(".");
-  let node = target;
-  for (const k of keys.slice(0, -1)) {
-    const next = node[k];
-    if (typeof next !== "object" || next === null) node[k] = {};
-    node = node[k] as Record<string, unknown>;
-  }
-  node[keys.at(-1)!] = value;
-}
+/** Where a code's catalogue entry allows several statuses, the one that says this condition best (RFC 9110 §15.5.14). */
+const PREFERRED: Partial<Record<Condition, number>> = { "request.too_large": 413 };
 
-/** Everything the gateway needs to know about the profile's error contract. */
+/** Everything the gateway needs to know about one endpoint family's error contract. */
 export class Contract {
   constructor(
     readonly profile: Profile,
@@ -62,24 +61,37 @@ export class Contract {
     return undefined;
   }
 
-  /** The catalogue's status for a code: the first where it lists several, `fallback` where it varies. */
-  statusOf(code: string, fallback: number): number {
+  /** The statuses the catalogue allows for a code; undefined where it varies or the code is unlisted. */
+  statusesOf(code: string): number[] | undefined {
     const s = this.profile.catalogue[code]?.status;
-    if (typeof s === "number") return s;
-    if (Array.isArray(s)) return s[0]!;
-    return fallback;
+    return s === undefined || s === "varies" ? undefined : [s].flat();
+  }
+
+  /** The catalogue's status for a code: `preferred` where it is allowed, else the first, else `fallback`. */
+  statusOf(code: string, fallback: number, preferred?: number): number {
+    const allowed = this.statusesOf(code);
+    if (!allowed) return fallback;
+    return preferred !== undefined && allowed.includes(preferred) ? preferred : allowed[0]!;
   }
 
   condition(cond: Condition, message: string, extra: Partial<ErrorSpec> = {}): ErrorSpec {
+    if (cond === "auth.missing" && this.defects.has("missing_key_as_invalid")) cond = "auth.invalid";
+    if (cond === "request.too_large" && this.defects.has("too_large_400")) cond = "request.invalid";
     const unlisted = UNLISTED[cond] ?? { code: "GATEWAY_ERROR", status: 400 };
     const code = this.codeFor(cond) ?? unlisted.code;
-    let status = this.statusOf(code, unlisted.status);
+    let status = this.statusOf(code, unlisted.status, PREFERRED[cond]);
     if (this.defects.has("wrong_status") && code === this.codeFor("request.invalid")) status = 422;
+    if (this.defects.has("balance_402") && cond === "balance.insufficient") status = 402;
     return { code, status, message, ...extra };
   }
 
+  /** Every provider failed: the first exhaustion code, with a status its catalogue entry allows. */
   exhausted(message: string): ErrorSpec {
-    return { code: this.profile.exhaustion.codes[0]!, status: this.profile.exhaustion.statuses[0]!, message };
+    const { codes, statuses } = this.profile.exhaustion;
+    const code = codes[0]!;
+    const allowed = this.statusesOf(code);
+    const status = statuses.find((s) => !allowed || allowed.includes(s)) ?? statuses[0]!;
+    return { code, status, message };
   }
 
   /** A non-retryable provider error, keeping the provider's status where the profile says so. */
@@ -109,13 +121,53 @@ export class Contract {
     const env = this.profile.envelope;
     const out: Record<string, unknown> = {};
     for (const [path, value] of Object.entries(env.fixed)) setPath(out, path, value);
+    if (this.defects.has("data_not_null") && "data" in env.fixed) out.data = {};
     setPath(out, env.message, spec.message);
     if (env.type) setPath(out, env.type, this.typeOf(spec.code, spec.status));
     setPath(out, env.code, spec.code);
-    if (env.param && spec.param !== undefined) setPath(out, env.param, spec.param);
-    if (env.retryAfter && retryAfterS !== undefined) setPath(out, env.retryAfter, retryAfterS);
-    if (env.requestId) setPath(out, env.requestId, requestId);
-    if (env.timestamp) setPath(out, env.timestamp, new Date().toISOString());
+    if (env.httpStatus) setPath(out, env.httpStatus, spec.status);
+    // Seed 001 line 2: `param` is always present, so it is null when no field is at fault.
+    if (env.param) setPath(out, env.param, spec.param ?? null);
+    if (env.field && env.field !== env.param && spec.param !== undefined) setPath(out, env.field, spec.param);
+    if (env.retryAfter && retryAfterS !== undefined) {
+      setPath(out, env.retryAfter, this.defects.has("retry_after_mismatch") ? retryAfterS + 30 : retryAfterS);
+    }
+    this.renderHints(out, spec);
+    if (!this.defects.has("concurrency_fields_missing")) {
+      for (const path of this.profile.catalogue[spec.code]?.requires ?? []) {
+        const value = spec.extra?.[path.split(".").at(-1)!];
+        if (value !== undefined) setPath(out, path, value);
+      }
+    }
+    if (env.requestId && !this.defects.has("no_request_id")) setPath(out, env.requestId, requestId);
+    if (env.timestamp) {
+      setPath(out, env.timestamp, this.defects.has("timestamp_epoch") ? Date.now() : new Date().toISOString());
+    }
     return out;
   }
+
+  private renderHints(out: Record<string, unknown>, spec: ErrorSpec): void {
+    const hints = this.profile.envelope.hints;
+    // CONTRACTS.md, lemondata row: retryable agrees with the status (429 and 5xx true, other 4xx false).
+    const retryable = spec.status === 429 || spec.status >= 500;
+    if (hints?.retryable) setPath(out, hints.retryable, this.defects.has("retryable_wrong") ? true : retryable);
+    if (hints?.didYouMean && spec.didYouMean !== undefined) setPath(out, hints.didYouMean, spec.didYouMean);
+  }
+}
+
+/**
+ * One contract per endpoint family. Under the `*_openai_shape` defects a native family answers in the
+ * profile's default (OpenAI-compatible) envelope instead of its own.
+ */
+export function familyContracts(profile: Profile, defects: ReadonlySet<string>): Map<string, Contract> {
+  const shapeless = new Set(
+    [...defects].flatMap((d) => (/^(\w+)_openai_shape$/.exec(d) ? [/^(\w+)_openai_shape$/.exec(d)![1]!] : [])),
+  );
+  return new Map(
+    familyNames(profile).map((name) => {
+      const fp = familyProfile(profile, name);
+      const p = shapeless.has(name) ? { ...fp, envelope: profile.envelope } : fp;
+      return [name, new Contract(p, defects)];
+    }),
+  );
 }

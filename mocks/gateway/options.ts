@@ -18,6 +18,11 @@ export interface GatewayOptions {
   brokeKey?: string;
   /** A key that is always over its rate limit: `rate.limited`. */
   limitedKey?: string;
+  /** A key limited to `concurrencyLimit` requests in flight: `concurrency.limited`. */
+  concurrencyKey?: string;
+  concurrencyLimit?: number;
+  /** A second ordinary client: idempotency keys and tasks must stay scoped to their own client. */
+  otherApiKey?: string;
   /** Model names clients may ask for; all are routed to `upstreamModel`. */
   models?: string[];
   disabledModels?: string[];
@@ -46,6 +51,9 @@ export const GATEWAY_DEFAULTS: Readonly<Omit<ResolvedOptions, "profile" | "upstr
   apiKeys: ["fl-test-key"],
   brokeKey: "fl-broke-key",
   limitedKey: "fl-limited-key",
+  concurrencyKey: "fl-concurrency-key",
+  concurrencyLimit: 1,
+  otherApiKey: "fl-other-key",
   models: ["faultline-chat"],
   disabledModels: ["faultline-disabled"],
   upstreamModel: "gpt-4o-mini",

@@ -1,14 +1,25 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import { UsageError } from "../../suites/errors.ts";
 import { authenticate } from "./auth.ts";
 import { handleChat } from "./chat.ts";
-import { Contract, GatewayError } from "./contract.ts";
+import { ConcurrencyGate } from "./concurrency.ts";
+import { familyContracts, GatewayError } from "./contract.ts";
+import { codecFor } from "./families/index.ts";
+import { IdempotencyLayer } from "./idempotency.ts";
 import { assertDefects } from "./mutations.ts";
-import { type GatewayOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { type Responder, sendError, sendJson } from "./respond.ts";
+import { compileRoutes, matchRoute } from "./routes.ts";
+import { TaskService } from "./tasks.ts";
 
 export interface Gateway {
   url: string;
@@ -16,24 +27,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-type Op = "chat" | "models";
-
-/** Finds the endpoint for a path: its op, or the methods it allows when the method is wrong. */
-function route(opts: ResolvedOptions, method: string, path: string): Op | { allow: string[] } | undefined {
-  const eps = Object.entries(opts.profile.endpoints).filter(([, e]) => e && e.path === path);
-  if (eps.length === 0) return undefined;
-  const hit = eps.find(([, e]) => e!.method === method);
-  return hit ? (hit[0] as Op) : { allow: eps.map(([, e]) => e!.method) };
-}
-
-function listModels(r: Responder, opts: ResolvedOptions): void {
-  const data = opts.models.map((id) => ({
-    id,
-    object: "model",
-    created: 1_700_000_000,
-    owned_by: "faultline",
-  }));
-  sendJson(r, 200, { object: "list", data });
+/** Unique per answer (seed 002 line 237), except under the `request_id_reused` defect. */
+function requestIds(defects: ReadonlySet<string>): () => string {
+  const fresh = () => `req_${randomBytes(12).toString("hex")}`;
+  const reused = fresh();
+  return defects.has("request_id_reused") ? () => reused : fresh;
 }
 
 /** Starts the reference gateway: the lumenfall contract (or any profile's) in front of OpenAI-dialect upstreams. */
@@ -43,17 +41,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (opts.upstreams.length === 0)
     throw new UsageError("upstreams: expected at least one upstream, saw none");
   const defects: ReadonlySet<string> = new Set(opts.defects);
-  const contract = new Contract(opts.profile, defects);
-  const validKeys = new Set([...opts.apiKeys, opts.brokeKey, opts.limitedKey]);
+  // One contract per endpoint family (OpenAI-, Anthropic-, Gemini-compatible paths), each in its own envelope.
+  const contracts = familyContracts(opts.profile, defects);
+  const contract = contracts.get("default")!;
+  const routes = compileRoutes(opts.profile);
+  const gate = new ConcurrencyGate(new Map([[opts.concurrencyKey, opts.concurrencyLimit]]));
+  const nextRequestId = requestIds(defects);
+  const validKeys = new Set([...opts.apiKeys, opts.brokeKey, opts.limitedKey, opts.otherApiKey]);
   // Shorter keep-alive than the mock's 5 s, so the gateway never reuses a socket the server is closing.
   const dispatcher = new Agent({ keepAliveTimeout: 2_000, connect: { timeout: opts.attemptTimeoutMs } });
   const inflight = new Set<AbortController>();
+  // [stateful] Idempotent replay (idempotency.ts) and async tasks (tasks.ts), where the profile declares them.
+  const authOf = (h: IncomingHttpHeaders) =>
+    authenticate(h, opts.profile.auth, validKeys, defects.has("auth_ignored"));
+  const idem = opts.profile.idempotency && new IdempotencyLayer(opts.profile.idempotency, defects);
+  const tasks =
+    opts.profile.tasks &&
+    new TaskService(opts.profile.tasks, { opts, defects, dispatcher, authenticate: authOf, idempotency: idem });
+  const maxBodyBytes = opts.profile.limits.maxBodyBytes ?? opts.maxBodyBytes;
+  // [/stateful]
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reply: Responder = {
       res,
       contract,
-      requestId: `req_${randomBytes(12).toString("hex")}`,
+      requestId: nextRequestId(),
       retryAfterS: opts.retryAfterS,
     };
     const client = new AbortController();
@@ -65,8 +77,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       const method = req.method ?? "GET";
       const path = new URL(req.url ?? "/", "http://gateway").pathname;
-      const op = route(opts, method, path);
-      if (op === undefined) {
+      if (tasks && (await tasks.handle(req, res, reply.requestId))) return; // [stateful]
+      const hit = matchRoute(routes, method, path);
+      if (hit === undefined) {
         if (defects.has("route_plaintext")) {
           res
             .writeHead(404, { "content-type": "text/plain", "x-request-id": reply.requestId })
@@ -75,15 +88,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         throw new GatewayError(contract.condition("route.unknown", `Unknown route ${method} ${path}`));
       }
-      if (typeof op === "object") {
-        const allow = op.allow.join(", ");
+      reply.contract = contracts.get(hit.family)!;
+      if ("allow" in hit) {
+        const allow = hit.allow.join(", ");
         const message = `Method ${method} is not allowed on ${path}; use ${allow}`;
-        throw new GatewayError(contract.condition("method.unsupported", message, { headers: { allow } }));
+        throw new GatewayError(reply.contract.condition("method.unsupported", message, { headers: { allow } }));
       }
-      const auth = authenticate(req.headers, opts.profile.auth, validKeys, defects.has("auth_ignored"));
-      if (!auth.ok) throw new GatewayError(contract.condition(auth.condition, auth.message));
-      if (op === "models") return listModels(reply, opts);
-      await handleChat({ req, reply, opts, defects, dispatcher, key: auth.key, client: client.signal });
+      const codec = codecFor(reply.contract.profile.endpoints.chat.dialect);
+      const auth = authenticate(req.headers, opts.profile.auth, validKeys, defects.has("auth_ignored"), codec.altAuth);
+      if (!auth.ok) throw new GatewayError(reply.contract.condition(auth.condition, auth.message));
+      if (hit.op === "models") return sendJson(reply, 200, codec.models(opts.models));
+      const route = { model: hit.params.model, stream: hit.stream };
+      const chat = (r: IncomingMessage) =>
+        handleChat({ req: r, reply, opts, defects, dispatcher, key: auth.key, client: client.signal, codec, route, gate });
+      // [stateful] a request with an Idempotency-Key runs at most once per client and key
+      if (idem) await idem.run({ req, reply, credential: auth.key, maxBodyBytes }, chat);
+      else await chat(req);
     } catch (e) {
       if (e instanceof GatewayError) sendError(reply, e.spec);
       else if (!client.signal.aborted) {
@@ -104,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server,
     async close() {
       for (const c of inflight) c.abort();
+      tasks?.close(); // [stateful]
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.destroy();

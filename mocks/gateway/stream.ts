@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import type { ErrorSpec } from "./contract.ts";
+import type { StreamEncoder } from "./families/index.ts";
 import type { AttemptGuard } from "./guard.ts";
 import type { Responder } from "./respond.ts";
 import type { SseReader } from "./sse.ts";
@@ -9,8 +10,8 @@ export interface Relay {
   reader: SseReader;
   first: Record<string, unknown>;
   guard: AttemptGuard;
-  /** The model name the client asked for, written into every chunk. */
-  model: string;
+  /** Frames the providers' OpenAI chunks in the client's dialect. */
+  encoder: StreamEncoder;
   /** Longest silence between two upstream events; undefined: wait as long as the other signals allow. */
   idleTimeoutMs: number | undefined;
   defects: ReadonlySet<string>;
@@ -44,7 +45,8 @@ async function nextEvent(reader: SseReader): Promise<Next> {
 /**
  * Relays a committed stream event by event. Once the 200 is out the gateway can no longer fail over,
  * so a break becomes an error event in the gateway's own envelope, and the stream ends without the
- * `[DONE]` terminator, as OpenAI's own streams do when they fail (CONTRACTS.md §15).
+ * dialect's terminator (`[DONE]`, `message_stop`, a finishReason chunk), as the providers' own streams do
+ * when they fail (CONTRACTS.md §15).
  */
 export async function relayStream(
   r: Relay,
@@ -62,8 +64,11 @@ export async function relayStream(
   try {
     let chunk: Record<string, unknown> | undefined = r.first;
     let next: Next;
+    const opening = r.encoder.open();
+    if (opening) await write(opening);
     for (;;) {
-      await write(`data: ${JSON.stringify({ ...chunk, model: r.model })}\n\n`);
+      const frame = r.encoder.chunk(chunk);
+      if (frame) await write(frame);
       r.guard.arm(r.idleTimeoutMs);
       next = await nextEvent(r.reader);
       if (!("chunk" in next)) break;
@@ -71,7 +76,7 @@ export async function relayStream(
     }
     if (r.guard.reason === "client") return;
     if ("done" in next) {
-      res.end("data: [DONE]\n\n");
+      res.end(r.encoder.close());
       return;
     }
     const why =
@@ -80,8 +85,8 @@ export async function relayStream(
         : "The provider's stream stalled past the gateway's time limits";
     const body = r.reply.contract.render(breakSpec(next.broken, why), requestId);
     // No waiting for drain here: the guard may already be spent, and these are the last bytes.
-    res.write(`data: ${JSON.stringify(body)}\n\n`);
-    if (r.defects.has("stream_done_after_break")) res.write("data: [DONE]\n\n");
+    res.write(r.encoder.error(body));
+    if (r.defects.has("stream_done_after_break")) res.write(r.encoder.close());
     res.end();
   } catch {
     // The client went away while we waited to write: nothing left to tell it.

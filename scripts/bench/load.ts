@@ -118,7 +118,10 @@ async function burst(job: BurstJob): Promise<BurstResult> {
     kind: "burst",
     requests: latencies.length,
     totalRequests: (job.rounds + 1) * job.concurrency,
-    errors, roundWallMs, latencyMs: summarise(latencies) };
+    errors,
+    roundWallMs,
+    latencyMs: summarise(latencies),
+  };
 }
 
 process.on("message", async (job: LoadJob) => {

@@ -122,7 +122,18 @@ const scenarios = [
 type Run = Awaited<ReturnType<typeof measured<ThroughputResult>>>;
 const throughput: Record<string, unknown> = {};
 const rows: Array<Array<string | number>> = [
-  ["scenario", "server", "req/s", "p50 ms", "p99 ms", "server p99", "server cpu", "cpu µs/req", "mock/bare", "target"],
+  [
+    "scenario",
+    "server",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "server p99",
+    "server cpu",
+    "cpu µs/req",
+    "mock/bare",
+    "target",
+  ],
 ];
 let allMet = true;
 for (const s of scenarios) {
@@ -179,6 +190,7 @@ const burstRows: Array<Array<string | number>> = [
     "client p99",
     "server p99",
     "server cpu",
+    "cpu µs/req",
     "target",
   ],
 ];

@@ -24,6 +24,7 @@ export interface RunFlags {
   model?: string;
   brokeKey?: string;
   limitedKey?: string;
+  otherApiKey?: string;
   disabledModel?: string;
   deadlineMs?: number;
   report?: string;
@@ -93,6 +94,7 @@ export async function runHarness(
       model: flags.model,
       brokeKey: flags.brokeKey,
       limitedKey: flags.limitedKey,
+      otherApiKey: flags.otherApiKey,
       disabledModel: flags.disabledModel,
       deadlineMs: flags.deadlineMs,
       config: flags.config,
@@ -115,6 +117,7 @@ export async function runHarness(
         model: flags.model ?? t.model,
         brokeKey: flags.brokeKey ?? t.brokeKey,
         limitedKey: flags.limitedKey ?? t.limitedKey,
+        otherApiKey: flags.otherApiKey ?? t.otherApiKey,
         disabledModel: flags.disabledModel ?? t.disabledModel,
         deadlineMs: flags.deadlineMs ?? t.deadlineMs,
       };
@@ -200,6 +203,10 @@ export function registerRunCommand(program: Command): void {
     .option("--model <model>", "a model the gateway routes to the mock's providers (env FAULTLINE_MODEL)")
     .option("--broke-key <key>", "a key with no balance (env FAULTLINE_BROKE_KEY)")
     .option("--limited-key <key>", "a key that is over its rate limit (env FAULTLINE_LIMITED_KEY)")
+    .option(
+      "--other-api-key <key>",
+      "a second valid client key, for idempotency and task scoping (env FAULTLINE_OTHER_API_KEY)",
+    )
     .option("--disabled-model <model>", "a model that exists but is disabled (env FAULTLINE_DISABLED_MODEL)")
     .option(
       "--deadline-ms <n>",

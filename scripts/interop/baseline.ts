@@ -24,7 +24,12 @@ export interface Move {
 export function readBaseline(file: string): Baseline | undefined {
   if (!existsSync(file)) return undefined;
   const raw = JSON.parse(readFileSync(file, "utf8")) as Partial<Baseline>;
-  if (typeof raw.seed !== "number" || typeof raw.runs !== "number" || typeof raw.checks !== "object" || !raw.checks) {
+  if (
+    typeof raw.seed !== "number" ||
+    typeof raw.runs !== "number" ||
+    typeof raw.checks !== "object" ||
+    !raw.checks
+  ) {
     throw new Error(`${file}: expected {gateway, version, profile, seed, runs, checks: {ID: outcome}}`);
   }
   return raw as Baseline;
@@ -46,8 +51,11 @@ export function compareOutcomes(
   );
   return ids
     .map((id) => ({ id, baseline: baseline[id] ?? ("absent" as const), now: now[id] ?? ("absent" as const) }))
-    .filter((m) => m.baseline !== m.now);
+    .filter((m) => m.baseline !== m.now && !(isQuiet(m.baseline) && isQuiet(m.now)));
 }
+
+/** A check that is absent on one side and skipped on the other says nothing about the gateway. */
+const isQuiet = (o: CheckOutcome | "absent") => o === "absent" || o === "skip";
 
 export function describeMove(m: Move): string {
   const why =

@@ -27,7 +27,10 @@ const MAX_LOG_CHARS = 64 * 1024;
 /** The installed gateway's package directory (the devDependency `@portkey-ai/gateway`). */
 export function portkeyPackage(): { dir: string; version: string; bin: string } {
   const pkgFile = require.resolve("@portkey-ai/gateway/package.json");
-  const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { version: string; bin: string | Record<string, string> };
+  const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as {
+    version: string;
+    bin: string | Record<string, string>;
+  };
   const bin = typeof pkg.bin === "string" ? pkg.bin : Object.values(pkg.bin)[0]!;
   return { dir: dirname(pkgFile), version: pkg.version, bin: join(dirname(pkgFile), bin) };
 }
@@ -50,10 +53,16 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Polls `GET /` (Portkey answers "AI Gateway says hey!") until it answers or the child dies. */
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
+async function waitReady(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  log: () => string,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`Portkey exited with code ${child.exitCode} before it was ready:\n${log()}`);
+    if (child.exitCode !== null)
+      throw new Error(`Portkey exited with code ${child.exitCode} before it was ready:\n${log()}`);
     const ok = await fetch(`${url}/`, { signal: AbortSignal.timeout(1_000) })
       .then((r) => r.ok)
       .catch(() => false);
@@ -77,7 +86,11 @@ export async function startPortkey(opts: PortkeyOptions = {}): Promise<PortkeySe
     process.execPath,
     ["--import", join(HERE, "loopback-only.mjs"), bin, `--port=${port}`, "--headless"],
     {
-      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", TRUSTED_CUSTOM_HOSTS: "127.0.0.1,localhost" },
+      env: {
+        PATH: process.env.PATH ?? "",
+        NODE_ENV: "production",
+        TRUSTED_CUSTOM_HOSTS: "127.0.0.1,localhost",
+      },
       stdio: ["ignore", "ignore", "pipe"],
     },
   );

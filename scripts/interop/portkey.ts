@@ -41,7 +41,11 @@ const seed = intFlag("seed", flags.seed);
 const runs = intFlag("runs", flags.runs);
 const recorded = readBaseline(PORTKEY_BASELINE);
 if (!update && !recorded) usage(`no baseline at ${PORTKEY_BASELINE}; record one with --update-baseline`);
-if (!update && recorded && ((seed ?? recorded.seed) !== recorded.seed || (runs ?? recorded.runs) !== recorded.runs)) {
+if (
+  !update &&
+  recorded &&
+  ((seed ?? recorded.seed) !== recorded.seed || (runs ?? recorded.runs) !== recorded.runs)
+) {
   usage(
     `the baseline was recorded with --seed ${recorded.seed} --runs ${recorded.runs}; compare with those, or record a new one with --update-baseline`,
   );
@@ -57,7 +61,9 @@ if (!r.harness.result) {
 }
 
 say();
-say(`Portkey ${r.version} · profile ${PORTKEY_PROFILE} · seed ${r.seed} · runs ${r.runs} · ${(r.durationMs / 1000).toFixed(1)} s`);
+say(
+  `Portkey ${r.version} · profile ${PORTKEY_PROFILE} · seed ${r.seed} · runs ${r.runs} · ${(r.durationMs / 1000).toFixed(1)} s`,
+);
 for (const c of r.harness.result.checks) {
   const was = r.baseline?.checks[c.id];
   const mark = was && was !== c.outcome ? `  ← baseline: ${was}` : "";
@@ -77,7 +83,8 @@ if (update) {
   process.exit(0);
 }
 if (!r.baseline) usage(`no baseline at ${PORTKEY_BASELINE}`);
-if (r.baseline.version !== r.version) say(`interop:portkey: note: baseline from Portkey ${r.baseline.version}, running ${r.version}`);
+if (r.baseline.version !== r.version)
+  say(`interop:portkey: note: baseline from Portkey ${r.baseline.version}, running ${r.version}`);
 if (r.moves.length) {
   say(`interop:portkey: Portkey's behaviour moved from the baseline:`);
   for (const m of r.moves) say(`  ${describeMove(m)}`);

@@ -6,6 +6,8 @@ import "./retry-after.ts";
 import "./leaks.ts";
 import "./streams.ts";
 import "./profile-features.ts";
+import "./idempotency.ts";
+import "./tasks.ts";
 
 export type { Check, Finding, Judgement, RunState } from "./registry.ts";
 export { allChecks, check, defineCheck, levelOf } from "./registry.ts";

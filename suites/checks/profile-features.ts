@@ -7,6 +7,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 
 defineCheck({
   id: "RID-001",
+  notDeclared: (p) => (p.envelope.requestId ? undefined : "the profile declares no request id (envelope.requestId)"),
   level: (p) => p.requestId?.level ?? "info",
   title: "Every error carries a request id",
   sentence: "Every error response includes a unique request ID that can be used for debugging.",
@@ -24,6 +25,7 @@ defineCheck({
 
 defineCheck({
   id: "RID-002",
+  notDeclared: (p) => (p.envelope.requestId ? undefined : "the profile declares no request id (envelope.requestId)"),
   level: (p) => p.requestId?.level ?? "info",
   title: "Request ids are unique",
   sentence: "Every error response includes a unique request ID.",
@@ -49,6 +51,7 @@ defineCheck({
 
 defineCheck({
   id: "TS-001",
+  notDeclared: (p) => (p.envelope.timestamp ? undefined : "the profile declares no timestamp (envelope.timestamp)"),
   level: "must",
   title: "Error timestamps are ISO 8601",
   sentence: "meta.timestamp is ISO 8601.",
@@ -66,6 +69,8 @@ defineCheck({
 
 defineCheck({
   id: "FIELD-001",
+  notDeclared: (p) =>
+    p.envelope.field && Object.keys(p.fieldCodes).length ? undefined : "the profile declares no field-specific codes (fieldCodes, envelope.field)",
   level: "must",
   title: "Field errors name their field",
   sentence:
@@ -90,6 +95,8 @@ defineCheck({
 
 defineCheck({
   id: "ENV-005",
+  notDeclared: (p) =>
+    Object.values(p.catalogue).some((e) => e.requires?.length) ? undefined : "no catalogue entry declares required fields (requires)",
   level: "must",
   title: "Codes carry their required fields",
   sentence: "CONCURRENT_GENERATION_LIMIT carries active_requests and concurrency_limit.",
@@ -108,6 +115,7 @@ defineCheck({
 
 defineCheck({
   id: "HINT-001",
+  notDeclared: (p) => (p.envelope.hints?.retryable ? undefined : "the profile declares no retryable hint (envelope.hints.retryable)"),
   level: "must",
   title: "The retryable hint agrees with the status",
   sentence: "retryable agrees with the status (429/5xx true, other 4xx false).",
@@ -129,6 +137,7 @@ defineCheck({
 
 defineCheck({
   id: "HINT-002",
+  notDeclared: (p) => (p.envelope.hints?.didYouMean ? undefined : "the profile declares no did_you_mean hint (envelope.hints.didYouMean)"),
   level: "should",
   title: "did_you_mean names a real model",
   sentence: "did_you_mean should name a real model.",

@@ -34,6 +34,8 @@ export interface Check {
   source: string;
   /** How to fix a gateway that fails it. */
   fix: string;
+  /** Why the check cannot apply to a profile at all (it declares no request id, no hints …). */
+  notDeclared?(p: Profile): string | undefined;
   /** Whether the check has something to say about this exchange. */
   applies(j: Judgement): boolean;
   judge(j: Judgement): Finding | undefined;

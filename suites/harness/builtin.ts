@@ -31,6 +31,7 @@ export async function startBuiltin(profile: Profile, defects: string[] = []): Pr
         model: GATEWAY_DEFAULTS.models[0]!,
         brokeKey: GATEWAY_DEFAULTS.brokeKey,
         limitedKey: GATEWAY_DEFAULTS.limitedKey,
+        otherApiKey: GATEWAY_DEFAULTS.otherApiKey,
         disabledModel: GATEWAY_DEFAULTS.disabledModels[0],
         deadlineMs: BUILTIN.deadlineMs + 2_000,
         headers: {},

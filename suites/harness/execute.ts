@@ -2,6 +2,7 @@ import { allChecks, levelOf } from "../checks/index.ts";
 import type { Check } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
 import { send } from "./http.ts";
+import { executeScenario } from "./scenario-case.ts";
 import type { CaseSpec, Exchange } from "./types.ts";
 
 export const PLAN_PLACEHOLDER = "{{faultline.marker}}";
@@ -25,6 +26,7 @@ export async function execute(
   ctx: RunContext,
   checks: Check[] = allChecks(),
 ): Promise<Execution> {
+  if (c.scenario) return executeScenario(c, ctx, checks); // multi-request cases: scenario-case.ts
   let planId: string | undefined;
   let request = c.request;
   if (c.plan) {

@@ -1,4 +1,5 @@
 import type { JournalEntry } from "../../mocks/journal.ts";
+import type { Scenario, StepExchange } from "./scenario-case.ts";
 
 export interface RequestSpec {
   method: string;
@@ -25,6 +26,8 @@ export interface CaseSpec {
   expectField?: string;
   /** The endpoint family the case speaks to (`default` or a profile family). */
   family?: string;
+  /** A multi-request case (idempotent replay, async tasks); `request` is then its first step's. */
+  scenario?: Scenario;
   note?: string;
 }
 
@@ -52,4 +55,6 @@ export interface Exchange {
   elapsedMs: number;
   planId?: string;
   journal?: JournalEntry[];
+  /** Every step of a multi-request case; the exchange itself is the judged step's. */
+  steps?: StepExchange[];
 }

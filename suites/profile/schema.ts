@@ -51,6 +51,8 @@ export const Envelope = z
     timestamp: jsonPath.optional(),
     /** A body field that repeats Retry-After in seconds. */
     retryAfter: jsonPath.optional(),
+    /** A body field that repeats the HTTP status as a number (Google's `error.code`). */
+    httpStatus: jsonPath.optional(),
     /** Where a field-specific error names the offending field (`error.details.field`, `error.param`). */
     field: jsonPath.optional(),
     /** Hint fields an agent can act on (lemondata's Agent-First hints). */
@@ -167,7 +169,9 @@ export const Tasks = z
     acceptedStatus: z.number().int().default(202),
     /** The error shape of the task paths, when it differs from the profile's. */
     envelope: Envelope.optional(),
-    /** A valid submit body; `{{prompt}}` is replaced by a generated prompt (with the plan marker). */
+    /** Fields with a fixed value on every 2xx task answer, when the gateway wraps them (`success: true`, `error: null`). */
+    fixed: z.record(jsonPath, z.unknown()).default({}),
+    /** A valid submit body; `{{prompt}}` is replaced by a generated prompt (with the plan marker), `{{model}}` by the target's model. */
     body: z.record(z.string(), z.unknown()),
     source: z.string(),
   })
@@ -231,6 +235,30 @@ export const Profile = z
           path: ["exhaustion"],
           message: `code "${c}" is not in the catalogue`,
         });
+    }
+    // Field codes and every family's codes must be in the catalogue the family sees (its own merged over the top level's).
+    const views: Array<[Array<string>, Profile]> = [[[], p as Profile]];
+    for (const name of Object.keys(p.families)) views.push([["families", name], familyProfile(p as Profile, name)]);
+    for (const [at, v] of views) {
+      const known = new Set(Object.keys(v.catalogue));
+      const refs: Array<[string[], string]> = [
+        ...Object.entries(v.fieldCodes).map(([f, c]): [string[], string] => [["fieldCodes", f], c]),
+      ];
+      if (at.length) {
+        const f = p.families[at[1]!]!;
+        for (const [cond, code] of Object.entries(f.conditions ?? {}))
+          for (const c of [code].flat()) refs.push([["conditions", cond], c as string]);
+        for (const c of f.exhaustion?.codes ?? []) refs.push([["exhaustion", "codes"], c]);
+        if (f.upstreamError) refs.push([["upstreamError", "code"], f.upstreamError.code]);
+      }
+      for (const [path, c] of refs) {
+        if (!known.has(c))
+          ctx.addIssue({
+            code: "custom",
+            path: [...at, ...path],
+            message: `code "${c}" is not in the catalogue; expected one of ${[...known].join(", ")}`,
+          });
+      }
     }
   });
 export type Profile = z.infer<typeof Profile>;

@@ -1,0 +1,196 @@
+import type { StepExchange } from "../harness/scenario-case.ts";
+import type { Exchange } from "../harness/types.ts";
+import type { Profile } from "../profile/schema.ts";
+import { defineCheck, type Finding, type Judgement } from "./registry.ts";
+import { attemptsSummary } from "./upstream.ts";
+import { codeOf, describeResponse, is2xx, show } from "./util.ts";
+
+// Idempotent replay: CONTRACTS.md §14 and draft-ietf-httpapi-idempotency-key-header-07
+// (github.com/ietf-wg-httpapi/idempotency, draft-ietf-httpapi-idempotency-key-header.md).
+const SRC = "CONTRACTS.md §14 Idempotent replay";
+const DRAFT = "draft-ietf-httpapi-idempotency-key-header-07 §2.6-2.7";
+
+/** The answer of a scenario step, when the step ran. */
+export function stepOf(ex: Exchange, name: string): (StepExchange & { exchange: Exchange }) | undefined {
+  const s = ex.steps?.find((x) => x.name === name);
+  return s?.exchange ? (s as StepExchange & { exchange: Exchange }) : undefined;
+}
+
+const notDeclared = (p: Profile) =>
+  p.idempotency ? undefined : "the profile declares no idempotency (idempotency:)";
+const level = (p: Profile) => p.idempotency?.level ?? "must";
+
+/** The first request ran to an answer worth storing: the draft's "previously completed operation". */
+function completed(s: StepExchange | undefined): boolean {
+  const st = s?.exchange?.status;
+  return st !== undefined && st < 500 && st !== 429;
+}
+
+function pair(j: Judgement, condition: string) {
+  if (j.case.condition !== condition) return undefined;
+  const first = stepOf(j.exchange, "first");
+  const second = stepOf(j.exchange, "second");
+  return first && second && second.exchange.status !== undefined ? { first, second } : undefined;
+}
+
+function sameAnswer(a: Exchange, b: Exchange): boolean {
+  if (a.status !== b.status) return false;
+  if (a.raw === b.raw) return true;
+  // A replay may re-serialise its stored JSON: same value, other key order or spacing.
+  return a.json !== undefined && JSON.stringify(sortKeys(a.json)) === JSON.stringify(sortKeys(b.json));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  return v;
+}
+
+/** Attempts the mock saw between the first step's answer and the second's, when the journal was read. */
+function newAttempts(first: StepExchange, second: StepExchange): number | undefined {
+  if (first.journalSize === undefined || second.journalSize === undefined) return undefined;
+  return second.journalSize - first.journalSize;
+}
+
+function judgeReplay(first: StepExchange & { exchange: Exchange }, second: StepExchange & { exchange: Exchange }, j: Judgement): Finding | undefined {
+  const added = newAttempts(first, second);
+  if (sameAnswer(first.exchange, second.exchange) && !added) return undefined;
+  return {
+    expected: `the stored answer (${describeResponse(first.exchange)}) and no new upstream attempt`,
+    received: `${describeResponse(second.exchange)}${added ? ` after ${added} new upstream attempt(s)` : ""} — attempts: ${attemptsSummary(j.exchange.journal)}`,
+  };
+}
+
+/** Whether an error answer carries the code the profile maps the condition to (any code when it maps none). */
+function codeMatches(ex: Exchange, p: Profile, condition: "idempotency.mismatch" | "idempotency.in_flight"): boolean {
+  const mapped = p.conditions[condition];
+  return mapped === undefined || [mapped].flat().includes(codeOf(ex, p) as string);
+}
+
+function expectedError(p: Profile, status: number, condition: "idempotency.mismatch" | "idempotency.in_flight"): string {
+  const mapped = p.conditions[condition];
+  return `${status}${mapped ? ` with code ${[mapped].flat().join(" or ")}` : ""}`;
+}
+
+defineCheck({
+  id: "IDEM-001",
+  notDeclared,
+  level,
+  title: "A completed request replays with its stored answer",
+  sentence:
+    "Repeating a request with the same key and payload after it completed returns the stored status and body and causes no new upstream attempt.",
+  source: `${SRC}; ${DRAFT}: "The resource server SHOULD respond with the result of the previously completed operation, success or an error."`,
+  fix: "Store the status and body of the first request per client and key, and answer a repeat from the store without calling a provider.",
+  applies: (j) => {
+    const p = pair(j, "idempotency.replay");
+    return !!p && completed(p.first);
+  },
+  judge: (j) => {
+    const { first, second } = pair(j, "idempotency.replay")!;
+    return judgeReplay(first, second, j);
+  },
+});
+
+defineCheck({
+  id: "IDEM-002",
+  notDeclared,
+  level,
+  title: "A reused key with another payload is rejected",
+  sentence: "The same key with another payload is rejected with the profile's mismatch status (IETF draft: 422; Stripe: 400).",
+  source: `${SRC}; ${DRAFT}: "If there is an attempt to reuse an idempotency key with a different request payload, the resource server SHOULD reply with a HTTP 422 status code"`,
+  fix: "Keep a fingerprint of the payload with each key and reject a different payload under the same key with the documented status.",
+  applies: (j) => {
+    const p = pair(j, "idempotency.mismatch");
+    return !!p && completed(p.first);
+  },
+  judge: (j) => {
+    const { first, second } = pair(j, "idempotency.mismatch")!;
+    const p = j.profile;
+    const want = p.idempotency!.mismatchStatus;
+    const added = newAttempts(first, second);
+    if (second.exchange.status === want && codeMatches(second.exchange, p, "idempotency.mismatch") && !added) return undefined;
+    return {
+      expected: `${expectedError(p, want, "idempotency.mismatch")}, without calling a provider`,
+      received: `${describeResponse(second.exchange)}${added ? ` after ${added} new upstream attempt(s)` : ""}`,
+    };
+  },
+});
+
+/** Successful provider attempts: one execution stops at its first, so two mean the request ran twice. */
+function successfulAttempts(ex: Exchange): number {
+  return (ex.journal ?? []).filter((e) => e.outcome === "answered" && e.status !== undefined && e.status < 300).length;
+}
+
+defineCheck({
+  id: "IDEM-003",
+  notDeclared,
+  level,
+  title: "A duplicate in flight is refused, never executed twice",
+  sentence: "A duplicate while the first is in flight gets 409 or the stored result — never a second upstream attempt.",
+  source: `${SRC}; ${DRAFT}: "The request was retried before the original request completed. The resource server MUST respond with a resource conflict error."`,
+  fix: "Record the key as in flight before calling a provider; answer a duplicate 409 (or wait and answer the stored result).",
+  applies: (j) => !!pair(j, "idempotency.in_flight"),
+  judge: ({ exchange, profile: p }) => {
+    const first = stepOf(exchange, "first")!;
+    const second = stepOf(exchange, "second")!;
+    const want = p.idempotency!.conflictStatus;
+    const refused = second.exchange.status === want && codeMatches(second.exchange, p, "idempotency.in_flight");
+    const replayed = first.exchange.status !== undefined && sameAnswer(first.exchange, second.exchange);
+    const ok = successfulAttempts(exchange);
+    if ((refused || replayed) && ok <= 1) return undefined;
+    return {
+      expected: `${expectedError(p, want, "idempotency.in_flight")} or the first request's answer, and one successful upstream attempt`,
+      received: `${describeResponse(second.exchange)}; ${ok} successful upstream attempts — attempts: ${attemptsSummary(exchange.journal)}`,
+    };
+  },
+});
+
+defineCheck({
+  id: "IDEM-004",
+  notDeclared,
+  level,
+  title: "Idempotency keys are scoped to the client",
+  sentence: "Keys are scoped to the client credential: the same key from another client runs as that client's own request.",
+  source: `${SRC}; ${DRAFT.replace("§2.6-2.7", "§5")}: "implement a unique composite key ... combining the idempotency key sent by the client with other client specific attributes"`,
+  fix: "Key the idempotency store by the authenticated client and the key together, never by the key alone.",
+  applies: (j) => {
+    const p = pair(j, "idempotency.scope");
+    return !!p && completed(p.first);
+  },
+  judge: ({ exchange }) => {
+    const first = stepOf(exchange, "first")!;
+    const second = stepOf(exchange, "second")!;
+    const added = newAttempts(first, second);
+    const leaked = sameAnswer(first.exchange, second.exchange);
+    if (!leaked && added !== 0 && is2xx(second.exchange.status)) return undefined;
+    return {
+      expected: "the other client's own answer from its own upstream attempt",
+      received: `${leaked ? "the first client's stored answer: " : ""}${describeResponse(second.exchange)}${added === 0 ? " with no upstream attempt of its own" : ""}`,
+    };
+  },
+});
+
+defineCheck({
+  id: "IDEM-005",
+  notDeclared,
+  level: "should",
+  title: "Quoted and bare key forms name the same key",
+  sentence:
+    'The IETF draft sends the key as a quoted sf-string (Idempotency-Key: "abc"), Stripe bare (Idempotency-Key: abc); both forms are honoured alike.',
+  source: `${DRAFT.replace("§2.6-2.7", "§2.1")}: "Idempotency-Key is an Item Structured Header [RFC8941]. Its value MUST be a String"; CONTRACTS.md §14`,
+  fix: "Parse the header as an RFC 8941 sf-string when it starts with a double quote, and use the bare value otherwise.",
+  applies: (j) => {
+    const p = pair(j, "idempotency.key_forms");
+    return !!p && completed(p.first);
+  },
+  judge: (j) => {
+    const { first, second } = pair(j, "idempotency.key_forms")!;
+    const f = judgeReplay(first, second, j);
+    return f && { ...f, received: `${f.received} (first key ${show(first.exchange.request.headers[j.profile.idempotency!.header.toLowerCase()])}, then ${show(second.exchange.request.headers[j.profile.idempotency!.header.toLowerCase()])})` };
+  },
+});

@@ -1,0 +1,168 @@
+import { randomBytes } from "node:crypto";
+import type { Check } from "../checks/registry.ts";
+import type { Profile } from "../profile/schema.ts";
+import type { RunContext } from "./context.ts";
+import { type Execution, PLAN_PLACEHOLDER, type Verdict } from "./execute.ts";
+import { send } from "./http.ts";
+import { getPath } from "./json-path.ts";
+import type { CaseSpec, Exchange, RequestSpec } from "./types.ts";
+
+/** Replaced by a fresh random string per execution: idempotency keys and unknown task ids never collide across runs. */
+export const NONCE_PLACEHOLDER = "{{faultline.nonce}}";
+
+/** One request of a multi-request case. Plain JSON, so a case file can replay it. */
+export interface ScenarioStep {
+  name: string;
+  /** May use `{{faultline.marker}}`, `{{faultline.nonce}}` and `{{capture.NAME}}` in its path, headers and body. */
+  request: RequestSpec;
+  /** Start this long after the previous step started, without waiting for it: the two are in flight together. */
+  startAfterMs?: number;
+  /** Values read from this step's JSON answer for later steps: NAME → dotted path. */
+  capture?: Record<string, string>;
+  /** Repeat the request until the value at `path` is one of `until`, or `timeoutMs` has passed. */
+  poll?: { path: string; until: string[]; intervalMs: number; timeoutMs: number };
+  /** The error shape its answers use: `tasks` for the profile's `tasks.envelope`. */
+  envelope?: "tasks";
+}
+
+export interface Scenario {
+  steps: ScenarioStep[];
+  /** The step whose answer the per-exchange checks (envelope, status, leaks) judge; the last that ran by default. */
+  judge?: string;
+}
+
+/** What one step did. `skipped` when a value it needed was not captured (an earlier answer lacked it). */
+export interface StepExchange {
+  name: string;
+  exchange?: Exchange;
+  skipped?: string;
+  /** How many attempts the mock's journal held for the plan once this step had its answer. */
+  journalSize?: number;
+  polls?: number;
+  /** The poll ran out of time before reaching one of its `until` values. */
+  pollTimedOut?: boolean;
+  /** When the step started, relative to the first step (ms). */
+  startedAtMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Fills `{{name}}` templates; undefined when a capture it needs is missing. */
+function fill(text: string, vars: Map<string, string>): string | undefined {
+  let missing = false;
+  const out = text.replace(/\{\{([\w.]+)\}\}/g, (whole, name: string) => {
+    const v = vars.get(name);
+    if (v !== undefined) return v;
+    if (name.startsWith("capture.")) missing = true;
+    return whole;
+  });
+  return missing ? undefined : out;
+}
+
+function fillRequest(r: RequestSpec, vars: Map<string, string>): RequestSpec | undefined {
+  const path = fill(r.path, vars);
+  const body = r.body === undefined ? undefined : fill(r.body, vars);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers)) {
+    const f = fill(v, vars);
+    if (f === undefined) return undefined;
+    headers[k] = f;
+  }
+  if (path === undefined || (r.body !== undefined && body === undefined)) return undefined;
+  return { ...r, path, headers, body };
+}
+
+async function runStep(
+  step: ScenarioStep,
+  ctx: RunContext,
+  vars: Map<string, string>,
+  t0: number,
+): Promise<StepExchange> {
+  const startedAtMs = Date.now() - t0;
+  const request = fillRequest(step.request, vars);
+  if (!request) return { name: step.name, skipped: "an earlier answer lacked a value this step needs", startedAtMs };
+  let exchange = await send(ctx.target.gateway, request, ctx.harnessDeadlineMs);
+  let polls = 1;
+  let pollTimedOut: boolean | undefined;
+  if (step.poll) {
+    const { path, until, intervalMs, timeoutMs } = step.poll;
+    const started = Date.now();
+    while (!until.includes(String(getPath(exchange.json, path)))) {
+      if (exchange.status === undefined || exchange.status >= 400 || Date.now() - started >= timeoutMs) {
+        pollTimedOut = Date.now() - started >= timeoutMs;
+        break;
+      }
+      await sleep(intervalMs);
+      exchange = await send(ctx.target.gateway, request, ctx.harnessDeadlineMs);
+      polls++;
+    }
+  }
+  for (const [name, path] of Object.entries(step.capture ?? {})) {
+    const v = getPath(exchange.json, path);
+    if (typeof v === "string" || typeof v === "number") vars.set(`capture.${name}`, String(v));
+  }
+  const journalSize = await journalCount(ctx, vars);
+  return { name: step.name, exchange, startedAtMs, polls, pollTimedOut, journalSize };
+}
+
+async function journalCount(ctx: RunContext, vars: Map<string, string>): Promise<number | undefined> {
+  const plan = vars.get("faultline.plan");
+  return ctx.mock && plan ? (await ctx.mock.journal(plan)).length : undefined;
+}
+
+/** Runs the steps: in order, except that a step with `startAfterMs` overlaps the one before it. */
+async function runSteps(steps: ScenarioStep[], ctx: RunContext, vars: Map<string, string>): Promise<StepExchange[]> {
+  const t0 = Date.now();
+  const running: Array<Promise<StepExchange>> = [];
+  let lastStart = t0;
+  for (const step of steps) {
+    if (step.startAfterMs === undefined) await Promise.all(running);
+    else await sleep(lastStart + step.startAfterMs - Date.now());
+    lastStart = Date.now();
+    running.push(runStep(step, ctx, vars, t0));
+  }
+  return Promise.all(running);
+}
+
+/** The profile the judged step's answers are held to: task paths may have their own error shape. */
+function judgedProfile(p: Profile, step: ScenarioStep | undefined): Profile {
+  return step?.envelope === "tasks" && p.tasks?.envelope ? { ...p, envelope: p.tasks.envelope } : p;
+}
+
+/**
+ * Runs a multi-request case (idempotent replay, async tasks): one plan for every step, the steps in order
+ * or overlapping, then every check judges once, with all steps' answers on `exchange.steps`.
+ */
+export async function executeScenario(c: CaseSpec, ctx: RunContext, checks: Check[]): Promise<Execution> {
+  const scenario = c.scenario!;
+  const vars = new Map([["faultline.nonce", randomBytes(9).toString("hex")]]);
+  let planId: string | undefined;
+  if (c.plan) {
+    if (!ctx.mock) throw new Error("this case needs the mock (--mock URL)");
+    const plan = await ctx.mock.addPlan(c.plan);
+    planId = plan.id;
+    vars.set(PLAN_PLACEHOLDER.slice(2, -2), plan.marker);
+    vars.set("faultline.plan", plan.id);
+  }
+  const steps = await runSteps(scenario.steps, ctx, vars);
+  const ran = steps.filter((s) => s.exchange);
+  const judged = steps.find((s) => s.name === scenario.judge && s.exchange) ?? ran.at(-1);
+  if (!judged?.exchange) throw new Error(`scenario ${c.property}: no step ran`);
+  const exchange: Exchange = { ...judged.exchange, steps };
+  if (planId && ctx.mock) {
+    exchange.planId = planId;
+    exchange.journal = await ctx.mock.journal(planId);
+    await ctx.mock.deletePlan(planId);
+  }
+  const profile = judgedProfile(ctx.profile, scenario.steps.find((s) => s.name === judged.name));
+  const judgement = { profile, target: ctx.target, case: c, exchange, run: ctx.state };
+  const evaluated: string[] = [];
+  const verdicts: Verdict[] = [];
+  for (const ch of checks) {
+    if (!ch.applies(judgement)) continue;
+    evaluated.push(ch.id);
+    const f = ch.judge(judgement);
+    if (f) verdicts.push({ checkId: ch.id, ...f });
+  }
+  return { exchange, evaluated, verdicts };
+}
