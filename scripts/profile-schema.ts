@@ -7,7 +7,10 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Profile } from "../suites/profile/schema.ts";
 
-export const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/schema/profile.schema.json");
+export const SCHEMA_FILE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../fixtures/schema/profile.schema.json",
+);
 
 /** The schema text, deterministic so the committed file can be compared byte for byte. */
 export function profileJsonSchema(): string {
@@ -17,7 +20,8 @@ export function profileJsonSchema(): string {
   // load.ts resolves `extends:` before validation, so the zod schema never sees it.
   properties.extends = {
     type: "string",
-    description: "A built-in profile name or a path to a profile file; this file overrides it (lists are replaced).",
+    description:
+      "A built-in profile name or a path to a profile file; this file overrides it (lists are replaced).",
   };
   return `${JSON.stringify(
     {

@@ -206,6 +206,44 @@ const fixtures: Property = {
   },
 };
 
+/** The mock holds the first request this long; the reference gateway's attempt timeout must exceed it. */
+const HOLD_MS = 200;
+
+const concurrency: Property = {
+  id: "blackbox.concurrency",
+  suite: "blackbox",
+  title: "a second request while the concurrency-limited key has one in flight yields the concurrency code",
+  needsMock: true,
+  perFamily: false,
+  runs: (ctx) => Math.min(ctx.runs, 5),
+  checks: [...CLIENT_CHECKS, "ENV-005"],
+  skip: ({ profile: p, target: t }) =>
+    !p.conditions["concurrency.limited"]
+      ? "the profile maps no code for concurrency.limited"
+      : t.concurrencyKey
+        ? undefined
+        : "the target supplies no concurrency-limited key (--concurrency-key)",
+  arbitrary(ctx) {
+    const { profile: p, target: t } = ctx;
+    return prompt.map((text): CaseSpec => {
+      const request = chatRequest(p, t, { text, key: t.concurrencyKey, withMarker: true });
+      return {
+        ...caseOf(ctx, "blackbox.concurrency", "concurrency.limited", request),
+        plan: {
+          providers: Object.fromEntries(ctx.providers.map((n) => [n, [{ step: "ok", delayMs: HOLD_MS }]])),
+        },
+        scenario: {
+          steps: [
+            { name: "first", request },
+            { name: "second", request, startAfterMs: HOLD_MS / 4 },
+          ],
+          judge: "second",
+        },
+      };
+    });
+  },
+};
+
 const tooLarge: Property = {
   id: "blackbox.too_large",
   suite: "blackbox",
@@ -264,5 +302,5 @@ const routes: Property = {
 export const blackbox: Suite = {
   id: "blackbox",
   title: "Black-box: authentication, validation, catalogue, routes",
-  properties: [auth, malformedJson, invalid, unknownModel, fixtures, tooLarge, routes],
+  properties: [auth, malformedJson, invalid, unknownModel, fixtures, concurrency, tooLarge, routes],
 };

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "./errors.ts";
+import type { Scenario } from "./harness/scenario-case.ts";
 import type { CaseSpec } from "./harness/types.ts";
 import { describeZodError } from "./profile/load.ts";
 import { SECRET_SLOTS } from "./report/files.ts";
@@ -29,6 +30,10 @@ const CaseFile = z.object({
     expectStatus: z.array(z.number()).optional(),
     expectField: z.string().optional(),
     family: z.string().optional(),
+    // Multi-request cases (suites/harness/scenario-case.ts): without it a replay would send the first step alone.
+    scenario: z
+      .custom<Scenario>((v) => typeof v === "object" && v !== null && Array.isArray((v as Scenario).steps))
+      .optional(),
     note: z.string().optional(),
   }),
 });

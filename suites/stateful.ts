@@ -29,10 +29,20 @@ function withKey(p: Profile, r: RequestSpec, key: string, f: Form): RequestSpec 
 }
 
 /** Every attempt of the first provider answers its own text, so a second execution never looks like a replay. */
-function distinctAnswers(ctx: RunContext, firstStep: Record<string, unknown> = {}): Record<string, unknown[]> {
+function distinctAnswers(
+  ctx: RunContext,
+  firstStep: Record<string, unknown> = {},
+): Record<string, unknown[]> {
   const [first, ...rest] = ctx.providers;
-  const texts = ["one", "two", "three"].map((n) => ({ step: "ok", text: `Faultline answer ${n}.`, ...firstStep }));
-  return Object.fromEntries([[first!, texts], ...rest.map((n) => [n, [{ step: "ok", text: `Answer from ${n}.` }]])]);
+  const texts = ["one", "two", "three"].map((n) => ({
+    step: "ok",
+    text: `Faultline answer ${n}.`,
+    ...firstStep,
+  }));
+  return Object.fromEntries([
+    [first!, texts],
+    ...rest.map((n) => [n, [{ step: "ok", text: `Answer from ${n}.` }]]),
+  ]);
 }
 
 function idemProperty(
@@ -77,7 +87,12 @@ const replay = idemProperty(
   "a repeated key and payload after completion replays the stored answer without an upstream attempt",
   (ctx, text, key, f) => {
     const r = withKey(ctx.profile, chat(ctx, text), key, f);
-    return { steps: [{ name: "first", request: r }, { name: "second", request: r }] };
+    return {
+      steps: [
+        { name: "first", request: r },
+        { name: "second", request: r },
+      ],
+    };
   },
 );
 
@@ -163,10 +178,15 @@ function fillBody(v: unknown, text: string, model: string): unknown {
 
 type TaskOp = "submit" | "poll" | "cancel";
 
-function taskRequest(ctx: RunContext, op: TaskOp, o: { id?: string; key?: string; text?: string } = {}): RequestSpec {
+function taskRequest(
+  ctx: RunContext,
+  op: TaskOp,
+  o: { id?: string; key?: string; text?: string } = {},
+): RequestSpec {
   const spec = ctx.profile.tasks!;
   const ep = spec[op];
-  const body = op === "submit" ? JSON.stringify(fillBody(spec.body, o.text ?? "", ctx.target.model)) : undefined;
+  const body =
+    op === "submit" ? JSON.stringify(fillBody(spec.body, o.text ?? "", ctx.target.model)) : undefined;
   return {
     method: ep.method,
     path: ep.path.split("{id}").join(o.id ?? "{{capture.taskId}}"),
@@ -181,7 +201,12 @@ function taskRequest(ctx: RunContext, op: TaskOp, o: { id?: string; key?: string
 
 function submitStep(ctx: RunContext, text: string): ScenarioStep {
   const spec = ctx.profile.tasks!;
-  return { name: "submit", request: taskRequest(ctx, "submit", { text }), capture: { taskId: spec.idField }, envelope: "tasks" };
+  return {
+    name: "submit",
+    request: taskRequest(ctx, "submit", { text }),
+    capture: { taskId: spec.idField },
+    envelope: "tasks",
+  };
 }
 
 function pollStep(ctx: RunContext): ScenarioStep {
@@ -189,23 +214,37 @@ function pollStep(ctx: RunContext): ScenarioStep {
   return {
     name: "poll",
     request: taskRequest(ctx, "poll"),
-    poll: { path: spec.stateField, until: spec.terminalStates, intervalMs: 25, timeoutMs: gatewayDeadline(ctx) },
+    poll: {
+      path: spec.stateField,
+      until: spec.terminalStates,
+      intervalMs: 25,
+      timeoutMs: gatewayDeadline(ctx),
+    },
     envelope: "tasks",
   };
 }
 
 /** Quick failures (no hangs): a task with every provider failing still ends, as `failed`. */
-const quickFailure = fc.constantFrom("server_error", "bad_gateway", "unavailable", "overloaded", "reset", "empty");
+const quickFailure = fc.constantFrom(
+  "server_error",
+  "bad_gateway",
+  "unavailable",
+  "overloaded",
+  "reset",
+  "empty",
+);
 
 /** The first k providers fail, the rest answer: k = all of them gives a task that must end failed. */
 function taskPlan(ctx: RunContext): fc.Arbitrary<Record<string, unknown[]>> {
   const names = ctx.providers;
   // Only k shrinks (towards "every provider answers"): each shrink of a task that never ends costs a deadline.
-  return fc.integer({ min: 0, max: names.length }).chain((k) =>
-    fc
-      .noShrink(fc.tuple(...names.map(() => quickFailure)))
-      .map((fails) => Object.fromEntries(names.map((n, i) => [n, i < k ? [fails[i]] : ["ok"]]))),
-  );
+  return fc
+    .integer({ min: 0, max: names.length })
+    .chain((k) =>
+      fc
+        .noShrink(fc.tuple(...names.map(() => quickFailure)))
+        .map((fails) => Object.fromEntries(names.map((n, i) => [n, i < k ? [fails[i]] : ["ok"]]))),
+    );
 }
 
 function taskProperty(
@@ -229,7 +268,13 @@ function taskProperty(
     arbitrary: (ctx) =>
       fc.tuple(prompt, taskPlan(ctx)).map(([text, providers]): CaseSpec => {
         const s = steps(ctx, text);
-        return { property: id, condition, request: s[0]!.request, plan: { providers }, scenario: { steps: s, judge } };
+        return {
+          property: id,
+          condition,
+          request: s[0]!.request,
+          plan: { providers },
+          scenario: { steps: s, judge },
+        };
       }),
   };
 }
@@ -271,12 +316,24 @@ const notFound = taskProperty(
       submitStep(ctx, text),
       ...(other
         ? [
-            { name: "foreign-poll", request: taskRequest(ctx, "poll", { key: other }), envelope: "tasks" as const },
-            { name: "foreign-cancel", request: taskRequest(ctx, "cancel", { key: other }), envelope: "tasks" as const },
+            {
+              name: "foreign-poll",
+              request: taskRequest(ctx, "poll", { key: other }),
+              envelope: "tasks" as const,
+            },
+            {
+              name: "foreign-cancel",
+              request: taskRequest(ctx, "cancel", { key: other }),
+              envelope: "tasks" as const,
+            },
           ]
         : []),
       { name: "foreign-unknown-poll", request: taskRequest(ctx, "poll", { id: unknown }), envelope: "tasks" },
-      { name: "foreign-unknown-cancel", request: taskRequest(ctx, "cancel", { id: unknown }), envelope: "tasks" },
+      {
+        name: "foreign-unknown-cancel",
+        request: taskRequest(ctx, "cancel", { id: unknown }),
+        envelope: "tasks",
+      },
     ];
   },
   "foreign-unknown-cancel",
@@ -285,6 +342,7 @@ const notFound = taskProperty(
 
 export const tasks: Suite = {
   id: "tasks",
-  title: "Async tasks: accepted with an id, terminal within the deadline, 409 on a finished cancel, 404 across clients",
+  title:
+    "Async tasks: accepted with an id, terminal within the deadline, 409 on a finished cancel, 404 across clients",
   properties: [lifecycle, cancelFinished, notFound],
 };

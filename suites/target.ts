@@ -17,6 +17,8 @@ export const Target = z
     limitedKey: z.string().min(1).optional(),
     /** A second valid client key: idempotency keys and async tasks must stay scoped to their own client. */
     otherApiKey: z.string().min(1).optional(),
+    /** A key limited to one request in flight: `concurrency.limited` (data-envelope's CONCURRENT_GENERATION_LIMIT). */
+    concurrencyKey: z.string().min(1).optional(),
     disabledModel: z.string().min(1).optional(),
     /** The mock's base URL (control API at /_faultline); upstream suites are skipped without it. */
     mock: url.optional(),
@@ -45,6 +47,7 @@ const FIELDS = [
   "brokeKey",
   "limitedKey",
   "otherApiKey",
+  "concurrencyKey",
   "disabledModel",
   "mock",
   "deadlineMs",
@@ -122,9 +125,14 @@ export function resolveTarget(
 
 /** The secrets a report must never show. */
 export function targetSecrets(t: Target): string[] {
-  return [t.apiKey, t.brokeKey, t.limitedKey, t.otherApiKey, ...Object.values(t.upstreamKeys ?? {})].filter(
-    (s): s is string => !!s,
-  );
+  return [
+    t.apiKey,
+    t.brokeKey,
+    t.limitedKey,
+    t.otherApiKey,
+    t.concurrencyKey,
+    ...Object.values(t.upstreamKeys ?? {}),
+  ].filter((s): s is string => !!s);
 }
 
 /** The profile as this target sees it: its own chat path wins over the profile's. */

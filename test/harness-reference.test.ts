@@ -3,29 +3,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runHarness } from "../scripts/cli/run.ts";
+import { builtinProfiles } from "../suites/profile/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-ref-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("the reference gateway keeps the lumenfall contract", () => {
-  it("passes every must and should check, and writes the reports", async () => {
-    const out = await runHarness({
-      profile: "lumenfall",
-      seed: 11,
-      runs: 20,
-      quiet: true,
-      report: dir,
-      strict: true,
-    });
-    const failed = out.result!.checks.filter((c) => c.outcome === "fail").map((c) => c.id);
-    expect(failed, out.output).toEqual([]);
-    expect(out.exitCode).toBe(0);
-    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8"));
-    expect(report.verdict.exitCode).toBe(0);
-    expect(report.checks.length).toBeGreaterThan(15);
-    expect(readFileSync(join(dir, "junit.xml"), "utf8")).toContain("<testsuites");
-    expect(readFileSync(join(dir, "summary.md"), "utf8")).toContain("| check | outcome | level |");
-    // The target's key never reaches a report.
-    expect(readFileSync(join(dir, "report.json"), "utf8")).not.toContain("fl-test-key");
+describe.concurrent("the reference gateway keeps every built-in profile's contract", () => {
+  it("ships the five seed profiles", () => {
+    expect(builtinProfiles()).toEqual(expect.arrayContaining(["lumenfall", "lemondata", "meta-envelope", "data-envelope", "llmapi"]));
   });
+
+  for (const profile of builtinProfiles()) {
+    it(`${profile}: zero must and zero should failures, reports written, no key in them`, async () => {
+      const report = join(dir, profile);
+      const out = await runHarness({ profile, seed: 11, runs: 15, quiet: true, report, strict: true });
+      const failed = out.result!.checks.filter((c) => c.outcome === "fail").map((c) => c.id);
+      expect(failed, out.output).toEqual([]);
+      expect(out.result!.properties.filter((p) => p.status === "error"), out.output).toEqual([]);
+      expect(out.exitCode).toBe(0);
+      const json = readFileSync(join(report, "report.json"), "utf8");
+      expect(JSON.parse(json).verdict.exitCode).toBe(0);
+      expect(json).not.toContain("fl-test-key");
+      expect(readFileSync(join(report, "junit.xml"), "utf8")).toContain("<testsuites");
+      expect(readFileSync(join(report, "summary.md"), "utf8")).toContain("| check | outcome | level |");
+    });
+  }
 });

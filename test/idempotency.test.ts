@@ -42,7 +42,9 @@ async function plan(providers: Record<string, unknown[]>): Promise<{ id: string;
 }
 
 async function attempts(planId: string): Promise<number> {
-  const res = await fetch(`${mock.url}/_faultline/plans/${planId}/journal`, { signal: AbortSignal.timeout(2_000) });
+  const res = await fetch(`${mock.url}/_faultline/plans/${planId}/journal`, {
+    signal: AbortSignal.timeout(2_000),
+  });
   return ((await res.json()) as { entries: unknown[] }).entries.length;
 }
 
@@ -66,7 +68,13 @@ async function chat(o: { marker: string; key?: string; idem?: string; text?: str
   return { status: res.status, headers: res.headers, text, body: JSON.parse(text) as any };
 }
 
-const answers = { alpha: [{ step: "ok", text: "first" }, { step: "ok", text: "second" }], beta: ["ok"] };
+const answers = {
+  alpha: [
+    { step: "ok", text: "first" },
+    { step: "ok", text: "second" },
+  ],
+  beta: ["ok"],
+};
 let n = 0;
 const freshKey = () => `k-${process.pid}-${Date.now()}-${n++}`;
 
@@ -90,7 +98,12 @@ describe("TtlStore", () => {
   it("drops the oldest entry when full and expired entries after their time", () => {
     let now = 0;
     const dropped: string[] = [];
-    const s = new TtlStore<string>(2, 100, (v) => dropped.push(v), () => now);
+    const s = new TtlStore<string>(
+      2,
+      100,
+      (v) => dropped.push(v),
+      () => now,
+    );
     s.set("a", "A");
     s.set("b", "B");
     s.set("c", "C");

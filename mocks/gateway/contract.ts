@@ -141,7 +141,11 @@ export class Contract {
     }
     if (env.requestId && !this.defects.has("no_request_id")) setPath(out, env.requestId, requestId);
     if (env.timestamp) {
-      setPath(out, env.timestamp, this.defects.has("timestamp_epoch") ? Date.now() : new Date().toISOString());
+      setPath(
+        out,
+        env.timestamp,
+        this.defects.has("timestamp_epoch") ? Date.now() : new Date().toISOString(),
+      );
     }
     return out;
   }
@@ -150,23 +154,23 @@ export class Contract {
     const hints = this.profile.envelope.hints;
     // CONTRACTS.md, lemondata row: retryable agrees with the status (429 and 5xx true, other 4xx false).
     const retryable = spec.status === 429 || spec.status >= 500;
-    if (hints?.retryable) setPath(out, hints.retryable, this.defects.has("retryable_wrong") ? true : retryable);
+    if (hints?.retryable)
+      setPath(out, hints.retryable, this.defects.has("retryable_wrong") ? true : retryable);
     if (hints?.didYouMean && spec.didYouMean !== undefined) setPath(out, hints.didYouMean, spec.didYouMean);
   }
 }
 
 /**
- * One contract per endpoint family. Under the `*_openai_shape` defects a native family answers in the
- * profile's default (OpenAI-compatible) envelope instead of its own.
+ * One contract per endpoint family. Under the `<family>_openai_shape` defects a native family answers
+ * errors exactly as the default (OpenAI-compatible) family does, as a gateway with one error handler for
+ * every path would: the default's envelope and codes, only the family's endpoints kept.
  */
 export function familyContracts(profile: Profile, defects: ReadonlySet<string>): Map<string, Contract> {
-  const shapeless = new Set(
-    [...defects].flatMap((d) => (/^(\w+)_openai_shape$/.exec(d) ? [/^(\w+)_openai_shape$/.exec(d)![1]!] : [])),
-  );
+  const oneHandler = new Set([...defects].flatMap((d) => /^(\w+)_openai_shape$/.exec(d)?.slice(1) ?? []));
   return new Map(
     familyNames(profile).map((name) => {
       const fp = familyProfile(profile, name);
-      const p = shapeless.has(name) ? { ...fp, envelope: profile.envelope } : fp;
+      const p = oneHandler.has(name) ? { ...profile, families: {}, endpoints: fp.endpoints } : fp;
       return [name, new Contract(p, defects)];
     }),
   );

@@ -3,8 +3,8 @@ import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import type { Idempotency as IdempotencySpec } from "../../suites/profile/schema.ts";
 import { GatewayError } from "./contract.ts";
-import { captureResponse, type StoredResponse } from "./response-capture.ts";
 import type { Responder } from "./respond.ts";
+import { captureResponse, type StoredResponse } from "./response-capture.ts";
 import { TtlStore } from "./ttl-store.ts";
 
 // Idempotent replay, CONTRACTS.md §14 and draft-ietf-httpapi-idempotency-key-header-07
@@ -75,7 +75,10 @@ export function fingerprint(method: string, path: string, body: Buffer): string 
 }
 
 /** Reads the body once (keeping one byte past the limit, so the size check downstream still fires) and hands on a replayable copy. */
-async function bufferBody(req: IncomingMessage, maxBytes: number): Promise<{ body: Buffer; copy: IncomingMessage }> {
+async function bufferBody(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<{ body: Buffer; copy: IncomingMessage }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {

@@ -22,7 +22,10 @@ function plainHeaders(h: OutgoingHttpHeaders | readonly unknown[] | undefined): 
  * Records what is written to `res` without changing it, and reports it once the answer is finished, or
  * `undefined` when the client went away first (or the body outgrew what is worth storing).
  */
-export function captureResponse(res: ServerResponse, done: (stored: StoredResponse | undefined) => void): void {
+export function captureResponse(
+  res: ServerResponse,
+  done: (stored: StoredResponse | undefined) => void,
+): void {
   let status = 200;
   let headers: Record<string, string> = {};
   const chunks: Buffer[] = [];

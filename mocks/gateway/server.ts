@@ -47,7 +47,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = compileRoutes(opts.profile);
   const gate = new ConcurrencyGate(new Map([[opts.concurrencyKey, opts.concurrencyLimit]]));
   const nextRequestId = requestIds(defects);
-  const validKeys = new Set([...opts.apiKeys, opts.brokeKey, opts.limitedKey, opts.otherApiKey]);
+  const validKeys = new Set([
+    ...opts.apiKeys,
+    opts.brokeKey,
+    opts.limitedKey,
+    opts.otherApiKey,
+    opts.concurrencyKey,
+  ]);
   // Shorter keep-alive than the mock's 5 s, so the gateway never reuses a socket the server is closing.
   const dispatcher = new Agent({ keepAliveTimeout: 2_000, connect: { timeout: opts.attemptTimeoutMs } });
   const inflight = new Set<AbortController>();
@@ -57,7 +63,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const idem = opts.profile.idempotency && new IdempotencyLayer(opts.profile.idempotency, defects);
   const tasks =
     opts.profile.tasks &&
-    new TaskService(opts.profile.tasks, { opts, defects, dispatcher, authenticate: authOf, idempotency: idem });
+    new TaskService(opts.profile.tasks, {
+      opts,
+      defects,
+      dispatcher,
+      authenticate: authOf,
+      idempotency: idem,
+    });
   const maxBodyBytes = opts.profile.limits.maxBodyBytes ?? opts.maxBodyBytes;
   // [/stateful]
 
@@ -92,15 +104,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if ("allow" in hit) {
         const allow = hit.allow.join(", ");
         const message = `Method ${method} is not allowed on ${path}; use ${allow}`;
-        throw new GatewayError(reply.contract.condition("method.unsupported", message, { headers: { allow } }));
+        throw new GatewayError(
+          reply.contract.condition("method.unsupported", message, { headers: { allow } }),
+        );
       }
       const codec = codecFor(reply.contract.profile.endpoints.chat.dialect);
-      const auth = authenticate(req.headers, opts.profile.auth, validKeys, defects.has("auth_ignored"), codec.altAuth);
+      const auth = authenticate(
+        req.headers,
+        opts.profile.auth,
+        validKeys,
+        defects.has("auth_ignored"),
+        codec.altAuth,
+      );
       if (!auth.ok) throw new GatewayError(reply.contract.condition(auth.condition, auth.message));
       if (hit.op === "models") return sendJson(reply, 200, codec.models(opts.models));
       const route = { model: hit.params.model, stream: hit.stream };
       const chat = (r: IncomingMessage) =>
-        handleChat({ req: r, reply, opts, defects, dispatcher, key: auth.key, client: client.signal, codec, route, gate });
+        handleChat({
+          req: r,
+          reply,
+          opts,
+          defects,
+          dispatcher,
+          key: auth.key,
+          client: client.signal,
+          codec,
+          route,
+          gate,
+        });
       // [stateful] a request with an Idempotency-Key runs at most once per client and key
       if (idem) await idem.run({ req, reply, credential: auth.key, maxBodyBytes }, chat);
       else await chat(req);

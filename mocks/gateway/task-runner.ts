@@ -54,14 +54,19 @@ export async function runTask(t: Task, d: TaskRunDeps): Promise<void> {
     });
     switch (out.kind) {
       case "completion":
-        d.store.finish(t, "succeeded", { result: { text: contentOf(out.completion), provider: out.provider } });
+        d.store.finish(t, "succeeded", {
+          result: { text: contentOf(out.completion), provider: out.provider },
+        });
         return;
       case "client_gone":
         d.store.finish(t, "canceled");
         return;
       case "upstream_error":
         d.store.finish(t, "failed", {
-          error: { code: profile.upstreamError.code, message: `The provider rejected the task (status ${out.status})` },
+          error: {
+            code: profile.upstreamError.code,
+            message: `The provider rejected the task (status ${out.status})`,
+          },
         });
         return;
       case "stream":
@@ -76,7 +81,9 @@ export async function runTask(t: Task, d: TaskRunDeps): Promise<void> {
         });
     }
   } catch {
-    d.store.finish(t, "failed", { error: { code: "INTERNAL_ERROR", message: "The task failed unexpectedly" } });
+    d.store.finish(t, "failed", {
+      error: { code: "INTERNAL_ERROR", message: "The task failed unexpectedly" },
+    });
   } finally {
     clearTimeout(timer);
   }

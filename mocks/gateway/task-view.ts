@@ -15,7 +15,8 @@ export function matchTaskRoute(spec: Tasks, method: string, path: string): TaskR
       .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
       .join("([^/]+)");
     const m = new RegExp(`^${pattern}$`).exec(path);
-    if (m) hits.push({ op, method: ep.method, id: m[1] === undefined ? undefined : decodeURIComponent(m[1]) });
+    if (m)
+      hits.push({ op, method: ep.method, id: m[1] === undefined ? undefined : decodeURIComponent(m[1]) });
   }
   if (hits.length === 0) return undefined;
   const hit = hits.find((h) => h.method === method);

@@ -9,7 +9,7 @@ import type { IdempotencyLayer } from "./idempotency.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type Responder, sendError, sendJson } from "./respond.ts";
 import { runTask } from "./task-runner.ts";
-import { TERMINAL, type Task, TaskStore } from "./task-store.ts";
+import { type Task, TaskStore, TERMINAL } from "./task-store.ts";
 import { matchTaskRoute, renderTask } from "./task-view.ts";
 
 // The async task lifecycle of seed 004 (lines 47-59, 107, 112) and CONTRACTS.md's llmapi and
@@ -51,7 +51,12 @@ export class TaskService {
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
     const route = matchTaskRoute(this.spec, method, path);
     if (!route) return false;
-    const reply: Responder = { res, contract: this.contract, requestId, retryAfterS: this.deps.opts.retryAfterS };
+    const reply: Responder = {
+      res,
+      contract: this.contract,
+      requestId,
+      retryAfterS: this.deps.opts.retryAfterS,
+    };
     try {
       if ("allow" in route) {
         const allow = route.allow.join(", ");
@@ -75,7 +80,8 @@ export class TaskService {
       else this.cancel(reply, task);
     } catch (e) {
       if (e instanceof GatewayError) sendError(reply, e.spec);
-      else sendError(reply, { code: "INTERNAL_ERROR", status: 500, message: "The gateway failed unexpectedly" });
+      else
+        sendError(reply, { code: "INTERNAL_ERROR", status: 500, message: "The gateway failed unexpectedly" });
     }
     return true;
   }
@@ -101,7 +107,10 @@ export class TaskService {
   private async submit(req: IncomingMessage, reply: Responder, who: string): Promise<void> {
     const body = await readJsonBody(req, this.maxBodyBytes());
     if (!body.ok) throw new GatewayError(this.contract.condition(body.condition, body.message));
-    const b = (typeof body.value === "object" && body.value !== null ? body.value : {}) as Record<string, unknown>;
+    const b = (typeof body.value === "object" && body.value !== null ? body.value : {}) as Record<
+      string,
+      unknown
+    >;
     // Seed 004 line 67: "prompt must be a non-empty string".
     if (typeof b.prompt !== "string" || b.prompt.trim() === "") {
       throw new GatewayError(
@@ -130,7 +139,10 @@ export class TaskService {
   private cancel(reply: Responder, task: Task): void {
     if (TERMINAL.has(task.state)) {
       // The `task_cancel_finished_200` defect answers a finished task as if the cancel had worked.
-      if (this.deps.defects.has("task_cancel_finished_200")) return this.send(reply, 200, task);
+      if (this.deps.defects.has("task_cancel_finished_200")) {
+        this.send(reply, 200, task);
+        return;
+      }
       // Seed 004 line 58: IMAGE_TASK_ALREADY_TERMINAL 409 "Task is already finished and cannot be canceled".
       const msg = `Task ${task.id} already ${task.state} and cannot be canceled; fetch its state instead`;
       throw new GatewayError(this.error("task.already_terminal", msg));

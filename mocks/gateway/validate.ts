@@ -47,7 +47,8 @@ export const positiveInt: Rule = (v) => {
   return (v as number) >= 1 ? undefined : { message, bound: true };
 };
 
-export const bool: Rule = (v) => (typeof v === "boolean" ? undefined : wrongType(`expected a boolean, saw ${show(v)}`));
+export const bool: Rule = (v) =>
+  typeof v === "boolean" ? undefined : wrongType(`expected a boolean, saw ${show(v)}`);
 
 export const stringList: Rule = (v) =>
   Array.isArray(v) && v.every((s) => typeof s === "string")

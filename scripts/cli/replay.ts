@@ -19,6 +19,8 @@ export interface ReplayFlags {
   apiKey?: string;
   brokeKey?: string;
   limitedKey?: string;
+  otherApiKey?: string;
+  concurrencyKey?: string;
   deadlineMs?: number;
   defect?: string[];
 }
@@ -58,6 +60,8 @@ export async function replayCase(
         apiKey: flags.apiKey ?? (builtin ? GATEWAY_DEFAULTS.apiKeys[0] : undefined),
         brokeKey: flags.brokeKey ?? (builtin ? GATEWAY_DEFAULTS.brokeKey : undefined),
         limitedKey: flags.limitedKey ?? (builtin ? GATEWAY_DEFAULTS.limitedKey : undefined),
+        otherApiKey: flags.otherApiKey ?? (builtin ? GATEWAY_DEFAULTS.otherApiKey : undefined),
+        concurrencyKey: flags.concurrencyKey ?? (builtin ? GATEWAY_DEFAULTS.concurrencyKey : undefined),
         model: "from-case-file",
         deadlineMs: flags.deadlineMs ?? (builtin ? BUILTIN.deadlineMs + 2_000 : undefined),
       },
@@ -106,6 +110,7 @@ export function registerReplayCommand(program: Command): void {
     .option("--api-key <key>", "a valid client key (env FAULTLINE_API_KEY)")
     .option("--broke-key <key>", "the broke key, if the case uses it")
     .option("--limited-key <key>", "the limited key, if the case uses it")
+    .option("--other-api-key <key>", "the second client key, if the case uses it")
     .option("--deadline-ms <n>", "the gateway's deadline", intOption("--deadline-ms", 1, 600_000))
     .option("--defect <id>", "built-in mode: reference gateway with a one-defect mutation", collect)
     .action(async (file: string, o: ReplayFlags) => {

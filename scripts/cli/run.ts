@@ -25,6 +25,7 @@ export interface RunFlags {
   brokeKey?: string;
   limitedKey?: string;
   otherApiKey?: string;
+  concurrencyKey?: string;
   disabledModel?: string;
   deadlineMs?: number;
   report?: string;
@@ -95,6 +96,7 @@ export async function runHarness(
       brokeKey: flags.brokeKey,
       limitedKey: flags.limitedKey,
       otherApiKey: flags.otherApiKey,
+      concurrencyKey: flags.concurrencyKey,
       disabledModel: flags.disabledModel,
       deadlineMs: flags.deadlineMs,
       config: flags.config,
@@ -118,6 +120,7 @@ export async function runHarness(
         brokeKey: flags.brokeKey ?? t.brokeKey,
         limitedKey: flags.limitedKey ?? t.limitedKey,
         otherApiKey: flags.otherApiKey ?? t.otherApiKey,
+        concurrencyKey: flags.concurrencyKey ?? t.concurrencyKey,
         disabledModel: flags.disabledModel ?? t.disabledModel,
         deadlineMs: flags.deadlineMs ?? t.deadlineMs,
       };
@@ -206,6 +209,10 @@ export function registerRunCommand(program: Command): void {
     .option(
       "--other-api-key <key>",
       "a second valid client key, for idempotency and task scoping (env FAULTLINE_OTHER_API_KEY)",
+    )
+    .option(
+      "--concurrency-key <key>",
+      "a key limited to one request in flight (env FAULTLINE_CONCURRENCY_KEY)",
     )
     .option("--disabled-model <model>", "a model that exists but is disabled (env FAULTLINE_DISABLED_MODEL)")
     .option(

@@ -7,7 +7,8 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 
 defineCheck({
   id: "RID-001",
-  notDeclared: (p) => (p.envelope.requestId ? undefined : "the profile declares no request id (envelope.requestId)"),
+  notDeclared: (p) =>
+    p.envelope.requestId ? undefined : "the profile declares no request id (envelope.requestId)",
   level: (p) => p.requestId?.level ?? "info",
   title: "Every error carries a request id",
   sentence: "Every error response includes a unique request ID that can be used for debugging.",
@@ -25,7 +26,8 @@ defineCheck({
 
 defineCheck({
   id: "RID-002",
-  notDeclared: (p) => (p.envelope.requestId ? undefined : "the profile declares no request id (envelope.requestId)"),
+  notDeclared: (p) =>
+    p.envelope.requestId ? undefined : "the profile declares no request id (envelope.requestId)",
   level: (p) => p.requestId?.level ?? "info",
   title: "Request ids are unique",
   sentence: "Every error response includes a unique request ID.",
@@ -51,7 +53,8 @@ defineCheck({
 
 defineCheck({
   id: "TS-001",
-  notDeclared: (p) => (p.envelope.timestamp ? undefined : "the profile declares no timestamp (envelope.timestamp)"),
+  notDeclared: (p) =>
+    p.envelope.timestamp ? undefined : "the profile declares no timestamp (envelope.timestamp)",
   level: "must",
   title: "Error timestamps are ISO 8601",
   sentence: "meta.timestamp is ISO 8601.",
@@ -70,7 +73,9 @@ defineCheck({
 defineCheck({
   id: "FIELD-001",
   notDeclared: (p) =>
-    p.envelope.field && Object.keys(p.fieldCodes).length ? undefined : "the profile declares no field-specific codes (fieldCodes, envelope.field)",
+    p.envelope.field && Object.keys(p.fieldCodes).length
+      ? undefined
+      : "the profile declares no field-specific codes (fieldCodes, envelope.field)",
   level: "must",
   title: "Field errors name their field",
   sentence:
@@ -96,7 +101,9 @@ defineCheck({
 defineCheck({
   id: "ENV-005",
   notDeclared: (p) =>
-    Object.values(p.catalogue).some((e) => e.requires?.length) ? undefined : "no catalogue entry declares required fields (requires)",
+    Object.values(p.catalogue).some((e) => e.requires?.length)
+      ? undefined
+      : "no catalogue entry declares required fields (requires)",
   level: "must",
   title: "Codes carry their required fields",
   sentence: "CONCURRENT_GENERATION_LIMIT carries active_requests and concurrency_limit.",
@@ -115,7 +122,10 @@ defineCheck({
 
 defineCheck({
   id: "HINT-001",
-  notDeclared: (p) => (p.envelope.hints?.retryable ? undefined : "the profile declares no retryable hint (envelope.hints.retryable)"),
+  notDeclared: (p) =>
+    p.envelope.hints?.retryable
+      ? undefined
+      : "the profile declares no retryable hint (envelope.hints.retryable)",
   level: "must",
   title: "The retryable hint agrees with the status",
   sentence: "retryable agrees with the status (429/5xx true, other 4xx false).",
@@ -137,7 +147,10 @@ defineCheck({
 
 defineCheck({
   id: "HINT-002",
-  notDeclared: (p) => (p.envelope.hints?.didYouMean ? undefined : "the profile declares no did_you_mean hint (envelope.hints.didYouMean)"),
+  notDeclared: (p) =>
+    p.envelope.hints?.didYouMean
+      ? undefined
+      : "the profile declares no did_you_mean hint (envelope.hints.didYouMean)",
   level: "should",
   title: "did_you_mean names a real model",
   sentence: "did_you_mean should name a real model.",

@@ -38,7 +38,10 @@ defineCheck({
 
 defineCheck({
   id: "RA-002",
-  notDeclared: (p) => (p.envelope.retryAfter ? undefined : "the profile declares no retry_after body field (envelope.retryAfter)"),
+  notDeclared: (p) =>
+    p.envelope.retryAfter
+      ? undefined
+      : "the profile declares no retry_after body field (envelope.retryAfter)",
   level: "must",
   title: "The body's retry_after agrees with the header",
   sentence: "A body field that repeats Retry-After (retry_after) agrees with the header.",

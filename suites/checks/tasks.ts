@@ -26,18 +26,24 @@ function expectError(
   const codes = mapped === undefined ? undefined : [mapped].flat();
   const want = p.catalogue[codes?.[0] ?? ""]?.status;
   const statuses = typeof want === "number" ? [want] : Array.isArray(want) ? want : [status];
-  if (ex.status !== undefined && statuses.includes(ex.status) && (!codes || codes.includes(taskCode(ex, p) as string)))
+  if (
+    ex.status !== undefined &&
+    statuses.includes(ex.status) &&
+    (!codes || codes.includes(taskCode(ex, p) as string))
+  )
     return undefined;
   return `${statuses.join(" or ")}${codes ? ` with code ${codes.join(" or ")}` : ""}`;
 }
 
+// Seed 004 line 112: "If an async image submit request returned 202, use the returned task_id for
+// follow-up checks instead of immediately submitting a duplicate task after a client-side timeout."
 defineCheck({
   id: "TASK-001",
   notDeclared,
   level: "must",
   title: "Submitting a task answers the accepted status with a task id",
   sentence: "Async image tasks: 202 with task_id.",
-  source: `${ROW}; seed 004 line 112: "If an async image submit request returned 202, use the returned task_id for follow-up checks"`,
+  source: `${ROW}; seed 004 line 112`,
   fix: "Answer a submitted task at once with the accepted status and its id at the documented field; run it in the background.",
   applies: (j) => isTaskCase(j.case.condition) && stepOf(j.exchange, "submit")?.exchange.status !== undefined,
   judge: ({ exchange, profile: p }) => {
@@ -52,6 +58,7 @@ defineCheck({
   },
 });
 
+// Seed 004 line 45: "504 Timeout: Upstream or task execution timed out." A task is bounded like a request.
 defineCheck({
   id: "TASK-002",
   notDeclared,
@@ -59,7 +66,7 @@ defineCheck({
   title: "A task reaches a terminal state within the deadline",
   sentence:
     "Polling a submitted task reaches a terminal state within the gateway's deadline (CONTRACTS.md §11), even when providers fail.",
-  source: `${ROW}; CONTRACTS.md §11 Deadline; seed 004 line 45: "504 Timeout: Upstream or task execution timed out."`,
+  source: `${ROW}; CONTRACTS.md §11 Deadline; seed 004 line 45`,
   fix: "Give every task the same attempt timeouts and overall deadline as a synchronous request, and record how it ended.",
   applies: (j) => isTaskCase(j.case.condition) && stepOf(j.exchange, "poll") !== undefined,
   judge: ({ exchange, profile: p }) => {
@@ -74,13 +81,15 @@ defineCheck({
   },
 });
 
+// Seed 004 line 39: "409 State conflict: Canceling an async task that already finished."; line 58:
+// IMAGE_TASK_ALREADY_TERMINAL 409 "Task is already finished and cannot be canceled."
 defineCheck({
   id: "TASK-003",
   notDeclared,
   level: "must",
   title: "Cancelling a finished task is a conflict",
   sentence: "409 when cancelling a finished task.",
-  source: `${ROW}; seed 004 line 39: "409 State conflict: Canceling an async task that already finished."; line 58: IMAGE_TASK_ALREADY_TERMINAL 409`,
+  source: `${ROW}; seed 004 lines 39, 58`,
   fix: "Check the task's state before cancelling; answer a finished task's cancel with 409 and the documented code.",
   applies: (j) => {
     if (j.case.condition !== "task.already_terminal" || !j.profile.tasks) return false;
@@ -95,15 +104,18 @@ defineCheck({
   },
 });
 
+// Seed 004 line 59: IMAGE_TASK_NOT_FOUND 404 "Task does not exist or does not belong to the caller.";
+// seed 003 line 32: "404: resource not found or not owned by the caller."
 defineCheck({
   id: "TASK-004",
   notDeclared,
   level: "must",
   title: "Another caller's task, or an unknown one, is not found",
   sentence: "404 for a task that is not the caller's.",
-  source: `${ROW}; seed 004 line 59: "IMAGE_TASK_NOT_FOUND 404 Task does not exist or does not belong to the caller."; seed 003 line 32: "404: resource not found or not owned by the caller."`,
+  source: `${ROW}; seed 004 line 59; seed 003 line 32`,
   fix: "Look tasks up by id and owner together; answer any miss, including another client's task, with 404.",
-  applies: (j) => j.case.condition === "task.not_found" && !!j.exchange.steps?.some((s) => s.name.startsWith("foreign")),
+  applies: (j) =>
+    j.case.condition === "task.not_found" && !!j.exchange.steps?.some((s) => s.name.startsWith("foreign")),
   judge: ({ exchange, profile: p }) => {
     for (const s of exchange.steps ?? []) {
       if (!s.name.startsWith("foreign") || !s.exchange) continue;

@@ -32,6 +32,7 @@ export async function startBuiltin(profile: Profile, defects: string[] = []): Pr
         brokeKey: GATEWAY_DEFAULTS.brokeKey,
         limitedKey: GATEWAY_DEFAULTS.limitedKey,
         otherApiKey: GATEWAY_DEFAULTS.otherApiKey,
+        concurrencyKey: GATEWAY_DEFAULTS.concurrencyKey,
         disabledModel: GATEWAY_DEFAULTS.disabledModels[0],
         deadlineMs: BUILTIN.deadlineMs + 2_000,
         headers: {},

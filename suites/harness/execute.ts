@@ -1,5 +1,5 @@
 import { allChecks, levelOf } from "../checks/index.ts";
-import type { Check } from "../checks/registry.ts";
+import type { Check, Judgement } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
 import { send } from "./http.ts";
 import { executeScenario } from "./scenario-case.ts";
@@ -41,7 +41,11 @@ export async function execute(
     exchange.journal = await ctx.mock.journal(planId);
     await ctx.mock.deletePlan(planId);
   }
-  const judgement = { profile: ctx.profile, target: ctx.target, case: c, exchange, run: ctx.state };
+  return judge({ profile: ctx.profile, target: ctx.target, case: c, exchange, run: ctx.state }, checks);
+}
+
+/** Every check that applies judges the exchange once. */
+export function judge(judgement: Judgement, checks: Check[]): Execution {
   const evaluated: string[] = [];
   const verdicts: Verdict[] = [];
   for (const ch of checks) {
@@ -50,7 +54,7 @@ export async function execute(
     const f = ch.judge(judgement);
     if (f) verdicts.push({ checkId: ch.id, ...f });
   }
-  return { exchange, evaluated, verdicts };
+  return { exchange: judgement.exchange, evaluated, verdicts };
 }
 
 /** Verdicts that fail a property: must and should; info never fails. */

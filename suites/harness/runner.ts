@@ -260,7 +260,8 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
         outcome: "skip",
         evaluated: 0,
         violations: [],
-        reason: c.notDeclared?.(ctx.profile) ?? (skippedReasons.join("; ") || "no generated case exercised it"),
+        reason:
+          c.notDeclared?.(ctx.profile) ?? (skippedReasons.join("; ") || "no generated case exercised it"),
       };
     }
     return { ...base, outcome: "pass", evaluated: t.evaluated, violations: [] };

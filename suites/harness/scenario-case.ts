@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Check } from "../checks/registry.ts";
 import type { Profile } from "../profile/schema.ts";
 import type { RunContext } from "./context.ts";
-import { type Execution, PLAN_PLACEHOLDER, type Verdict } from "./execute.ts";
+import { type Execution, judge, PLAN_PLACEHOLDER } from "./execute.ts";
 import { send } from "./http.ts";
 import { getPath } from "./json-path.ts";
 import type { CaseSpec, Exchange, RequestSpec } from "./types.ts";
@@ -80,7 +80,8 @@ async function runStep(
 ): Promise<StepExchange> {
   const startedAtMs = Date.now() - t0;
   const request = fillRequest(step.request, vars);
-  if (!request) return { name: step.name, skipped: "an earlier answer lacked a value this step needs", startedAtMs };
+  if (!request)
+    return { name: step.name, skipped: "an earlier answer lacked a value this step needs", startedAtMs };
   let exchange = await send(ctx.target.gateway, request, ctx.harnessDeadlineMs);
   let polls = 1;
   let pollTimedOut: boolean | undefined;
@@ -111,7 +112,11 @@ async function journalCount(ctx: RunContext, vars: Map<string, string>): Promise
 }
 
 /** Runs the steps: in order, except that a step with `startAfterMs` overlaps the one before it. */
-async function runSteps(steps: ScenarioStep[], ctx: RunContext, vars: Map<string, string>): Promise<StepExchange[]> {
+async function runSteps(
+  steps: ScenarioStep[],
+  ctx: RunContext,
+  vars: Map<string, string>,
+): Promise<StepExchange[]> {
   const t0 = Date.now();
   const running: Array<Promise<StepExchange>> = [];
   let lastStart = t0;
@@ -154,15 +159,9 @@ export async function executeScenario(c: CaseSpec, ctx: RunContext, checks: Chec
     exchange.journal = await ctx.mock.journal(planId);
     await ctx.mock.deletePlan(planId);
   }
-  const profile = judgedProfile(ctx.profile, scenario.steps.find((s) => s.name === judged.name));
-  const judgement = { profile, target: ctx.target, case: c, exchange, run: ctx.state };
-  const evaluated: string[] = [];
-  const verdicts: Verdict[] = [];
-  for (const ch of checks) {
-    if (!ch.applies(judgement)) continue;
-    evaluated.push(ch.id);
-    const f = ch.judge(judgement);
-    if (f) verdicts.push({ checkId: ch.id, ...f });
-  }
-  return { exchange, evaluated, verdicts };
+  const profile = judgedProfile(
+    ctx.profile,
+    scenario.steps.find((s) => s.name === judged.name),
+  );
+  return judge({ profile, target: ctx.target, case: c, exchange, run: ctx.state }, checks);
 }

@@ -238,7 +238,8 @@ export const Profile = z
     }
     // Field codes and every family's codes must be in the catalogue the family sees (its own merged over the top level's).
     const views: Array<[Array<string>, Profile]> = [[[], p as Profile]];
-    for (const name of Object.keys(p.families)) views.push([["families", name], familyProfile(p as Profile, name)]);
+    for (const name of Object.keys(p.families))
+      views.push([["families", name], familyProfile(p as Profile, name)]);
     for (const [at, v] of views) {
       const known = new Set(Object.keys(v.catalogue));
       const refs: Array<[string[], string]> = [

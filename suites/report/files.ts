@@ -8,7 +8,7 @@ import { curlFor } from "./curl.ts";
 import { verdictOf } from "./verdict.ts";
 
 /** Secrets in a case file become `{{apiKey}}`-style slots that `faultline replay` fills from its own target. */
-export const SECRET_SLOTS = ["apiKey", "brokeKey", "limitedKey", "otherApiKey"] as const;
+export const SECRET_SLOTS = ["apiKey", "brokeKey", "limitedKey", "otherApiKey", "concurrencyKey"] as const;
 
 export function templateSecrets(text: string, t: Target): string {
   let out = text;
@@ -119,6 +119,7 @@ export function writeReport(dir: string, r: RunResult, t: Target, profile: Profi
       brokeKey: t.brokeKey && "[redacted]",
       limitedKey: t.limitedKey && "[redacted]",
       otherApiKey: t.otherApiKey && "[redacted]",
+      concurrencyKey: t.concurrencyKey && "[redacted]",
     },
     strict,
     verdict: verdictOf(r, strict),

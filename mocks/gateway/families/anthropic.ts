@@ -42,7 +42,8 @@ function blocksText(v: unknown): string | undefined {
 }
 
 function toMessages(v: unknown): Validation | Array<{ role: string; content: string }> {
-  if (!Array.isArray(v) || v.length === 0) return invalid("messages", `expected a non-empty array, saw ${show(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    return invalid("messages", `expected a non-empty array, saw ${show(v)}`);
   const out: Array<{ role: string; content: string }> = [];
   for (const [i, m] of v.entries()) {
     const at = `messages.${i}`;

@@ -40,7 +40,8 @@ function partsText(v: unknown, at: string): string | Validation {
 }
 
 function toMessages(v: unknown): Validation | Array<{ role: string; content: string }> {
-  if (!Array.isArray(v) || v.length === 0) return invalid("contents", `expected a non-empty array, saw ${show(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    return invalid("contents", `expected a non-empty array, saw ${show(v)}`);
   const out: Array<{ role: string; content: string }> = [];
   for (const [i, c] of v.entries()) {
     const at = `contents[${i}]`;
@@ -87,7 +88,11 @@ function response(text: string, model: string, id: string, extra: Record<string,
   const { finishReason: finish, ...rest } = extra;
   return {
     candidates: [
-      { content: { parts: [{ text }], role: "model" }, ...(finish ? { finishReason: finish } : {}), index: 0 },
+      {
+        content: { parts: [{ text }], role: "model" },
+        ...(finish ? { finishReason: finish } : {}),
+        index: 0,
+      },
     ],
     ...rest,
     modelVersion: model,
@@ -135,7 +140,12 @@ export const geminiCodec: ClientCodec = {
       },
       // A Gemini stream has no terminator: it ends after the chunk that carries finishReason.
       close: () =>
-        event(response("", model, id, { finishReason: finishReason(finish), usageMetadata: usageMetadata(0, pieces) })),
+        event(
+          response("", model, id, {
+            finishReason: finishReason(finish),
+            usageMetadata: usageMetadata(0, pieces),
+          }),
+        ),
       // As an SSE event (well-framed for any SSE reader) in Google's error shape.
       error: (body) => event(body),
     };
