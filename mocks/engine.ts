@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { dialect } from "./dialects/index.ts";
-import { json } from "./dialects/types.ts";
+import { type ErrorKind, json } from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
 import { type Plan, PlanError, PlanState, parsePlan, type StepSpec, stepFor } from "./plan.ts";
 import { seededRandom } from "./rng.ts";
@@ -24,10 +24,17 @@ export interface EngineOptions {
   maxPlans?: number;
 }
 
+/** The models each dialect's providers serve by default; a provider refuses others with its 404. */
+export const DEFAULT_MODELS: Record<DialectId, string[]> = {
+  openai: ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini"],
+  anthropic: ["claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-1"],
+  gemini: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash"],
+};
+
 export const DEFAULT_PROVIDERS: ProviderConfig[] = [
-  { name: "alpha", dialect: "openai", models: ["gpt-4o-mini", "gpt-4o"] },
-  { name: "beta", dialect: "openai", models: ["gpt-4o-mini", "gpt-4o"] },
-  { name: "gamma", dialect: "openai", models: ["gpt-4o-mini", "gpt-4o"] },
+  { name: "alpha", dialect: "openai", models: DEFAULT_MODELS.openai },
+  { name: "beta", dialect: "openai", models: DEFAULT_MODELS.openai },
+  { name: "gamma", dialect: "openai", models: DEFAULT_MODELS.openai },
 ];
 
 const MARKER = /faultline:([A-Za-z0-9_-]{1,64})/;
@@ -98,6 +105,27 @@ export class MockEngine {
     }
   }
 
+  /** What the provider refuses before any step: unparseable or schema-breaking bodies, unknown models. */
+  private refuse(
+    provider: ProviderConfig,
+    model: string,
+    raw: string,
+    body: unknown,
+  ): { kind: ErrorKind; message: string } | undefined {
+    const d = dialect(provider.dialect);
+    if (raw && body === undefined)
+      return { kind: "bad_request", message: "We could not parse the JSON body of your request." };
+    const invalid = d.validate?.(body);
+    if (invalid) return invalid;
+    if (provider.models.length && !provider.models.includes("*") && !provider.models.includes(model)) {
+      return {
+        kind: "not_found",
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+      };
+    }
+    return undefined;
+  }
+
   /** Finds the plan a request belongs to: the header first, then the marker in the body. */
   planIdOf(req: MockRequest): string | undefined {
     const header = req.headers["x-faultline-plan"];
@@ -143,12 +171,17 @@ export class MockEngine {
     };
     let spec: StepSpec;
     let reply: Reply;
+    let invalid: { kind: ErrorKind; message: string } | undefined;
     if (!route) {
       spec = { step: "unknown_route" };
       reply = d.unknownRoute(ctx);
     } else if (route.op === "models") {
       spec = { step: "models" };
       reply = d.models(ctx, provider.models);
+    } else if ((invalid = this.refuse(provider, route.model, req.body, body))) {
+      // A real provider refuses a broken request or an unknown model whatever the plan says.
+      spec = { step: "refused", reason: invalid.message };
+      reply = d.error(invalid.kind, ctx, { message: invalid.message });
     } else {
       spec = state
         ? stepFor(state.plan, name, attempt, random)

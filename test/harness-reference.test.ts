@@ -10,7 +10,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.concurrent("the reference gateway keeps every built-in profile's contract", () => {
   it("ships the five seed profiles", () => {
-    expect(builtinProfiles()).toEqual(expect.arrayContaining(["lumenfall", "lemondata", "meta-envelope", "data-envelope", "llmapi"]));
+    expect(builtinProfiles()).toEqual(
+      expect.arrayContaining(["lumenfall", "lemondata", "meta-envelope", "data-envelope", "llmapi"]),
+    );
   });
 
   for (const profile of builtinProfiles()) {
@@ -19,7 +21,10 @@ describe.concurrent("the reference gateway keeps every built-in profile's contra
       const out = await runHarness({ profile, seed: 11, runs: 15, quiet: true, report, strict: true });
       const failed = out.result!.checks.filter((c) => c.outcome === "fail").map((c) => c.id);
       expect(failed, out.output).toEqual([]);
-      expect(out.result!.properties.filter((p) => p.status === "error"), out.output).toEqual([]);
+      expect(
+        out.result!.properties.filter((p) => p.status === "error"),
+        out.output,
+      ).toEqual([]);
       expect(out.exitCode).toBe(0);
       const json = readFileSync(join(report, "report.json"), "utf8");
       expect(JSON.parse(json).verdict.exitCode).toBe(0);

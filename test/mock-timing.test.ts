@@ -84,7 +84,7 @@ describe("a plan's drawn latencies replay with its seed", () => {
     path: "/alpha/v1/chat/completions",
     query: new URLSearchParams(),
     headers: { "x-faultline-plan": planId },
-    body: '{"model":"gpt-4o-mini","messages":[]}',
+    body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}',
   });
   const delays = (seed: number) => {
     const engine = new MockEngine();

@@ -114,7 +114,7 @@ describe("sequences", () => {
         const res = await fetch(`${mock.providerUrl("alpha")}/chat/completions`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-faultline-plan": plan.id },
-          body: JSON.stringify({ model: "gpt-4o-mini", messages: [] }),
+          body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
           signal: AbortSignal.timeout(2_000),
         });
         await res.arrayBuffer();
@@ -163,7 +163,7 @@ describe("probabilistic policies replay from their seed", () => {
         await fetch(`${mock.providerUrl("alpha")}/chat/completions`, {
           method: "POST",
           headers: { "x-faultline-plan": id },
-          body: "{}",
+          body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}',
           signal: AbortSignal.timeout(2_000),
         }).then(
           (r) => r.arrayBuffer(),

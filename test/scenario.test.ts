@@ -352,7 +352,7 @@ describe("switching scenarios at runtime: /_faultline/scenario", () => {
   const chatStatus = async (provider = "alpha") => {
     const res = await fetch(`${mock.providerUrl(provider)}/chat/completions`, {
       method: "POST",
-      body: '{"model":"gpt-4o-mini","messages":[]}',
+      body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}',
       signal: AbortSignal.timeout(2_000),
     });
     await res.arrayBuffer();

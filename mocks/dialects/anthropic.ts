@@ -1,5 +1,6 @@
 import type { Reply } from "../types.ts";
 import { type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
+import { validateAnthropicMessages } from "./validate.ts";
 
 // Statuses and `error.type` values from docs.claude.com/en/api/errors ("HTTP errors", "Error shapes"):
 // 400 invalid_request_error, 401 authentication_error, 402 billing_error, 403 permission_error,
@@ -194,6 +195,8 @@ export const anthropic: Dialect = {
       this.baseHeaders(ctx),
     );
   },
+
+  validate: validateAnthropicMessages,
 
   unknownRoute(ctx): Reply {
     return json(

@@ -1,5 +1,6 @@
 import type { Reply } from "../types.ts";
 import { type Dialect, type DialectContext, type ErrorKind, pieces } from "./types.ts";
+import { validateGeminiGenerate } from "./validate.ts";
 
 // Statuses and canonical codes from ai.google.dev/gemini-api/docs/generate-content/api-errors:
 // 400 INVALID_ARGUMENT, 403 PERMISSION_DENIED, 404 NOT_FOUND, 429 RESOURCE_EXHAUSTED, 500 INTERNAL,
@@ -272,6 +273,8 @@ export const gemini: Dialect = {
     }));
     return reply(200, { models: list }, this.baseHeaders(ctx));
   },
+
+  validate: validateGeminiGenerate,
 
   unknownRoute(ctx) {
     return reply(

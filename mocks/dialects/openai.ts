@@ -1,5 +1,6 @@
 import type { Reply } from "../types.ts";
 import { type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
+import { validateOpenAiChat } from "./validate.ts";
 
 // Error bodies follow OpenAI's documented shape {error:{message,type,param,code}}; the `code` values
 // (rate_limit_exceeded, insufficient_quota, invalid_api_key, context_length_exceeded,
@@ -212,6 +213,8 @@ export const openai: Dialect = {
       this.baseHeaders(ctx),
     );
   },
+
+  validate: validateOpenAiChat,
 
   unknownRoute(ctx): Reply {
     return json(

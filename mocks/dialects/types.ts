@@ -60,6 +60,11 @@ export interface Dialect {
   error(kind: ErrorKind, ctx: DialectContext, opts?: ErrorOptions): Reply;
   /** The model list. */
   models(ctx: DialectContext, models: string[]): Reply;
+  /**
+   * What the real provider refuses before doing any work: a body that breaks its schema. Undefined when
+   * the request is acceptable. The engine also refuses models the provider does not serve.
+   */
+  validate?(body: unknown): { kind: ErrorKind; message: string } | undefined;
   /** Answer to a path this dialect does not serve. */
   unknownRoute(ctx: DialectContext): Reply;
   /** Headers every answer of this provider carries (request id, rate-limit counters). */

@@ -1,5 +1,5 @@
-import { setPath } from "../../suites/harness/json-path.ts";
 import { type Condition, familyNames, familyProfile, type Profile } from "../../suites/profile/schema.ts";
+import { renderError } from "./render.ts";
 
 /** An error the gateway answers, before it is rendered into the profile's envelope. */
 export interface ErrorSpec {
@@ -106,57 +106,9 @@ export class Contract {
     return this.profile.retryAfter.statuses.includes(status);
   }
 
-  /** The catalogue's type, else OpenAI's category for the status (seed 000 shows UPSTREAM_ERROR as invalid_request_error). */
-  private typeOf(code: string, status: number): string {
-    const t = this.profile.catalogue[code]?.type;
-    if (t) return t;
-    if (status >= 500) return "server_error";
-    if (status === 429) return "rate_limit_error";
-    return "invalid_request_error";
-  }
-
   /** The error body, built from the profile's envelope paths so any profile renders without code changes. */
   render(spec: ErrorSpec, requestId: string, retryAfterS?: number): Record<string, unknown> {
-    if (this.defects.has("flat_envelope")) return { code: spec.code, message: spec.message };
-    const env = this.profile.envelope;
-    const out: Record<string, unknown> = {};
-    for (const [path, value] of Object.entries(env.fixed)) setPath(out, path, value);
-    if (this.defects.has("data_not_null") && "data" in env.fixed) out.data = {};
-    setPath(out, env.message, spec.message);
-    if (env.type) setPath(out, env.type, this.typeOf(spec.code, spec.status));
-    setPath(out, env.code, spec.code);
-    if (env.httpStatus) setPath(out, env.httpStatus, spec.status);
-    // Seed 001 line 2: `param` is always present, so it is null when no field is at fault.
-    if (env.param) setPath(out, env.param, spec.param ?? null);
-    if (env.field && env.field !== env.param && spec.param !== undefined) setPath(out, env.field, spec.param);
-    if (env.retryAfter && retryAfterS !== undefined) {
-      setPath(out, env.retryAfter, this.defects.has("retry_after_mismatch") ? retryAfterS + 30 : retryAfterS);
-    }
-    this.renderHints(out, spec);
-    if (!this.defects.has("concurrency_fields_missing")) {
-      for (const path of this.profile.catalogue[spec.code]?.requires ?? []) {
-        const value = spec.extra?.[path.split(".").at(-1)!];
-        if (value !== undefined) setPath(out, path, value);
-      }
-    }
-    if (env.requestId && !this.defects.has("no_request_id")) setPath(out, env.requestId, requestId);
-    if (env.timestamp) {
-      setPath(
-        out,
-        env.timestamp,
-        this.defects.has("timestamp_epoch") ? Date.now() : new Date().toISOString(),
-      );
-    }
-    return out;
-  }
-
-  private renderHints(out: Record<string, unknown>, spec: ErrorSpec): void {
-    const hints = this.profile.envelope.hints;
-    // CONTRACTS.md, lemondata row: retryable agrees with the status (429 and 5xx true, other 4xx false).
-    const retryable = spec.status === 429 || spec.status >= 500;
-    if (hints?.retryable)
-      setPath(out, hints.retryable, this.defects.has("retryable_wrong") ? true : retryable);
-    if (hints?.didYouMean && spec.didYouMean !== undefined) setPath(out, hints.didYouMean, spec.didYouMean);
+    return renderError(this.profile, this.defects, spec, requestId, retryAfterS);
   }
 }
 

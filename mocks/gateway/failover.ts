@@ -75,7 +75,11 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
     if (!retryable) return { kind: "upstream_error", provider: upstream.name, status: r.status ?? 502 };
     failures.push({ provider: upstream.name, reason: r.reason, status: r.status, raw: r.raw });
     if (f.defects.has("no_failover")) break;
-    if (f.defects.has("retry_same_provider_early") && (r.status === 429 || r.status === 503) && !retried.has(upstream.name)) {
+    if (
+      f.defects.has("retry_same_provider_early") &&
+      (r.status === 429 || r.status === 503) &&
+      !retried.has(upstream.name)
+    ) {
       // The defect: ask the same provider again at once, ignoring its Retry-After.
       retried.add(upstream.name);
       i--;

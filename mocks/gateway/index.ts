@@ -3,7 +3,14 @@
 
 // Mutations
 /** The defect registry: id, summary, family and the check that must catch it. */
-export { assertDefects, MUTATIONS, type Mutation, mutation, mutationIds } from "./mutations.ts";
+export {
+  assertDefects,
+  CORE_MUTATIONS,
+  MUTATIONS,
+  type Mutation,
+  mutation,
+  mutationIds,
+} from "./mutations.ts";
 /** Fixture keys, models and timeouts shared by the gateway, its CLI and tests. */
 export { GATEWAY_DEFAULTS, type GatewayOptions, type Upstream } from "./options.ts";
 // Running it

@@ -32,13 +32,7 @@ export interface Mutation {
   profile?: string;
 }
 
-const CORE_MUTATIONS: readonly Mutation[] = [
-  {
-    id: "retry_same_provider_early",
-    family: "retry-after",
-    expectedCheck: "RA-003",
-    summary: "after a provider's 429/503 with Retry-After, the same provider is asked again at once",
-  },
+export const CORE_MUTATIONS: readonly Mutation[] = [
   {
     id: "exhaustion_200",
     family: "exhaustion",
@@ -153,10 +147,20 @@ const CORE_MUTATIONS: readonly Mutation[] = [
     expectedCheck: "ROUTE-001",
     summary: "unknown routes are answered 404 text/plain",
   },
+  {
+    id: "retry_same_provider_early",
+    family: "retry-after",
+    expectedCheck: "RA-003",
+    summary: "after a provider's 429/503 with Retry-After, the same provider is asked again at once",
+  },
 ];
 
 /** Every mutation: the core ones above, the profile-feature ones and the stateful ones (idempotency, tasks). */
-export const MUTATIONS: readonly Mutation[] = [...CORE_MUTATIONS, ...PROFILE_MUTATIONS, ...STATEFUL_MUTATIONS];
+export const MUTATIONS: readonly Mutation[] = [
+  ...CORE_MUTATIONS,
+  ...PROFILE_MUTATIONS,
+  ...STATEFUL_MUTATIONS,
+];
 
 const IDS = new Set(MUTATIONS.map((m) => m.id));
 if (IDS.size !== MUTATIONS.length) throw new Error("a mutation id is registered twice");

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { dialectIds } from "../../mocks/dialects/index.ts";
-import { DEFAULT_PROVIDERS, type ProviderConfig } from "../../mocks/engine.ts";
+import { DEFAULT_MODELS, type ProviderConfig } from "../../mocks/engine.ts";
 import { describeScenarioEvent } from "../../mocks/scenario.ts";
 import { loadScenarioFile, type Scenario, ScenarioError } from "../../mocks/scenario-schema.ts";
 import { startMock } from "../../mocks/server.ts";
@@ -8,8 +8,17 @@ import type { DialectId } from "../../mocks/types.ts";
 import { UsageError } from "../../suites/errors.ts";
 import { intOption, untilSignal } from "./options.ts";
 
-/** `alpha,beta` or `alpha=openai,beta=anthropic`. */
-export function parseProviders(spec: string): ProviderConfig[] {
+/**
+ * `alpha,beta` or `alpha=openai,beta=anthropic`. Each provider serves its dialect's default models,
+ * or `models` (`*` serves any model name).
+ */
+export function parseProviders(spec: string, models?: string): ProviderConfig[] {
+  const served = models
+    ?.split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+  if (models !== undefined && !served?.length)
+    throw new UsageError(`--models: expected model names or *, saw "${models}"`);
   const names = new Set<string>();
   return spec.split(",").map((part, i) => {
     const [name, d = "openai"] = part.trim().split("=");
@@ -23,8 +32,7 @@ export function parseProviders(spec: string): ProviderConfig[] {
         `--providers[${i}] (${name}): unknown dialect "${d}"; expected one of ${dialectIds().join(", ")}`,
       );
     }
-    const defaults = DEFAULT_PROVIDERS[0]!.models;
-    return { name, dialect: d as DialectId, models: defaults };
+    return { name, dialect: d as DialectId, models: served ?? DEFAULT_MODELS[d as DialectId] };
   });
 }
 
@@ -32,6 +40,7 @@ interface MockFlags {
   host: string;
   port: number;
   providers: string;
+  models?: string;
   controlToken?: string;
   scenario?: string;
   seed?: number;
@@ -64,6 +73,10 @@ export function registerMockCommand(program: Command): void {
       "alpha,beta,gamma",
     )
     .option(
+      "--models <list>",
+      "models every provider serves (default: its dialect's, e.g. gpt-4o-mini; * serves any); others get the provider's 404",
+    )
+    .option(
       "--control-token <token>",
       "require this bearer token on the control API (use when binding beyond loopback)",
     )
@@ -77,7 +90,7 @@ export function registerMockCommand(program: Command): void {
       intOption("--seed", 0, 2 ** 32 - 1),
     )
     .action(async (o: MockFlags) => {
-      const providers = parseProviders(o.providers);
+      const providers = parseProviders(o.providers, o.models);
       const scenario = scenarioFromFlags(o, providers);
       const mock = await startMock({
         host: o.host,

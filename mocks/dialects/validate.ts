@@ -1,0 +1,57 @@
+import type { ErrorKind } from "./types.ts";
+
+type Invalid = { kind: ErrorKind; message: string } | undefined;
+const bad = (message: string): Invalid => ({ kind: "bad_request", message });
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function inRange(b: Record<string, unknown>, field: string, min: number, max: number): Invalid {
+  const v = b[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || v < min || v > max)
+    return bad(`${v} is not a valid value for '${field}': expected a number between ${min} and ${max}.`);
+  return undefined;
+}
+
+/** OpenAI chat completions: the checks the API makes before a model ever runs (messages, ranges). */
+export function validateOpenAiChat(body: unknown): Invalid {
+  if (!isObject(body)) return bad("We could not parse the JSON body of your request.");
+  if (typeof body.model !== "string") return bad("you must provide a model parameter");
+  if (!Array.isArray(body.messages)) return bad("'messages' is a required property");
+  if (body.messages.length === 0) return bad("[] is too short - 'messages'");
+  if (
+    !body.messages.every(
+      (m) => isObject(m) && ["system", "user", "assistant", "tool", "developer"].includes(String(m.role)),
+    )
+  ) {
+    return bad("Invalid value for 'messages': each message needs a valid role.");
+  }
+  const maxTokens = body.max_tokens;
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)) {
+    return bad(
+      `Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got ${maxTokens} instead.`,
+    );
+  }
+  return inRange(body, "temperature", 0, 2) ?? inRange(body, "top_p", 0, 1);
+}
+
+/** Anthropic messages: model, max_tokens and messages are required; temperature is 0..1. */
+export function validateAnthropicMessages(body: unknown): Invalid {
+  if (!isObject(body)) return bad("Request body is not valid JSON.");
+  if (typeof body.model !== "string") return bad("model: Field required");
+  if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1)
+    return bad("max_tokens: Field required");
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return bad("messages: Field required");
+  return inRange(body, "temperature", 0, 1);
+}
+
+/** Gemini generateContent: contents are required. */
+export function validateGeminiGenerate(body: unknown): Invalid {
+  if (!isObject(body)) return { kind: "bad_request", message: "Invalid JSON payload received." };
+  if (!Array.isArray(body.contents) || body.contents.length === 0) {
+    return { kind: "bad_request", message: "* GenerateContentRequest.contents: contents is not specified" };
+  }
+  return undefined;
+}
