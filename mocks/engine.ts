@@ -171,14 +171,14 @@ export class MockEngine {
     };
     let spec: StepSpec;
     let reply: Reply;
-    let invalid: { kind: ErrorKind; message: string } | undefined;
+    const invalid = route?.op === "chat" ? this.refuse(provider, route.model, req.body, body) : undefined;
     if (!route) {
       spec = { step: "unknown_route" };
       reply = d.unknownRoute(ctx);
     } else if (route.op === "models") {
       spec = { step: "models" };
       reply = d.models(ctx, provider.models);
-    } else if ((invalid = this.refuse(provider, route.model, req.body, body))) {
+    } else if (invalid) {
       // A real provider refuses a broken request or an unknown model whatever the plan says.
       spec = { step: "refused", reason: invalid.message };
       reply = d.error(invalid.kind, ctx, { message: invalid.message });
