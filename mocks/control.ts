@@ -86,6 +86,7 @@ const ROUTES: Route[] = [
       json(200, {
         ok: true,
         providers: engine.providerNames(),
+        dialects: Object.fromEntries([...engine.providers.values()].map((p) => [p.name, p.dialect])),
         journal: engine.journal.size,
         dropped: engine.journal.dropped,
       }),

@@ -185,10 +185,15 @@ function schemas(providers: string[]): Record<string, Schema> {
     },
     Health: {
       type: "object",
-      required: ["ok", "providers", "journal", "dropped"],
+      required: ["ok", "providers", "dialects", "journal", "dropped"],
       properties: {
         ok: { const: true },
         providers: { type: "array", items: { type: "string" } },
+        dialects: {
+          type: "object",
+          additionalProperties: { enum: ["openai", "anthropic", "gemini"] },
+          description: "Each provider's dialect.",
+        },
         journal: { type: "integer", description: "Entries held now." },
         dropped: { type: "integer" },
       },

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "./errors.ts";
 import type { Scenario } from "./harness/scenario-case.ts";
-import type { CaseSpec } from "./harness/types.ts";
+import type { CaseSpec, RequestSpec } from "./harness/types.ts";
 import { describeZodError } from "./profile/load.ts";
 import { SECRET_SLOTS } from "./report/files.ts";
 import type { Target } from "./target.ts";
@@ -51,6 +51,21 @@ export function readCaseFile(file: string): CaseFile {
   if (!parsed.success)
     throw new UsageError(`invalid case file ${file}:\n${describeZodError("case", parsed.error)}`);
   return parsed.data;
+}
+
+/** The target's own headers replace the case's headers of the same name, in every request of the case. */
+export function withTargetHeaders(c: CaseSpec, t: Target): CaseSpec {
+  const names = Object.keys(t.headers);
+  if (!names.length) return c;
+  const over = (r: RequestSpec): RequestSpec => ({ ...r, headers: { ...r.headers, ...t.headers } });
+  return {
+    ...c,
+    request: over(c.request),
+    scenario: c.scenario && {
+      ...c.scenario,
+      steps: c.scenario.steps.map((s) => ({ ...s, request: over(s.request) })),
+    },
+  };
 }
 
 /** Fills the `{{apiKey}}` slots with the replaying target's secrets. */

@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { GATEWAY_DEFAULTS } from "../../mocks/gateway/index.ts";
-import { fillSecrets, readCaseFile } from "../../suites/case-file.ts";
+import { fillSecrets, readCaseFile, withTargetHeaders } from "../../suites/case-file.ts";
 import { check } from "../../suites/checks/index.ts";
 import { UsageError } from "../../suites/errors.ts";
 import { BUILTIN, startBuiltin } from "../../suites/harness/builtin.ts";
 import { execute } from "../../suites/harness/execute.ts";
 import { closeHttp } from "../../suites/harness/http.ts";
-import { MockClient } from "../../suites/harness/mock-client.ts";
+import { prepareTarget } from "../../suites/harness/prepare.ts";
 import { loadProfile } from "../../suites/profile/load.ts";
 import { familyProfile } from "../../suites/profile/schema.ts";
 import { resolveTarget } from "../../suites/target.ts";
@@ -20,6 +20,7 @@ export interface ReplayFlags {
   brokeKey?: string;
   limitedKey?: string;
   otherApiKey?: string;
+  config?: string;
   concurrencyKey?: string;
   deadlineMs?: number;
   defect?: string[];
@@ -63,20 +64,34 @@ export async function replayCase(
         otherApiKey: flags.otherApiKey ?? (builtin ? GATEWAY_DEFAULTS.otherApiKey : undefined),
         concurrencyKey: flags.concurrencyKey ?? (builtin ? GATEWAY_DEFAULTS.concurrencyKey : undefined),
         model: "from-case-file",
+        config: flags.config,
         deadlineMs: flags.deadlineMs ?? (builtin ? BUILTIN.deadlineMs + 2_000 : undefined),
       },
       builtin ? {} : env,
     );
     if (cf.case.plan && !target.mock)
       throw new UsageError("this case registers a plan with the mock: pass --mock URL");
-    const mock = target.mock ? new MockClient(target.mock, env.FAULTLINE_MOCK_TOKEN) : undefined;
-    const providers = mock ? (await mock.health()).providers : [];
-    const deadline = target.deadlineMs ?? profile.deadlineMs;
-    const c = fillSecrets(cf.case, target);
+    const {
+      target: prepared,
+      mock,
+      providers,
+    } = await prepareTarget(target, profile, env.FAULTLINE_MOCK_TOKEN);
+    const deadline = prepared.deadlineMs ?? profile.deadlineMs;
+    // Headers rendered from templates name the mock and keys of the run that wrote the case: the
+    // replaying target's own rendering wins.
+    const c = withTargetHeaders(fillSecrets(cf.case, prepared), prepared);
     const ch = check(cf.checkId);
     const ex = await execute(
       c,
-      { profile, target, mock, seed: cf.seed ?? 0, runs: 1, harnessDeadlineMs: deadline + 2_000, providers },
+      {
+        profile,
+        target: prepared,
+        mock,
+        seed: cf.seed ?? 0,
+        runs: 1,
+        harnessDeadlineMs: deadline + 2_000,
+        providers,
+      },
       [ch],
     );
     const verdict = ex.verdicts.find((v) => v.checkId === cf.checkId);
@@ -111,6 +126,7 @@ export function registerReplayCommand(program: Command): void {
     .option("--broke-key <key>", "the broke key, if the case uses it")
     .option("--limited-key <key>", "the limited key, if the case uses it")
     .option("--other-api-key <key>", "the second client key, if the case uses it")
+    .option("--config <file>", "a target file (YAML/JSON), e.g. with header templates")
     .option("--deadline-ms <n>", "the gateway's deadline", intOption("--deadline-ms", 1, 600_000))
     .option("--defect <id>", "built-in mode: reference gateway with a one-defect mutation", collect)
     .action(async (file: string, o: ReplayFlags) => {

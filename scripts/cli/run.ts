@@ -3,7 +3,7 @@ import { UsageError } from "../../suites/errors.ts";
 import { startBuiltin } from "../../suites/harness/builtin.ts";
 import type { RunContext } from "../../suites/harness/context.ts";
 import { closeHttp, send } from "../../suites/harness/http.ts";
-import { MockClient } from "../../suites/harness/mock-client.ts";
+import { prepareTarget } from "../../suites/harness/prepare.ts";
 import { type RunResult, runSuites } from "../../suites/harness/runner.ts";
 import { SUITES } from "../../suites/index.ts";
 import { applyKnownFailing, readKnownFailing } from "../../suites/known-failing.ts";
@@ -12,8 +12,7 @@ import type { Profile } from "../../suites/profile/schema.ts";
 import { formatRun } from "../../suites/report/console.ts";
 import { writeReport } from "../../suites/report/files.ts";
 import { verdictOf } from "../../suites/report/verdict.ts";
-import { effectiveProfile, parseHeaderFlag, resolveTarget, type Target } from "../../suites/target.ts";
-import { renderTarget } from "../../suites/templates.ts";
+import { parseHeaderFlag, resolveTarget, type Target } from "../../suites/target.ts";
 import { intOption } from "./options.ts";
 
 export interface RunFlags {
@@ -127,15 +126,10 @@ export async function runHarness(
     }
     let target = resolveTarget(targetFlags, builtin ? {} : env);
     const deadline = target.deadlineMs ?? profile.deadlineMs;
-    const mock = target.mock ? new MockClient(target.mock, env.FAULTLINE_MOCK_TOKEN) : undefined;
-    if (mock) {
-      const health = await mock.health().catch((e: Error) => {
-        throw new UsageError(`--mock ${target.mock}: the mock's control API did not answer (${e.message})`);
-      });
-      say(`faultline: mock providers ${health.providers.join(", ")}`);
-      target = renderTarget(target, { url: target.mock!, providers: health.providers });
-    } else target = renderTarget(target, undefined);
-    profile = effectiveProfile(profile, target);
+    const prepared = await prepareTarget(target, profile, env.FAULTLINE_MOCK_TOKEN);
+    ({ target, profile } = prepared);
+    const { mock, providers } = prepared;
+    if (mock) say(`faultline: mock providers ${providers.join(", ")}`);
     if (target.auth === "none") {
       say(
         "faultline: the target has no client authentication (auth: none); REJ-001 reports whether the gateway accepts any credential",
@@ -156,7 +150,7 @@ export async function runHarness(
       seed,
       runs: flags.runs ?? 25,
       harnessDeadlineMs: deadline + 2_000,
-      providers: mock ? (await mock.health()).providers : [],
+      providers,
     };
     const result = await runSuites(SUITES, ctx, {
       only: flags.only,

@@ -23,7 +23,7 @@ export class MockClient {
     return JSON.parse(text) as T;
   }
 
-  health(): Promise<{ ok: boolean; providers: string[] }> {
+  health(): Promise<{ ok: boolean; providers: string[]; dialects?: Record<string, string> }> {
     return this.call("GET", "/health");
   }
 

@@ -5,7 +5,8 @@ import { formatViolation } from "../report/console.ts";
 import { resolveTarget, type Target } from "../target.ts";
 import { startBuiltin } from "./builtin.ts";
 import type { RunContext } from "./context.ts";
-import { MockClient } from "./mock-client.ts";
+import type { MockClient } from "./mock-client.ts";
+import { prepareTarget } from "./prepare.ts";
 import type { Suite } from "./property.ts";
 import { runSuites } from "./runner.ts";
 
@@ -17,9 +18,11 @@ import { runSuites } from "./runner.ts";
 export function describeSuite(suite: Suite): void {
   describe(suite.title, () => {
     const env = process.env;
-    const profile: Profile = loadProfile(env.FAULTLINE_PROFILE ?? "lumenfall");
+    let profile: Profile = loadProfile(env.FAULTLINE_PROFILE ?? "lumenfall");
     const seed = Number(env.FAULTLINE_SEED ?? 20261121);
     let target: Target;
+    let mock: MockClient | undefined;
+    let providers: string[] = [];
     let close = async () => {};
     beforeAll(async () => {
       if (env.FAULTLINE_GATEWAY) {
@@ -29,12 +32,12 @@ export function describeSuite(suite: Suite): void {
         target = b.target;
         close = b.close;
       }
+      ({ target, profile, mock, providers } = await prepareTarget(target, profile, env.FAULTLINE_MOCK_TOKEN));
     });
     afterAll(() => close());
 
     for (const prop of suite.properties) {
       it(`${prop.id}: ${prop.title}`, async (t) => {
-        const mock = target.mock ? new MockClient(target.mock, env.FAULTLINE_MOCK_TOKEN) : undefined;
         const ctx: RunContext = {
           profile,
           target,
@@ -42,7 +45,7 @@ export function describeSuite(suite: Suite): void {
           seed,
           runs: Number(env.FAULTLINE_RUNS ?? 25),
           harnessDeadlineMs: (target.deadlineMs ?? profile.deadlineMs) + 2_000,
-          providers: mock ? (await mock.health()).providers : [],
+          providers,
         };
         const r = await runSuites([{ ...suite, properties: [prop] }], ctx);
         const outcome = r.properties[0]!;

@@ -1,0 +1,4 @@
+import { describeSuite } from "./harness/vitest.ts";
+import { tasks } from "./stateful.ts";
+
+describeSuite(tasks);
