@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/index.ts";
 import { PROFILE_MUTATIONS } from "../mocks/gateway/mutations-profile.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
+import { getPath } from "../suites/harness/json-path.ts";
 import { loadProfile } from "../suites/profile/load.ts";
+import { type Condition, familyNames, familyProfile } from "../suites/profile/schema.ts";
 
 // The reference gateway keeping each seed system's contract: every condition's code, status and envelope,
 // the native Anthropic and Gemini families, lemondata's hints, field codes, the concurrency guard; and
 // each profile-feature mutation changing exactly the answer its summary names.
-const PROFILES = ["lemondata", "meta-envelope", "data-envelope", "llmapi"] as const;
+const PROFILES = ["lemondata", "meta-envelope", "data-envelope", "llmapi", "lumenfall"] as const;
 type Name = (typeof PROFILES)[number];
 const TIMING = { attemptTimeoutMs: 300, deadlineMs: 1_500 };
 const KEY = GATEWAY_DEFAULTS.apiKeys[0]!;
@@ -132,6 +134,72 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const g of gateways.values()) await g.close();
   await mock?.close();
+});
+
+/** How to speak to one family: its chat path for a model, and a valid body carrying a plan marker. */
+interface Speaker {
+  path(model?: string): string;
+  body(marker: string, model?: string): unknown;
+}
+const SPEAK: Record<"openai" | "anthropic" | "gemini", Speaker> = {
+  openai: { path: () => "/v1/chat/completions", body: (marker, model = MODEL) => openai(marker, { model }) },
+  anthropic: { path: () => "/v1/messages", body: (marker, model = MODEL) => anthropic(marker, { model }) },
+  gemini: { path: (model = MODEL) => geminiPath(model), body: (marker) => gemini(marker) },
+};
+
+/** Each condition the gateway can be driven into, as a request in the family's dialect. */
+const CONDITIONS: Array<[Condition, (d: Speaker) => Promise<Call>]> = [
+  ["auth.missing", async (d) => ({ path: d.path(), key: null, body: d.body("") })],
+  [
+    "auth.malformed",
+    async (d) => ({ path: d.path(), headers: { authorization: `Token ${KEY}` }, body: d.body("") }),
+  ],
+  ["auth.invalid", async (d) => ({ path: d.path(), key: "fl-stranger", body: d.body("") })],
+  ["request.malformed_json", async (d) => ({ path: d.path(), body: '{"model":' })],
+  ["request.invalid", async (d) => ({ path: d.path(), body: [d.body("")] })],
+  ["model.unknown", async (d) => ({ path: d.path("nonexistent-x"), body: d.body("", "nonexistent-x") })],
+  [
+    "model.disabled",
+    async (d) => ({ path: d.path("faultline-disabled"), body: d.body("", "faultline-disabled") }),
+  ],
+  [
+    "balance.insufficient",
+    async (d) => ({ path: d.path(), key: GATEWAY_DEFAULTS.brokeKey, body: d.body("") }),
+  ],
+  ["rate.limited", async (d) => ({ path: d.path(), key: GATEWAY_DEFAULTS.limitedKey, body: d.body("") })],
+  [
+    "upstream.exhausted",
+    async (d) => ({ path: d.path(), body: d.body(await plan(allFail("server_error"))) }),
+  ],
+  [
+    "upstream.non_retryable",
+    async (d) => ({ path: d.path(), body: d.body(await plan({ alpha: ["content_policy"] })) }),
+  ],
+];
+
+describe("every profile and family: each condition's code, status and envelope", () => {
+  const rows = PROFILES.flatMap((name) =>
+    familyNames(loadProfile(name)).flatMap((family) =>
+      CONDITIONS.map(([cond, build]) => ({ name, family, cond, build })),
+    ),
+  );
+  it.each(rows)("$name@$family $cond", async ({ name, family, cond, build }) => {
+    const p = familyProfile(loadProfile(name), family);
+    const a = await call(gw(name), await build(SPEAK[p.endpoints.chat.dialect]));
+    const code = getPath(a.body, p.envelope.code) as string;
+    const mapped = p.conditions[cond] ?? p.conditions["model.unknown"];
+    const codes = cond === "upstream.non_retryable" ? [p.upstreamError.code] : [mapped ?? []].flat();
+    expect(codes).toContain(code);
+    const want = p.catalogue[code]!.status;
+    if (want !== "varies") expect([want].flat()).toContain(a.status);
+    if (cond === "upstream.exhausted") expect(p.exhaustion.statuses).toContain(a.status);
+    if (cond === "upstream.non_retryable") expect(a.status).toBe(400);
+    expect(a.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(getPath(a.body, p.envelope.message)).toMatch(/\S/);
+    for (const [path, value] of Object.entries(p.envelope.fixed))
+      expect(getPath(a.body, path)).toEqual(value);
+    if (a.status === 429) expect(a.headers.get("retry-after")).toBe("1");
+  });
 });
 
 describe("meta-envelope", () => {

@@ -14,7 +14,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // A mutation that survives means a check that cannot fail.
 describe.concurrent("the mutation catalogue: every one-defect gateway is caught by its check", () => {
   it("has at least 25 mutants across every family and profile", () => {
-    expect(MUTATIONS.length).toBeGreaterThanOrEqual(20);
+    expect(MUTATIONS.length).toBeGreaterThanOrEqual(25);
+    const profiles = new Set(MUTATIONS.map((m) => m.profile ?? "lumenfall"));
+    expect([...profiles].sort()).toEqual([
+      "data-envelope",
+      "lemondata",
+      "llmapi",
+      "lumenfall",
+      "meta-envelope",
+    ]);
   });
   for (const m of MUTATIONS) {
     it(`${m.profile ?? "lumenfall"} ${m.id} → ${m.expectedCheck}`, async () => {
