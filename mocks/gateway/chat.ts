@@ -2,7 +2,7 @@ import { admit, type ChatContext, enterGate } from "./admit.ts";
 import { type Failure, failover } from "./failover.ts";
 import type { StopReason } from "./guard.ts";
 import type { Upstream } from "./options.ts";
-import { type Responder, sendError, sendJson, sendRaw } from "./respond.ts";
+import { sendError, sendJson, sendRaw } from "./respond.ts";
 import { relayStream } from "./stream.ts";
 import type { ChatRequest } from "./validate.ts";
 
