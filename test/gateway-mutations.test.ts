@@ -179,6 +179,33 @@ const ROWS: Record<string, [(g: Gateway) => Promise<unknown>, unknown, unknown]>
     "alpha,beta",
     "alpha,alpha",
   ],
+  stream_no_failover: [
+    async (g) =>
+      (await send(g, { steps: { alpha: ["rate_limit"], beta: ["ok"] }, body: { stream: true } })).status,
+    200,
+    502,
+  ],
+  sse_bad_framing: [
+    async (g) =>
+      (await send(g, { steps: { alpha: ["ok"] }, body: { stream: true } })).text.includes("\n\ndata:"),
+    true,
+    false,
+  ],
+  leak_upstream_url: [
+    async (g) =>
+      (await send(g, { steps: allFail("server_error") })).text.includes(mock.url.replace("http://", "")),
+    false,
+    true,
+  ],
+  empty_body_drops: [
+    async (g) =>
+      send(g, { body: "" }).then(
+        (a) => a.status,
+        () => "no answer",
+      ),
+    400,
+    "no answer",
+  ],
 };
 
 function upstreams() {

@@ -6,6 +6,7 @@ import { MUTATIONS } from "../mocks/gateway/index.ts";
 import { replayCase } from "../scripts/cli/replay.ts";
 import { runHarness } from "../scripts/cli/run.ts";
 import { runMutant } from "../scripts/mutation.ts";
+import { allChecks } from "../suites/checks/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-mut-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,6 +24,14 @@ describe.concurrent("the mutation catalogue: every one-defect gateway is caught 
       "lumenfall",
       "meta-envelope",
     ]);
+  });
+  it("proves every registered check: each is the expected catch of at least one mutant", () => {
+    const proven = new Set(MUTATIONS.map((m) => m.expectedCheck));
+    expect(
+      allChecks()
+        .filter((c) => !proven.has(c.id))
+        .map((c) => c.id),
+    ).toEqual([]);
   });
   for (const m of MUTATIONS) {
     it(`${m.profile ?? "lumenfall"} ${m.id} → ${m.expectedCheck}`, async () => {

@@ -47,6 +47,10 @@ export async function admit(c: ChatContext): Promise<ChatRequest> {
   const limit = contract.profile.limits.maxBodyBytes ?? c.opts.maxBodyBytes;
   const body = await readJsonBody(c.req, limit);
   if (!body.ok) {
+    if (c.defects.has("empty_body_drops") && body.condition === "request.malformed_json" && body.empty) {
+      c.req.socket.destroy();
+      throw new GatewayError(contract.condition(body.condition, body.message));
+    }
     const spec = contract.condition(body.condition, body.message);
     if (body.condition === "request.malformed_json" && c.defects.has("malformed_json_500")) spec.status = 500;
     throw new GatewayError(spec);

@@ -6,6 +6,8 @@ export type BodyResult =
   | {
       ok: false;
       condition: Extract<Condition, "request.malformed_json" | "request.too_large">;
+      /** The body had no bytes at all. */
+      empty?: boolean;
       message: string;
     };
 
@@ -41,7 +43,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     };
   }
   if (text.trim() === "")
-    return { ok: false, condition: "request.malformed_json", message: "Request body is empty" };
+    return { ok: false, condition: "request.malformed_json", message: "Request body is empty", empty: true };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {

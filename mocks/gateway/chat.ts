@@ -41,6 +41,8 @@ function answerExhausted(c: ChatContext, chat: ChatRequest, failures: Failure[])
   let message = `All providers failed to handle the request (${failures.map((f) => `${f.provider}: ${f.reason}`).join("; ")})`;
   if (c.defects.has("leak_key") && last)
     message += ` [sent Authorization: Bearer ${c.opts.upstreamKey(last.provider)}]`;
+  if (c.defects.has("leak_upstream_url") && last)
+    message += ` [last tried ${c.opts.upstreams.find((u) => u.name === last.provider)?.baseUrl}]`;
   sendError(c.reply, c.reply.contract.exhausted(message));
 }
 

@@ -75,6 +75,7 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
     if (!retryable) return { kind: "upstream_error", provider: upstream.name, status: r.status ?? 502 };
     failures.push({ provider: upstream.name, reason: r.reason, status: r.status, raw: r.raw });
     if (f.defects.has("no_failover")) break;
+    if (f.stream && f.defects.has("stream_no_failover")) break;
     if (
       f.defects.has("retry_same_provider_early") &&
       (r.status === 429 || r.status === 503) &&

@@ -153,6 +153,31 @@ export const CORE_MUTATIONS: readonly Mutation[] = [
     expectedCheck: "RA-003",
     summary: "after a provider's 429/503 with Retry-After, the same provider is asked again at once",
   },
+  {
+    id: "stream_no_failover",
+    family: "stream",
+    expectedCheck: "STR-001",
+    summary:
+      "streams are not failed over: the first provider's failure before the first byte ends the request",
+  },
+  {
+    id: "sse_bad_framing",
+    family: "stream",
+    expectedCheck: "STR-003",
+    summary: "relayed stream events are not separated by a blank line",
+  },
+  {
+    id: "leak_upstream_url",
+    family: "leak",
+    expectedCheck: "LEAK-002",
+    summary: "the exhaustion message names the last provider's base URL",
+  },
+  {
+    id: "empty_body_drops",
+    family: "rejection",
+    expectedCheck: "TRN-001",
+    summary: "an empty request body drops the connection without an answer",
+  },
 ];
 
 /** Every mutation: the core ones above, the profile-feature ones and the stateful ones (idempotency, tasks). */

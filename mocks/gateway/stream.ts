@@ -53,7 +53,10 @@ export async function relayStream(
   breakSpec: (kind: "transport" | "upstream", why: string) => ErrorSpec,
 ) {
   const { res, requestId } = r.reply;
-  const write = async (text: string) => {
+  const squash = r.defects.has("sse_bad_framing");
+  const write = async (raw: string) => {
+    // The defect: events run together on one line, as a hand-rolled relay that drops "\n\n" would send.
+    const text = squash ? raw.replace(/\n\n$/, " ") : raw;
     if (!res.write(text)) await once(res, "drain", { signal: r.guard.signal });
   };
   res.writeHead(200, {
