@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORE_MUTATIONS, GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
+import { MockClient } from "../suites/harness/mock-client.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 
 // Each one-defect gateway changes exactly the behaviour its summary names: the same probe sees one
@@ -11,12 +12,7 @@ let mock: MockServer;
 let reference: Gateway;
 
 async function plan(providers: Record<string, unknown[]>): Promise<{ id: string; marker: string }> {
-  const res = await fetch(`${mock.url}/_faultline/plans`, {
-    method: "POST",
-    body: JSON.stringify({ providers }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return (await res.json()) as { id: string; marker: string };
+  return new MockClient(mock.url).addPlan({ providers });
 }
 
 async function providersAsked(id: string): Promise<string[]> {

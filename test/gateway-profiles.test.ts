@@ -3,6 +3,7 @@ import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/i
 import { PROFILE_MUTATIONS } from "../mocks/gateway/mutations-profile.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { getPath } from "../suites/harness/json-path.ts";
+import { MockClient } from "../suites/harness/mock-client.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 import { type Condition, familyNames, familyProfile } from "../suites/profile/schema.ts";
 
@@ -66,12 +67,7 @@ async function call(g: Gateway, o: Call = {}): Promise<Answer> {
 }
 
 async function plan(providers: Record<string, unknown[]>): Promise<string> {
-  const res = await fetch(`${mock.url}/_faultline/plans`, {
-    method: "POST",
-    body: JSON.stringify({ providers }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return ((await res.json()) as { marker: string }).marker;
+  return (await new MockClient(mock.url).addPlan({ providers })).marker;
 }
 
 const allFail = (step: string) => ({ alpha: [step], beta: [step], gamma: [step] });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/index.ts";
 import { fingerprint } from "../mocks/redact.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
+import { MockClient } from "../suites/harness/mock-client.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 import { Profile } from "../suites/profile/schema.ts";
 
@@ -59,12 +60,7 @@ const chat = (marker = "", extra: Record<string, unknown> = {}) => ({
 });
 
 async function plan(providers: Record<string, unknown[]>): Promise<{ id: string; marker: string }> {
-  const res = await fetch(`${mock.url}/_faultline/plans`, {
-    method: "POST",
-    body: JSON.stringify({ providers }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return (await res.json()) as { id: string; marker: string };
+  return new MockClient(mock.url).addPlan({ providers });
 }
 
 async function journal(

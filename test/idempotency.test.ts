@@ -7,6 +7,7 @@ import { GATEWAY_DEFAULTS, type Gateway, MUTATIONS, startGateway } from "../mock
 import { TtlStore } from "../mocks/gateway/ttl-store.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { runHarness } from "../scripts/cli/run.ts";
+import { MockClient } from "../suites/harness/mock-client.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 
 // Idempotent replay in the reference gateway (data-envelope declares it), probed directly, then each
@@ -33,12 +34,7 @@ afterAll(async () => {
 });
 
 async function plan(providers: Record<string, unknown[]>): Promise<{ id: string; marker: string }> {
-  const res = await fetch(`${mock.url}/_faultline/plans`, {
-    method: "POST",
-    body: JSON.stringify({ providers }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return (await res.json()) as { id: string; marker: string };
+  return new MockClient(mock.url).addPlan({ providers });
 }
 
 async function attempts(planId: string): Promise<number> {

@@ -3,6 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JournalEntry } from "../mocks/journal.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
+import { MockClient } from "../suites/harness/mock-client.ts";
 
 const MODEL = "claude-haiku-4-5";
 /** Node may fire a timer up to a millisecond early; receivedAt is read with Date.now(). */
@@ -17,19 +18,11 @@ afterAll(async () => {
 });
 
 async function newPlan(steps: unknown[]): Promise<{ id: string; marker: string }> {
-  const res = await fetch(`${mock.url}/_faultline/plans`, {
-    method: "POST",
-    body: JSON.stringify({ providers: { an: steps } }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return (await res.json()) as { id: string; marker: string };
+  return new MockClient(mock.url).addPlan({ providers: { an: steps } });
 }
 
 async function journal(id: string): Promise<JournalEntry[]> {
-  const res = await fetch(`${mock.url}/_faultline/plans/${id}/journal`, {
-    signal: AbortSignal.timeout(2_000),
-  });
-  return ((await res.json()) as { entries: JournalEntry[] }).entries;
+  return new MockClient(mock.url).journal(id);
 }
 
 function client(maxRetries: number): Anthropic {

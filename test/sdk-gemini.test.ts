@@ -4,6 +4,7 @@ import { ApiError, GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JournalEntry } from "../mocks/journal.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
+import { MockClient } from "../suites/harness/mock-client.ts";
 
 const MODEL = "gemini-2.5-flash";
 let mock: MockServer;
@@ -16,19 +17,11 @@ afterAll(async () => {
 });
 
 async function newPlan(steps: unknown[]): Promise<{ id: string; marker: string }> {
-  const res = await fetch(`${mock.url}/_faultline/plans`, {
-    method: "POST",
-    body: JSON.stringify({ providers: { ge: steps } }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return (await res.json()) as { id: string; marker: string };
+  return new MockClient(mock.url).addPlan({ providers: { ge: steps } });
 }
 
 async function journal(id: string): Promise<JournalEntry[]> {
-  const res = await fetch(`${mock.url}/_faultline/plans/${id}/journal`, {
-    signal: AbortSignal.timeout(2_000),
-  });
-  return ((await res.json()) as { entries: JournalEntry[] }).entries;
+  return new MockClient(mock.url).journal(id);
 }
 
 /**

@@ -6,6 +6,7 @@ import { GATEWAY_DEFAULTS, type Gateway, MUTATIONS, startGateway } from "../mock
 import { matchTaskRoute } from "../mocks/gateway/task-view.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { runHarness } from "../scripts/cli/run.ts";
+import { MockClient } from "../suites/harness/mock-client.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 
 // The async task lifecycle in the reference gateway: llmapi's bare task answers and {error:{type,message}}
@@ -38,12 +39,7 @@ afterAll(async () => {
 });
 
 async function plan(providers: Record<string, unknown[]>): Promise<{ id: string; marker: string }> {
-  const res = await fetch(`${mock.url}/_faultline/plans`, {
-    method: "POST",
-    body: JSON.stringify({ providers }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return (await res.json()) as { id: string; marker: string };
+  return new MockClient(mock.url).addPlan({ providers });
 }
 
 async function call(g: Gateway, method: string, path: string, o: { key?: string; body?: unknown } = {}) {
