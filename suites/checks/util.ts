@@ -1,22 +1,10 @@
 import { CLIENT_DIALECTS } from "../harness/dialects.ts";
 import { getPath } from "../harness/json-path.ts";
 import type { Exchange } from "../harness/types.ts";
-import type { Profile } from "../profile/schema.ts";
+import { CONDITIONS, type Profile } from "../profile/schema.ts";
 
-export const CLIENT_SIDE = new Set([
-  "auth.missing",
-  "auth.malformed",
-  "auth.invalid",
-  "request.malformed_json",
-  "request.invalid",
-  "request.too_large",
-  "model.unknown",
-  "model.disabled",
-  "balance.insufficient",
-  "rate.limited",
-  "route.unknown",
-  "method.unsupported",
-]);
+/** Every condition the client causes: all but the upstream ones (CONTRACTS.md §2). */
+export const CLIENT_SIDE: ReadonlySet<string> = new Set(CONDITIONS.filter((c) => !c.startsWith("upstream.")));
 
 export const is2xx = (s: number | undefined) => s !== undefined && s >= 200 && s < 300;
 export const isError = (s: number | undefined) => s !== undefined && s >= 400;
