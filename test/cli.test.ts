@@ -49,6 +49,12 @@ describe.concurrent("faultline CLI", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("refuses to bind the mock beyond loopback without a control token", async () => {
+    const r = await cli(["mock", "--host", "0.0.0.0", "--port", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--control-token");
+  });
+
   it("rejects an unknown profile and lists the built-in ones", async () => {
     const r = await cli(["run", "--profile", "nope"]);
     expect(r.code).toBe(2);

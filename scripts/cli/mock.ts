@@ -6,7 +6,7 @@ import { loadScenarioFile, type Scenario, ScenarioError } from "../../mocks/scen
 import { startMock } from "../../mocks/server.ts";
 import type { DialectId } from "../../mocks/types.ts";
 import { UsageError } from "../../suites/errors.ts";
-import { intOption, untilSignal } from "./options.ts";
+import { intOption, isLoopback, untilSignal } from "./options.ts";
 
 /**
  * `alpha,beta` or `alpha=openai,beta=anthropic`. Each provider serves its dialect's default models,
@@ -90,6 +90,12 @@ export function registerMockCommand(program: Command): void {
       intOption("--seed", 0, 2 ** 32 - 1),
     )
     .action(async (o: MockFlags) => {
+      // The control API can reshape every answer the mock gives: beyond loopback it must be protected.
+      if (!isLoopback(o.host) && !o.controlToken) {
+        throw new UsageError(
+          `--host ${o.host} binds beyond loopback; pass --control-token TOKEN so only holders of the token can change plans`,
+        );
+      }
       const providers = parseProviders(o.providers, o.models);
       const scenario = scenarioFromFlags(o, providers);
       const mock = await startMock({

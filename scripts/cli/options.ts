@@ -11,6 +11,11 @@ export function intOption(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER) 
   };
 }
 
+/** Whether a bind address keeps a server on this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /** Resolves when the process is asked to stop. */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
