@@ -92,7 +92,9 @@ export async function writeReply(
     }
     const body = reply.body ?? "";
     // A content-length spares the client chunked framing, as real providers do for JSON.
-    res.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(body) });
+    // The reply is this request's own, so its headers can take the length without a copy.
+    reply.headers["content-length"] = String(Buffer.byteLength(body));
+    res.writeHead(reply.status, reply.headers);
     res.end(body);
     return "answered";
   }

@@ -90,6 +90,7 @@ const ERRORS: Record<
 };
 
 function completion(ctx: DialectContext) {
+  const tokens = pieces(ctx.text).length;
   return {
     id: `chatcmpl-${ctx.requestId}`,
     object: "chat.completion",
@@ -105,8 +106,8 @@ function completion(ctx: DialectContext) {
     ],
     usage: {
       prompt_tokens: 9,
-      completion_tokens: pieces(ctx.text).length,
-      total_tokens: 9 + pieces(ctx.text).length,
+      completion_tokens: tokens,
+      total_tokens: 9 + tokens,
     },
     system_fingerprint: "fp_faultline",
   };
