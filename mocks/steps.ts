@@ -287,6 +287,21 @@ export const STEPS: StepDef[] = [
     },
   }),
   defineStep({
+    id: "stream_reset",
+    summary: "stream N content chunks, then a TCP RST (a connection reset midway, not a close)",
+    params: afterChunks,
+    reply(ctx, p) {
+      const s = streamOrBody(ctx, p.afterChunks ?? 1);
+      return {
+        status: 200,
+        headers: s.headers,
+        chunks: s.chunks.map((data) => ({ data })),
+        end: "reset",
+        delayMs: p.delayMs,
+      };
+    },
+  }),
+  defineStep({
     id: "close_clean",
     summary: "stream N content chunks, then end the response cleanly without the dialect's terminator",
     params: afterChunks,

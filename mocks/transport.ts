@@ -116,6 +116,9 @@ export async function writeReply(
       return "fault";
     case "reset":
       await new Promise<void>((r) => res.write("", () => r()));
+      // Reset at once after the write callback, the client saw a FIN, not a RST (Linux loopback,
+      // test/mock-faults.test.ts); a short timer lets the written bytes go out first.
+      await new Promise<void>((r) => setTimeout(r, 5));
       rst(socket);
       return "fault";
     case "hang":

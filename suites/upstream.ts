@@ -169,7 +169,7 @@ const streamBreak: Property = {
         fc.tuple(
           ...ctx.providers.map(() =>
             fc.record({
-              step: fc.constantFrom("stream_cut", "stream_error"),
+              step: fc.constantFrom("stream_cut", "stream_reset", "stream_error"),
               afterChunks: fc.integer({ min: 1, max: 3 }),
             }),
           ),

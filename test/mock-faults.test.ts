@@ -382,6 +382,29 @@ const WIRE: Record<string, Case[]> = {
       },
     },
   ],
+  stream_reset: [
+    {
+      name: "N chunks, then ECONNRESET, without [DONE]",
+      spec: { step: "stream_reset", afterChunks: 2 },
+      stream: true,
+      check(w) {
+        expect(w.status).toBe(200);
+        expect(w.outcome).toBe("error");
+        expect(w.error?.code).toBe("ECONNRESET");
+        expect(w.body).not.toContain("[DONE]");
+      },
+    },
+    {
+      name: "a TCP client sees bytes, then RST (stream_cut closes with FIN instead)",
+      spec: { step: "stream_reset", afterChunks: 2 },
+      stream: true,
+      async check(_w, planId) {
+        const raw = await rawTcp(planId);
+        expect(raw.bytes).toBeGreaterThan(0);
+        expect(raw).toMatchObject({ outcome: "error", code: "ECONNRESET" });
+      },
+    },
+  ],
   close_clean: [
     {
       name: "N chunks, then a clean end without [DONE]",
