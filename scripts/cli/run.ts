@@ -160,7 +160,11 @@ export async function runHarness(
     });
     const known = applyKnownFailing(result, knownFailing);
     const reportDir = flags.report ?? "reports/faultline";
-    writeReport(reportDir, result, target, profile, !!flags.strict);
+    // A built-in run's gateway is gone when the run ends: its cases replay against a new built-in one.
+    const replayArgs = builtin
+      ? ` --profile ${flags.profile}${flags.defect?.length ? ` --defect ${flags.defect.join(",")}` : ""}`
+      : undefined;
+    writeReport(reportDir, result, target, profile, !!flags.strict, replayArgs);
     say(formatRun(result, target, profile.name, !!flags.strict));
     let exitCode = verdictOf(result, !!flags.strict).exitCode;
     if (known.tolerated.length) say(`faultline: known failing, tolerated: ${known.tolerated.join(", ")}`);

@@ -23,6 +23,8 @@ export interface ViolationRecord {
   shrunk: boolean;
   /** Where the case file was written, once the report is written. */
   caseFile?: string;
+  /** The command that replays the case file, once the report is written. */
+  replay?: string;
 }
 
 export interface PropertyOutcome {

@@ -52,7 +52,10 @@ export function describeSuite(suite: Suite): void {
         if (outcome.status === "skipped") t.skip(outcome.reason);
         const failures = r.checks.filter((c) => c.outcome === "fail" && c.level === "must");
         const message = failures
-          .map((c) => `${c.id} ${c.title}\n${c.violations.map((v) => formatViolation(v, target)).join("\n")}`)
+          .map(
+            (c) =>
+              `${c.id} ${c.title}\n${c.violations.map((v) => formatViolation(v, target, seed)).join("\n")}`,
+          )
           .join("\n\n");
         expect(outcome.status === "error" ? outcome.reason : "", "property error").toBe("");
         expect(

@@ -1,11 +1,11 @@
 import type { CheckResult, RunResult, ViolationRecord } from "../harness/runner.ts";
 import type { Target } from "../target.ts";
-import { curlFor } from "./curl.ts";
+import { curlsFor } from "./curl.ts";
 import { verdictOf } from "./verdict.ts";
 
 const ICON: Record<string, string> = { pass: "PASS", fail: "FAIL", skip: "SKIP" };
 
-export function formatViolation(v: ViolationRecord, t: Target): string {
+export function formatViolation(v: ViolationRecord, t: Target, runSeed?: number): string {
   const lines = [
     `  ${v.checkId} in ${v.property}${v.shrunk ? " (shrunk)" : ""}: ${v.case.condition}${v.case.note ? ` (${v.case.note})` : ""}`,
     `    Expected: ${v.expected}`,
@@ -16,16 +16,13 @@ export function formatViolation(v: ViolationRecord, t: Target): string {
     lines.push(
       `    Journal: ${v.journal.map((e) => `${e.provider}#${e.attempt} ${e.step}${e.status ? ` ${e.status}` : ""}`).join(", ")}`,
     );
-  lines.push("", "    Reproduce with:", `      ${curlFor(t, v.case.request)}`);
+  lines.push("", "    Reproduce with:", ...curlsFor(t, v.case).map((l) => `      ${l}`));
   if (v.case.plan)
     lines.push("      (the request carries a plan marker: `faultline replay` registers the plan first)");
   lines.push(
-    `      faultline run … --seed <run seed> --only ${v.checkId}   # fast-check seed ${v.seed}${v.path ? ` path ${v.path}` : ""}`,
+    `      faultline run … --seed ${runSeed ?? "<run seed>"} --only ${v.checkId}   # fast-check seed ${v.seed}${v.path ? ` path ${v.path}` : ""}`,
   );
-  if (v.caseFile)
-    lines.push(
-      `      faultline replay ${v.caseFile} --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`,
-    );
+  if (v.replay) lines.push(`      ${v.replay}`);
   return lines.join("\n");
 }
 
@@ -53,7 +50,7 @@ export function formatRun(r: RunResult, t: Target, profileName: string, strict: 
         `  "${c.sentence}" (${c.source})`,
         `  How to fix: ${c.fix}`,
       );
-      for (const v of c.violations) out.push(formatViolation(v, t));
+      for (const v of c.violations) out.push(formatViolation(v, t, r.seed));
     }
   }
   const v = verdictOf(r, strict);

@@ -1,4 +1,4 @@
-import type { RequestSpec } from "../harness/types.ts";
+import type { CaseSpec, RequestSpec } from "../harness/types.ts";
 import type { Target } from "../target.ts";
 
 function shellQuote(s: string): string {
@@ -11,6 +11,8 @@ function withSecretRefs(s: string, t: Target): string {
     [t.apiKey, "FAULTLINE_API_KEY"],
     [t.brokeKey, "FAULTLINE_BROKE_KEY"],
     [t.limitedKey, "FAULTLINE_LIMITED_KEY"],
+    [t.otherApiKey, "FAULTLINE_OTHER_API_KEY"],
+    [t.concurrencyKey, "FAULTLINE_CONCURRENCY_KEY"],
     // Provider credentials a target hands the gateway in a templated header (suites/templates.ts).
     ...Object.entries(t.upstreamKeys ?? {}).map(([p, k]): [string, string] => [
       k,
@@ -28,4 +30,13 @@ export function curlFor(t: Target, req: RequestSpec): string {
   for (const [k, v] of Object.entries(req.headers)) parts.push("-H", withSecretRefs(`${k}: ${v}`, t));
   if (req.body !== undefined) parts.push("--data-raw", withSecretRefs(req.body, t));
   return parts.join(" ");
+}
+
+/** One curl command per request of the case: a multi-request case (idempotency, tasks) lists each step. */
+export function curlsFor(t: Target, c: CaseSpec): string[] {
+  if (!c.scenario) return [curlFor(t, c.request)];
+  return c.scenario.steps.flatMap((s) => [
+    `# ${s.name}${s.startAfterMs ? ` (${s.startAfterMs} ms after the previous step, while it is in flight)` : ""}${s.poll ? " (repeated until done)" : ""}`,
+    curlFor(t, s.request),
+  ]);
 }

@@ -4,7 +4,7 @@ import { redactText } from "../../mocks/redact.ts";
 import type { RunResult } from "../harness/runner.ts";
 import type { Profile } from "../profile/schema.ts";
 import { type Target, targetSecrets } from "../target.ts";
-import { curlFor } from "./curl.ts";
+import { curlsFor } from "./curl.ts";
 import { verdictOf } from "./verdict.ts";
 
 /** Secrets in a case file become `{{apiKey}}`-style slots that `faultline replay` fills from its own target. */
@@ -77,10 +77,8 @@ export function summaryMarkdown(r: RunResult, t: Target, profile: string, strict
         ...(x.case.plan ? [`- Plan: \`${JSON.stringify(x.case.plan)}\``] : []),
         "",
         "```sh",
-        curlFor(t, x.case.request),
-        ...(x.caseFile
-          ? [`faultline replay ${x.caseFile} --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`]
-          : []),
+        ...curlsFor(t, x.case),
+        ...(x.replay ? [x.replay] : []),
         "```",
       );
     }
@@ -89,7 +87,15 @@ export function summaryMarkdown(r: RunResult, t: Target, profile: string, strict
 }
 
 /** Writes report.json, junit.xml, summary.md and one case file per violation, with secrets redacted. */
-export function writeReport(dir: string, r: RunResult, t: Target, profile: Profile, strict: boolean): void {
+export function writeReport(
+  dir: string,
+  r: RunResult,
+  t: Target,
+  profile: Profile,
+  strict: boolean,
+  /** How `faultline replay` reaches this target (flags after the case file); the target's URLs by default. */
+  replayArgs?: string,
+): void {
   mkdirSync(join(dir, "cases"), { recursive: true });
   const secrets = targetSecrets(t);
   const clean = (s: string) => redactText(s, secrets);
@@ -98,6 +104,7 @@ export function writeReport(dir: string, r: RunResult, t: Target, profile: Profi
     for (const v of c.violations) {
       const file = join(dir, "cases", `${String(++n).padStart(3, "0")}-${c.id}.json`);
       v.caseFile = relative(process.cwd(), file) || file;
+      v.replay = `faultline replay ${v.caseFile}${replayArgs ?? ` --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`}`;
       const caseFile = {
         faultline: 1,
         checkId: c.id,
