@@ -50,6 +50,9 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
     try {
       const mreq = await readRequest(req);
       const ctl = mreq.path.startsWith("/_faultline") ? await control(engine, mreq, controlOpts) : undefined;
+      // A reset puts the whole mock back to its start: a playing scenario stops too.
+      if (ctl && ctl.status === 200 && mreq.method === "POST" && mreq.path === "/_faultline/reset")
+        scenarios.stop();
       if (ctl) {
         await writeReply(res, ctl);
         return;

@@ -434,6 +434,24 @@ describe("switching scenarios at runtime: /_faultline/scenario", () => {
     expect((await chatStatus("beta")).status).toBe(200);
     expect((await control("POST")).status).toBe(405);
   });
+
+  it("POST /_faultline/reset stops a playing scenario too", async () => {
+    const down = JSON.stringify({
+      ...base,
+      name: "down",
+      phases: [{ name: "down", durationMs: 60_000, providers: { beta: "unavailable" } }],
+    });
+    const put = await control("PUT", down);
+    expect(put.status, await put.clone().text()).toBe(200);
+    expect((await chatStatus("beta")).status).toBe(503);
+    const reset = await fetch(`${mock.url}/_faultline/reset`, {
+      method: "POST",
+      signal: AbortSignal.timeout(2_000),
+    });
+    expect(reset.status).toBe(200);
+    expect(await (await control("GET")).json()).toEqual({ scenario: null });
+    expect((await chatStatus("beta")).status).toBe(200);
+  });
 });
 
 describe("faultline mock --scenario", () => {
