@@ -110,6 +110,25 @@ function streamOrBody(ctx: StepContext, n: number): { chunks: string[]; headers:
   return { chunks: content.slice(0, n), headers: ok.headers };
 }
 
+/** N content chunks of a real stream, then the connection ends the way `end` says, never with a terminator. */
+function streamBreak(id: string, end: "cut" | "reset" | "finish", summary: string): StepDef {
+  return defineStep({
+    id,
+    summary,
+    params: afterChunks,
+    reply(ctx, p) {
+      const s = streamOrBody(ctx, p.afterChunks ?? 1);
+      return {
+        status: 200,
+        headers: s.headers,
+        chunks: s.chunks.map((data) => ({ data })),
+        end,
+        delayMs: p.delayMs,
+      };
+    },
+  });
+}
+
 export const STEPS: StepDef[] = [
   defineStep({
     id: "ok",
@@ -271,51 +290,17 @@ export const STEPS: StepDef[] = [
       return { status: 200, headers: ok.headers, end: "hang", delayMs: p.delayMs };
     },
   }),
-  defineStep({
-    id: "stream_cut",
-    summary: "stream N content chunks, then destroy the socket without a terminator",
-    params: afterChunks,
-    reply(ctx, p) {
-      const s = streamOrBody(ctx, p.afterChunks ?? 1);
-      return {
-        status: 200,
-        headers: s.headers,
-        chunks: s.chunks.map((data) => ({ data })),
-        end: "cut",
-        delayMs: p.delayMs,
-      };
-    },
-  }),
-  defineStep({
-    id: "stream_reset",
-    summary: "stream N content chunks, then a TCP RST (a connection reset midway, not a close)",
-    params: afterChunks,
-    reply(ctx, p) {
-      const s = streamOrBody(ctx, p.afterChunks ?? 1);
-      return {
-        status: 200,
-        headers: s.headers,
-        chunks: s.chunks.map((data) => ({ data })),
-        end: "reset",
-        delayMs: p.delayMs,
-      };
-    },
-  }),
-  defineStep({
-    id: "close_clean",
-    summary: "stream N content chunks, then end the response cleanly without the dialect's terminator",
-    params: afterChunks,
-    reply(ctx, p) {
-      const s = streamOrBody(ctx, p.afterChunks ?? 1);
-      return {
-        status: 200,
-        headers: s.headers,
-        chunks: s.chunks.map((data) => ({ data })),
-        end: "finish",
-        delayMs: p.delayMs,
-      };
-    },
-  }),
+  streamBreak("stream_cut", "cut", "stream N content chunks, then destroy the socket without a terminator"),
+  streamBreak(
+    "stream_reset",
+    "reset",
+    "stream N content chunks, then a TCP RST (a connection reset midway, not a close)",
+  ),
+  streamBreak(
+    "close_clean",
+    "finish",
+    "stream N content chunks, then end the response cleanly without the dialect's terminator",
+  ),
   defineStep({
     id: "stream_error",
     summary: "stream N content chunks, then the dialect's mid-stream error event",
