@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { RunContext } from "./harness/context.ts";
 import type { Property, Suite } from "./harness/property.ts";
-import { authHeader, chatRequest, clientDialect, prompt } from "./harness/requests.ts";
+import { authHeader, type ChatOptions, chatRequest, clientDialect, prompt } from "./harness/requests.ts";
 import type { CaseSpec, RequestSpec } from "./harness/types.ts";
 import type { Condition, Profile } from "./profile/schema.ts";
 
@@ -170,38 +170,17 @@ const fixtures: Property = {
       : "the target supplies no fixture (--disabled-model, --broke-key, --limited-key)",
   arbitrary(ctx) {
     const { profile: p, target: t } = ctx;
-    const options: Array<fc.Arbitrary<CaseSpec>> = [];
-    if (t.disabledModel) {
-      options.push(
-        prompt.map((x) =>
-          caseOf(
-            ctx,
-            "blackbox.fixtures",
-            "model.disabled",
-            chatRequest(p, t, { text: x, model: t.disabledModel }),
-          ),
-        ),
+    // Each fixture the target supplies: the condition it creates and how the request uses it.
+    const fixtures: Array<[Condition, string | undefined, (x: string) => ChatOptions]> = [
+      ["model.disabled", t.disabledModel, (x) => ({ text: x, model: t.disabledModel })],
+      ["balance.insufficient", t.brokeKey, (x) => ({ text: x, key: t.brokeKey })],
+      ["rate.limited", t.limitedKey, (x) => ({ text: x, key: t.limitedKey })],
+    ];
+    const options = fixtures
+      .filter(([, supplied]) => supplied)
+      .map(([cond, , opts]) =>
+        prompt.map((x) => caseOf(ctx, "blackbox.fixtures", cond, chatRequest(p, t, opts(x)))),
       );
-    }
-    if (t.brokeKey) {
-      options.push(
-        prompt.map((x) =>
-          caseOf(
-            ctx,
-            "blackbox.fixtures",
-            "balance.insufficient",
-            chatRequest(p, t, { text: x, key: t.brokeKey }),
-          ),
-        ),
-      );
-    }
-    if (t.limitedKey) {
-      options.push(
-        prompt.map((x) =>
-          caseOf(ctx, "blackbox.fixtures", "rate.limited", chatRequest(p, t, { text: x, key: t.limitedKey })),
-        ),
-      );
-    }
     return fc.oneof(...options);
   },
 };

@@ -1,5 +1,5 @@
 import type { Reply } from "../types.ts";
-import { type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
+import { bodyRoute, type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
 import { validateAnthropicMessages } from "./validate.ts";
 
 // Statuses and `error.type` values from docs.claude.com/en/api/errors ("HTTP errors", "Error shapes"):
@@ -86,18 +86,7 @@ function event(type: string, data: Record<string, unknown>): string {
 export const anthropic: Dialect = {
   id: "anthropic",
 
-  route(method, subpath, _req, body) {
-    const b = (body ?? {}) as { model?: unknown; stream?: unknown };
-    if (method === "POST" && subpath === "/v1/messages") {
-      return {
-        op: "chat",
-        stream: b.stream === true,
-        model: typeof b.model === "string" ? b.model : "unknown",
-      };
-    }
-    if (method === "GET" && subpath === "/v1/models") return { op: "models", stream: false, model: "" };
-    return undefined;
-  },
+  route: bodyRoute("/v1/messages"),
 
   baseHeaders(ctx) {
     // docs.claude.com/en/api/rate-limits ("Response headers"): counters per window, resets in RFC 3339.

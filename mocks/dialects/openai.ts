@@ -1,5 +1,5 @@
 import type { Reply } from "../types.ts";
-import { type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
+import { bodyRoute, type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
 import { validateOpenAiChat } from "./validate.ts";
 
 // Error bodies follow OpenAI's documented shape {error:{message,type,param,code}}; the `code` values
@@ -127,18 +127,7 @@ function chunk(ctx: DialectContext, delta: Record<string, unknown>, finish: stri
 export const openai: Dialect = {
   id: "openai",
 
-  route(method, subpath, _req, body) {
-    const b = (body ?? {}) as { model?: unknown; stream?: unknown };
-    if (method === "POST" && subpath === "/v1/chat/completions") {
-      return {
-        op: "chat",
-        stream: b.stream === true,
-        model: typeof b.model === "string" ? b.model : "unknown",
-      };
-    }
-    if (method === "GET" && subpath === "/v1/models") return { op: "models", stream: false, model: "" };
-    return undefined;
-  },
+  route: bodyRoute("/v1/chat/completions"),
 
   baseHeaders(ctx) {
     // x-ratelimit-* as OpenAI sends them: reset values are duration strings ("6m0s", "1s").

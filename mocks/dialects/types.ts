@@ -71,6 +71,25 @@ export interface Dialect {
   baseHeaders(ctx: DialectContext): Record<string, string>;
 }
 
+/**
+ * The route() of a dialect whose chat endpoint names the model and `stream` in the JSON body
+ * (OpenAI, Anthropic), with the models list at `GET /v1/models`.
+ */
+export function bodyRoute(chatPath: string): Dialect["route"] {
+  return (method, subpath, _req, body) => {
+    const b = (body ?? {}) as { model?: unknown; stream?: unknown };
+    if (method === "POST" && subpath === chatPath) {
+      return {
+        op: "chat",
+        stream: b.stream === true,
+        model: typeof b.model === "string" ? b.model : "unknown",
+      };
+    }
+    if (method === "GET" && subpath === "/v1/models") return { op: "models", stream: false, model: "" };
+    return undefined;
+  };
+}
+
 export function sse(data: string, event?: string): string {
   return `${event ? `event: ${event}\n` : ""}data: ${data}\n\n`;
 }
