@@ -34,7 +34,7 @@ describe.concurrent("run options", () => {
 
   it("--only runs the matching checks and reports the rest as not selected", async () => {
     const out = await runHarness({ ...base, only: ["ENV-*"], report: join(dir, "only") });
-    const ran = out.result!.checks.filter((c) => c.outcome !== "skip").map((c) => c.id);
+    const ran = out.result!.checks.filter((c) => c.outcome !== "not_selected").map((c) => c.id);
     expect(ran.length).toBeGreaterThan(0);
     expect(ran.every((id) => id.startsWith("ENV-"))).toBe(true);
     expect(out.result!.checks.find((c) => c.id === "FO-001")!.reason).toContain("not selected");
@@ -47,7 +47,7 @@ describe.concurrent("run options", () => {
       skip: ["LEAK-*"],
       report: join(dir, "skip"),
     });
-    expect(out.result!.checks.find((c) => c.id === "LEAK-001")!.outcome).toBe("skip");
+    expect(out.result!.checks.find((c) => c.id === "LEAK-001")!.outcome).toBe("not_selected");
     expect(out.exitCode).toBe(0);
   });
 

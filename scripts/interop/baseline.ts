@@ -55,7 +55,7 @@ export function compareOutcomes(
 }
 
 /** A check that is absent on one side and skipped on the other says nothing about the gateway. */
-const isQuiet = (o: CheckOutcome | "absent") => o === "absent" || o === "skip";
+const isQuiet = (o: CheckOutcome | "absent") => o === "absent" || (o !== "pass" && o !== "fail");
 
 export function describeMove(m: Move): string {
   const why =

@@ -7,58 +7,18 @@ import { type Execution, execute, failing } from "./execute.ts";
 import { send } from "./http.ts";
 import type { Property, Suite } from "./property.ts";
 import { authHeader } from "./requests.ts";
-import type { CaseSpec, Exchange } from "./types.ts";
+import type { CheckResult, PropertyOutcome, RunResult, ViolationRecord } from "./result.ts";
+import type { CaseSpec } from "./types.ts";
 
-export interface ViolationRecord {
-  checkId: string;
-  property: string;
-  expected: string;
-  received: string;
-  case: CaseSpec;
-  exchange: Pick<Exchange, "url" | "status" | "headers" | "raw" | "elapsedMs" | "error" | "timedOut">;
-  journal: Array<{ provider: string; attempt: number; step: string; status?: number; receivedAt: number }>;
-  /** fast-check seed and path: `fc.check(…, {seed, path})` replays the exact case. */
-  seed: number;
-  path?: string;
-  shrunk: boolean;
-  /** Where the case file was written, once the report is written. */
-  caseFile?: string;
-  /** The command that replays the case file, once the report is written. */
-  replay?: string;
-}
-
-export interface PropertyOutcome {
-  id: string;
-  suite: string;
-  title: string;
-  seed: number;
-  runs: number;
-  status: "passed" | "failed" | "skipped" | "error";
-  reason?: string;
-  durationMs: number;
-}
-
-export type CheckOutcome = "pass" | "fail" | "skip";
-
-export interface CheckResult {
-  id: string;
-  level: Level;
-  title: string;
-  sentence: string;
-  source: string;
-  fix: string;
-  outcome: CheckOutcome;
-  evaluated: number;
-  violations: ViolationRecord[];
-  reason?: string;
-}
-
-export interface RunResult {
-  seed: number;
-  properties: PropertyOutcome[];
-  checks: CheckResult[];
-  durationMs: number;
-}
+export type {
+  CheckOutcome,
+  CheckResult,
+  PropertyOutcome,
+  PropertyStatus,
+  RunResult,
+  SetupProblem,
+  ViolationRecord,
+} from "./result.ts";
 
 export interface RunOptions {
   /** Id patterns (`ENV-*`, `FO-001`) of checks to run; empty means all. */
@@ -124,7 +84,15 @@ async function runProperty(
   const seed = hashSeed(ctx.seed, prop.id) | 0;
   const family = ctx.family ?? "default";
   const runs = prop.runs?.(ctx) ?? ctx.runs;
-  const base = { id: prop.id, suite: prop.suite, title: prop.title, seed, runs };
+  const base = {
+    id: prop.id,
+    suite: prop.suite,
+    title: prop.title,
+    seed,
+    requested: runs,
+    executed: 0,
+    inconclusive: 0,
+  };
   const reason =
     prop.needsMock && !ctx.mock
       ? "no mock URL given (--mock): upstream properties need the mock"
@@ -138,7 +106,9 @@ async function runProperty(
   const arbitrary = prop
     .arbitrary(ctx)
     .map((c) => (family === "default" ? c : { ...c, family, property: prop.id }));
+  let executed = 0;
   const property = fc.asyncProperty(arbitrary, async (c) => {
+    executed++;
     const ex = await execute(c, ctx, checks);
     for (const id of ex.evaluated) tallies.get(id)!.evaluated++;
     for (const v of ex.verdicts)
@@ -173,8 +143,17 @@ async function runProperty(
     else if (i < 0 && t.violations.length < MAX_VIOLATIONS_PER_CHECK) t.violations.push(v);
   }
   const durationMs = Date.now() - started;
-  if (thrown) return { ...base, status: "error", reason: thrown.message, durationMs };
-  return { ...base, status: details.failed ? "failed" : "passed", durationMs };
+  const done = { ...base, executed: Math.min(executed, runs) };
+  if (thrown) return { ...done, status: "error", reason: thrown.message, durationMs };
+  if (details.failed) return { ...done, status: "failed", durationMs };
+  if (details.interrupted || details.numRuns < runs)
+    return {
+      ...done,
+      status: "incomplete",
+      reason: `stopped by its time budget after ${details.numRuns} of ${runs} cases`,
+      durationMs,
+    };
+  return { ...done, status: "passed", durationMs };
 }
 
 /** The models the gateway lists, for hints that must name a real model. */
@@ -249,24 +228,26 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
     if (!active.has(c.id))
       return {
         ...base,
-        outcome: "skip",
+        outcome: "not_selected",
         evaluated: 0,
+        inconclusive: 0,
         violations: [],
         reason: "not selected (--only/--skip)",
       };
     if (t.violations.length)
-      return { ...base, outcome: "fail", evaluated: t.evaluated, violations: t.violations };
+      return { ...base, outcome: "fail", evaluated: t.evaluated, inconclusive: 0, violations: t.violations };
     if (t.evaluated === 0) {
+      const notDeclared = c.notDeclared?.(ctx.profile);
       return {
         ...base,
-        outcome: "skip",
+        outcome: notDeclared ? "not_declared" : "not_exercised",
         evaluated: 0,
+        inconclusive: 0,
         violations: [],
-        reason:
-          c.notDeclared?.(ctx.profile) ?? (skippedReasons.join("; ") || "no generated case exercised it"),
+        reason: notDeclared ?? (skippedReasons.join("; ") || "no generated case exercised it"),
       };
     }
-    return { ...base, outcome: "pass", evaluated: t.evaluated, violations: [] };
+    return { ...base, outcome: "pass", evaluated: t.evaluated, inconclusive: 0, violations: [] };
   });
   return { seed: ctx.seed, properties: outcomes, checks, durationMs: Date.now() - started };
 }

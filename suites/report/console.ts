@@ -3,7 +3,14 @@ import type { Target } from "../target.ts";
 import { curlsFor } from "./curl.ts";
 import { verdictOf } from "./verdict.ts";
 
-const ICON: Record<string, string> = { pass: "PASS", fail: "FAIL", skip: "SKIP" };
+const ICON: Record<string, string> = {
+  pass: "PASS",
+  fail: "FAIL",
+  not_exercised: "NOT EXERCISED",
+  not_declared: "NOT DECLARED",
+  inconclusive: "INCONCLUSIVE",
+  not_selected: "NOT SELECTED",
+};
 
 export function formatViolation(v: ViolationRecord, t: Target, runSeed?: number): string {
   const lines = [
@@ -34,12 +41,13 @@ export function formatRun(r: RunResult, t: Target, profileName: string, strict: 
   );
   for (const p of r.properties) {
     out.push(
-      `  ${p.status.padEnd(7)} ${p.id.padEnd(26)} ${p.status === "skipped" || p.status === "error" ? p.reason : `${p.runs} runs, ${p.durationMs} ms`}`,
+      `  ${p.status.padEnd(7)} ${p.id.padEnd(26)} ${p.status === "skipped" || p.status === "error" ? p.reason : `${p.executed} of ${p.requested} cases, ${p.durationMs} ms`}`,
     );
   }
   out.push("");
   const byOutcome = (o: string) => r.checks.filter((c) => c.outcome === o);
-  for (const c of [...byOutcome("fail"), ...byOutcome("pass"), ...byOutcome("skip")]) out.push(checkLine(c));
+  for (const o of ["fail", "inconclusive", "pass", "not_exercised", "not_declared", "not_selected"])
+    for (const c of byOutcome(o)) out.push(checkLine(c));
   const failures = r.checks.filter((c) => c.outcome === "fail");
   if (failures.length) {
     out.push("", "Violations:");
@@ -63,7 +71,7 @@ export function formatRun(r: RunResult, t: Target, profileName: string, strict: 
 
 function checkLine(c: CheckResult): string {
   const detail =
-    c.outcome === "skip"
+    c.outcome !== "pass" && c.outcome !== "fail"
       ? ` — ${c.reason}`
       : c.outcome === "fail"
         ? ` — ${c.violations.length} violation(s)`

@@ -28,11 +28,12 @@ function xml(s: string): string {
 
 export function junit(r: RunResult, profile: string): string {
   const failures = r.checks.filter((c) => c.outcome === "fail").length;
-  const skipped = r.checks.filter((c) => c.outcome === "skip").length;
+  const skipped = r.checks.filter((c) => c.outcome !== "pass" && c.outcome !== "fail").length;
   const cases = r.checks.map((c) => {
     const name = `${c.id} ${c.title}`;
     const head = `    <testcase classname="faultline.${xml(profile)}.${c.level}" name="${xml(name)}">`;
-    if (c.outcome === "skip") return `${head}<skipped message="${xml(c.reason ?? "")}"/></testcase>`;
+    if (c.outcome !== "pass" && c.outcome !== "fail")
+      return `${head}<skipped message="${xml(c.reason ?? "")}"/></testcase>`;
     if (c.outcome === "pass") return `${head}</testcase>`;
     const body = c.violations
       .map((v) => `${v.property}: expected ${v.expected}; received ${v.received}`)

@@ -15,7 +15,7 @@ export function verdictOf(r: RunResult, strict: boolean): Verdict {
   const shouldFailures = failed.filter((c) => c.level === "should").map((c) => c.id);
   const errors = r.properties.filter((p) => p.status === "error").map((p) => `${p.id}: ${p.reason}`);
   const passed = r.checks.filter((c) => c.outcome === "pass").length;
-  const skipped = r.checks.filter((c) => c.outcome === "skip").length;
+  const skipped = r.checks.filter((c) => c.outcome !== "pass" && c.outcome !== "fail").length;
   const bad = mustFailures.length > 0 || errors.length > 0 || (strict && shouldFailures.length > 0);
   const summary =
     `${bad ? "FAILED" : "PASSED"}: ${passed} passed, ${failed.length} failed (${mustFailures.length} must, ${shouldFailures.length} should${strict ? ", strict" : ", non-strict"}), ${skipped} skipped` +
