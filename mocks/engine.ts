@@ -1,10 +1,21 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { dialect } from "./dialects/index.ts";
-import { type ErrorKind, json } from "./dialects/types.ts";
+import { type Dialect, type ErrorKind, json } from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
-import { type Plan, PlanError, PlanState, parsePlan, type StepSpec, stepFor } from "./plan.ts";
+import { bytes, LimitError, type MockLimits, resolveLimits } from "./limits.ts";
+import { MockMetrics } from "./metrics.ts";
+import {
+  type Plan,
+  PlanError,
+  PlanState,
+  parsePlan,
+  RESERVED_NAMES,
+  type StepSpec,
+  stepFor,
+} from "./plan.ts";
+import { Redactor } from "./redact.ts";
 import { seededRandom } from "./rng.ts";
-import { type StepContext, stepDef } from "./steps.ts";
+import { type StepContext, type StepDef, stepDef } from "./steps.ts";
 import type { DialectId, MockRequest, Reply } from "./types.ts";
 
 export interface ProviderConfig {
@@ -19,9 +30,14 @@ export type DefaultPolicy = (provider: string, attempt: number, random: () => nu
 export interface EngineOptions {
   providers: ProviderConfig[];
   journal?: Partial<JournalLimits>;
-  /** Plans are forgotten after this long without use, so a long-running mock stays bounded. */
+  /** Plans are forgotten this long after they were created, so a long-running mock stays bounded. */
   planTtlMs?: number;
+  /** Same as `limits.maxPlans` (kept for callers written before `limits`). */
   maxPlans?: number;
+  /** What the mock accepts before it refuses (docs/mock.md, "Limits"); defaults: DEFAULT_LIMITS. */
+  limits?: Partial<MockLimits>;
+  /** Values redacted wherever they appear in the journal (API keys the gateway is given, say). */
+  secrets?: string[];
 }
 
 /** The models each dialect's providers serve by default; a provider refuses others with its 404. */
@@ -45,10 +61,35 @@ export interface Decision {
   entry: JournalEntry;
 }
 
+/** A stored plan, who may change it, and what it costs to hold. */
+interface StoredPlan {
+  state: PlanState;
+  /** sha256 of the owner key: compared in constant time, never shown. */
+  owner: Buffer;
+  bytes: number;
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/** What the engine knows of a provider on the hot path, looked up once. */
+interface ProviderRuntime {
+  config: ProviderConfig;
+  dialect: Dialect;
+  /** Serves any model (`*`) or none is listed. */
+  anyModel: boolean;
+  models: ReadonlySet<string>;
+  /** Requests received, for the metrics. */
+  requests: number;
+}
+
 export class MockEngine {
   readonly journal: Journal;
   readonly providers = new Map<string, ProviderConfig>();
-  private plans = new Map<string, PlanState>();
+  readonly limits: MockLimits;
+  readonly metrics: MockMetrics;
+  private readonly runtimes = new Map<string, ProviderRuntime>();
+  private plans = new Map<string, StoredPlan>();
+  private planBytes = 0;
   private unplanned = new Map<string, number>();
   private unplannedRandom = seededRandom(1);
   defaultPolicy: DefaultPolicy | undefined;
@@ -58,69 +99,149 @@ export class MockEngine {
   private requestCounter = 0;
 
   constructor(readonly options: EngineOptions = { providers: DEFAULT_PROVIDERS }) {
-    for (const p of options.providers) this.providers.set(p.name, p);
-    this.journal = new Journal({
-      maxEntries: 10_000,
-      maxPerPlan: 500,
-      maxBodyBytes: 8192,
-      ...options.journal,
-    });
+    for (const p of options.providers) {
+      if (RESERVED_NAMES.has(p.name)) throw new Error(`provider name "${p.name}" is reserved; pick another`);
+      this.providers.set(p.name, p);
+      this.runtimes.set(p.name, {
+        config: p,
+        dialect: dialect(p.dialect),
+        anyModel: p.models.length === 0 || p.models.includes("*"),
+        models: new Set(p.models),
+        requests: 0,
+      });
+    }
+    this.limits = resolveLimits({ maxPlans: options.maxPlans, ...options.limits });
+    this.journal = new Journal(
+      { maxEntries: 10_000, maxPerPlan: 500, maxBodyBytes: 8192, ...options.journal },
+      new Redactor(options.secrets ?? []),
+    );
+    this.metrics = new MockMetrics(this);
   }
 
   providerNames(): string[] {
     return [...this.providers.keys()];
   }
 
-  /** Validates and stores a plan; throws PlanError naming the field. */
-  addPlan(raw: unknown): Plan {
+  /**
+   * Validates and stores a plan; throws PlanError naming the field, or LimitError (413) when the plan
+   * or the plan store is past a limit. `owner` is the key that may later read, delete or reset it
+   * (without one, only the control token holder may; see control.ts); `bytes` what it weighs (the
+   * length of the body it came in).
+   */
+  addPlan(raw: unknown, opts: { owner?: string; bytes?: number } = {}): Plan {
     const id = `p${(++this.planCounter).toString(36)}${randomBytes(4).toString("hex")}`;
-    const plan = parsePlan(raw, this.providerNames(), id);
-    this.plans.set(id, new PlanState(plan));
-    this.evictPlans();
+    const plan = parsePlan(raw, this.providerNames(), id, this.limits);
+    const weight = opts.bytes ?? JSON.stringify(plan.providers).length;
+    this.expirePlans();
+    if (this.plans.size >= this.limits.maxPlans) {
+      throw new LimitError(
+        413,
+        "maxPlans",
+        `the mock holds ${this.plans.size} plans, its limit (maxPlans); delete plans you no longer need (DELETE /_faultline/plans/{id}) or let them expire`,
+      );
+    }
+    if (this.planBytes + weight > this.limits.maxPlanBytes) {
+      throw new LimitError(
+        413,
+        "maxPlanBytes",
+        `the plans held would weigh ${this.planBytes + weight} bytes, over the limit of ${bytes(this.limits.maxPlanBytes)} (maxPlanBytes); delete plans you no longer need`,
+      );
+    }
+    this.plans.set(id, {
+      state: new PlanState(plan),
+      owner: digest(opts.owner ?? randomBytes(16).toString("hex")),
+      bytes: weight,
+    });
+    this.planBytes += weight;
     return plan;
   }
 
   getPlan(id: string): Plan | undefined {
-    return this.plans.get(id)?.plan;
+    return this.plans.get(id)?.state.plan;
+  }
+
+  /** Whether `owner` is the key the plan was registered with. */
+  isOwner(id: string, owner: string | undefined): boolean {
+    const p = this.plans.get(id);
+    return !!p && owner !== undefined && timingSafeEqual(p.owner, digest(owner));
+  }
+
+  /** Plans held now. */
+  get planCount(): number {
+    return this.plans.size;
+  }
+
+  /** Requests each provider received since the mock started (the metrics read them at scrape time). */
+  requestCounts(): Array<[string, number]> {
+    return [...this.runtimes.values()].map((r) => [r.config.name, r.requests]);
+  }
+
+  /** Closes a journal entry once its answer is written (or the exchange ended otherwise), and counts it. */
+  settle(entry: JournalEntry, reply: Reply, outcome: NonNullable<JournalEntry["outcome"]>): void {
+    if (entry.answeredAt !== undefined) return;
+    entry.answeredAt = Date.now();
+    entry.outcome = outcome;
+    entry.status = reply.fault ? undefined : reply.status;
+    this.metrics.answered(entry);
   }
 
   deletePlan(id: string): boolean {
     this.journal.forgetPlan(id);
+    return this.dropPlan(id);
+  }
+
+  private dropPlan(id: string): boolean {
+    const p = this.plans.get(id);
+    if (!p) return false;
+    this.planBytes -= p.bytes;
     return this.plans.delete(id);
   }
 
+  /** Forgets every plan, the whole journal and unplanned attempt counts. */
   reset(): void {
     this.plans.clear();
+    this.planBytes = 0;
     this.unplanned.clear();
     this.journal.clear();
   }
 
-  private evictPlans(): void {
-    const max = this.options.maxPlans ?? 5000;
+  /** Forgets the plans of one owner and their journal entries; answers how many. */
+  resetOwner(owner: string): number {
+    const key = digest(owner);
+    const ids = [...this.plans].filter(([, p]) => timingSafeEqual(p.owner, key)).map(([id]) => id);
+    for (const id of ids) this.deletePlan(id);
+    return ids.length;
+  }
+
+  /** Forgets plans past their time to live; the oldest come first, so the walk stops at the first young one. */
+  private expirePlans(): void {
     const ttl = this.options.planTtlMs ?? 30 * 60_000;
     const now = Date.now();
-    for (const [id, s] of this.plans) {
-      if (this.plans.size <= max && now - s.plan.createdAt < ttl) break;
-      this.plans.delete(id);
+    for (const [id, p] of this.plans) {
+      if (now - p.state.plan.createdAt < ttl) break;
+      this.dropPlan(id);
     }
   }
 
   /** What the provider refuses before any step: unparseable or schema-breaking bodies, unknown models. */
   private refuse(
-    provider: ProviderConfig,
+    p: ProviderRuntime,
     model: string,
     raw: string,
     body: unknown,
-  ): { kind: ErrorKind; message: string } | undefined {
-    const d = dialect(provider.dialect);
-    if (raw && body === undefined)
-      return { kind: "bad_request", message: "We could not parse the JSON body of your request." };
-    const invalid = d.validate?.(body);
-    if (invalid) return invalid;
-    if (provider.models.length && !provider.models.includes("*") && !provider.models.includes(model)) {
+  ): { kind: ErrorKind; message: string; reason: string } | undefined {
+    if (raw && body === undefined) {
+      const message = "We could not parse the JSON body of your request.";
+      return { kind: "bad_request", message, reason: `the body is not JSON: ${message}` };
+    }
+    const invalid = p.dialect.validate?.(body);
+    if (invalid)
+      return { ...invalid, reason: `the body breaks ${p.config.dialect}'s schema: ${invalid.message}` };
+    if (!p.anyModel && !p.models.has(model)) {
       return {
         kind: "not_found",
         message: `The model \`${model}\` does not exist or you do not have access to it.`,
+        reason: `model "${model}" is not one ${p.config.name} serves (${p.config.models.join(", ")}); start the mock with --models ${model} (or * for any model)`,
       };
     }
     return undefined;
@@ -136,9 +257,9 @@ export class MockEngine {
   decide(req: MockRequest): Decision | undefined {
     const slash = req.path.indexOf("/", 1);
     const name = req.path.slice(1, slash === -1 ? undefined : slash);
-    const provider = this.providers.get(name);
-    if (!provider) return undefined;
-    const d = dialect(provider.dialect);
+    const p = this.runtimes.get(name);
+    if (!p) return undefined;
+    const d = p.dialect;
     const subpath = slash === -1 ? "/" : req.path.slice(slash);
     let body: unknown;
     try {
@@ -148,7 +269,8 @@ export class MockEngine {
     }
     const route = d.route(req.method, subpath, req, body);
     const planId = this.planIdOf(req);
-    const state = planId ? this.plans.get(planId) : undefined;
+    const stored = planId ? this.plans.get(planId) : undefined;
+    const state = stored?.state;
     let attempt: number;
     let random: () => number;
     if (state) {
@@ -158,54 +280,116 @@ export class MockEngine {
       this.unplanned.set(name, attempt);
       random = this.unplannedRandom;
     }
-    const ctx: StepContext = {
-      provider: name,
-      model: route?.model || provider.models[0] || "model",
-      stream: route?.stream ?? false,
-      requestId: `${this.idPrefix}${(++this.requestCounter).toString(16).padStart(8, "0")}`,
-      text: `Hello from ${name}.`,
-      nowS: Math.floor(Date.now() / 1000),
-      dialect: d,
-      attempt,
-      random,
-    };
+    const ctx = this.context(p, route?.model, route?.stream ?? false, attempt, random);
     let spec: StepSpec;
     let reply: Reply;
-    const invalid = route?.op === "chat" ? this.refuse(provider, route.model, req.body, body) : undefined;
+    const invalid = route?.op === "chat" ? this.refuse(p, route.model, req.body, body) : undefined;
     if (!route) {
       spec = { step: "unknown_route" };
       reply = d.unknownRoute(ctx);
     } else if (route.op === "models") {
       spec = { step: "models" };
-      reply = d.models(ctx, provider.models);
+      reply = d.models(ctx, p.config.models);
     } else if (invalid) {
-      // A real provider refuses a broken request or an unknown model whatever the plan says.
-      spec = { step: "refused", reason: invalid.message };
+      // A real provider refuses a broken request or an unknown model whatever the plan says; the
+      // journal says why, naming the model asked for and the models served.
+      spec =
+        invalid.kind === "not_found"
+          ? { step: "refused", reason: invalid.reason, model: route.model, served: p.config.models }
+          : { step: "refused", reason: invalid.reason };
       reply = d.error(invalid.kind, ctx, { message: invalid.message });
     } else {
       spec = state
         ? stepFor(state.plan, name, attempt, random)
-        : (this.defaultPolicy?.(name, attempt, random) ?? { step: "ok" });
-      const def = stepDef(spec.step);
-      if (!def) throw new PlanError(`unknown step "${spec.step}"`);
-      const { step: _s, ...params } = spec;
+        : (this.defaultPolicy?.(name, attempt, random) ?? OK);
+      const { def, params } = resolveStep(spec);
       reply = def.reply(ctx, params);
     }
-    const entry = this.journal.record({
-      planId: state ? planId : undefined,
+    const entry = this.record(req, name, p, state ? planId : undefined, attempt, spec);
+    return { reply, entry };
+  }
+
+  /**
+   * The answer to a request whose body went past `maxBodyBytes`: the provider's own 413, journaled as
+   * refused with the limit named. The body was not kept, so only the `x-faultline-plan` header can tie
+   * it to a plan. Undefined when the path names no provider.
+   */
+  decideTooLarge(req: MockRequest, reason: string): Decision | undefined {
+    const slash = req.path.indexOf("/", 1);
+    const name = req.path.slice(1, slash === -1 ? undefined : slash);
+    const p = this.runtimes.get(name);
+    if (!p) return undefined;
+    const planId = this.planIdOf(req);
+    const state = planId ? this.plans.get(planId)?.state : undefined;
+    const attempt = state ? state.next(name).attempt : 0;
+    const ctx = this.context(p, undefined, false, attempt, this.unplannedRandom);
+    const reply = p.dialect.error("too_large", ctx, { message: reason });
+    const entry = this.record(req, name, p, state ? planId : undefined, attempt, { step: "refused", reason });
+    return { reply, entry };
+  }
+
+  private context(
+    p: ProviderRuntime,
+    model: string | undefined,
+    stream: boolean,
+    attempt: number,
+    random: () => number,
+  ): StepContext {
+    return {
+      provider: p.config.name,
+      model: model || p.config.models[0] || "model",
+      stream,
+      requestId: `${this.idPrefix}${(++this.requestCounter).toString(16).padStart(8, "0")}`,
+      text: `Hello from ${p.config.name}.`,
+      nowS: Math.floor(Date.now() / 1000),
+      dialect: p.dialect,
+      attempt,
+      random,
+    };
+  }
+
+  private record(
+    req: MockRequest,
+    name: string,
+    p: ProviderRuntime,
+    planId: string | undefined,
+    attempt: number,
+    step: StepSpec,
+  ): JournalEntry {
+    p.requests++;
+    return this.journal.record({
+      planId,
       provider: name,
-      dialect: provider.dialect,
+      dialect: p.config.dialect,
       attempt,
       method: req.method,
       path: req.path,
-      query: req.query.toString(),
+      query: req.rawQuery ?? req.query.toString(),
       headers: req.headers,
       body: req.body,
-      step: spec,
+      step,
       receivedAt: Date.now(),
     });
-    return { reply, entry };
   }
+}
+
+const OK: StepSpec = Object.freeze({ step: "ok" });
+
+/**
+ * A step's definition and its parameters without the `step` key, worked out once per spec object:
+ * plans and scenarios hand out the same spec for every attempt, so the hot path does no object rest.
+ */
+const resolved = new WeakMap<StepSpec, { def: StepDef; params: Record<string, unknown> }>();
+function resolveStep(spec: StepSpec): { def: StepDef; params: Record<string, unknown> } {
+  let r = resolved.get(spec);
+  if (!r) {
+    const def = stepDef(spec.step);
+    if (!def) throw new PlanError(`unknown step "${spec.step}"`);
+    const { step: _s, ...params } = spec;
+    r = { def, params };
+    resolved.set(spec, r);
+  }
+  return r;
 }
 
 /** The one JSON error shape of the control API. */

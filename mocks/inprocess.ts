@@ -77,12 +77,7 @@ export async function answer(
   const { reply, entry } = decision;
   return {
     reply,
-    settle(outcome) {
-      if (entry.answeredAt !== undefined) return;
-      entry.answeredAt = Date.now();
-      entry.outcome = outcome;
-      entry.status = reply.fault ? undefined : reply.status;
-    },
+    settle: (outcome) => engine.settle(entry, reply, outcome),
   };
 }
 

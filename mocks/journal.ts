@@ -1,4 +1,4 @@
-import { redactHeaders } from "./redact.ts";
+import { Redactor } from "./redact.ts";
 
 export interface JournalEntry {
   seq: number;
@@ -47,9 +47,15 @@ export class Journal {
   private perPlan = new Map<string, number>();
   private seq = 0;
   dropped = 0;
+  /** Every entry ever dropped, reset or not: a Prometheus counter must never go down. */
+  droppedTotal = 0;
   droppedByPlan = new Map<string, number>();
 
-  constructor(readonly limits: JournalLimits = { maxEntries: 10_000, maxPerPlan: 500, maxBodyBytes: 8192 }) {}
+  constructor(
+    readonly limits: JournalLimits = { maxEntries: 10_000, maxPerPlan: 500, maxBodyBytes: 8192 },
+    /** Credential-named headers and query parameters, and the secrets the user configured. */
+    readonly redactor: Redactor = new Redactor(),
+  ) {}
 
   record(
     e: Omit<JournalEntry, "seq" | "headers" | "body" | "bodyTruncated"> & {
@@ -69,9 +75,11 @@ export class Journal {
       attempt: e.attempt,
       method: e.method,
       path: e.path,
-      query: e.query,
-      headers: redactHeaders(e.headers),
-      body: truncated ? Buffer.from(e.body).subarray(0, this.limits.maxBodyBytes).toString() : e.body,
+      query: this.redactor.query(e.query),
+      headers: this.redactor.headers(e.headers),
+      body: this.redactor.text(
+        truncated ? Buffer.from(e.body).subarray(0, this.limits.maxBodyBytes).toString() : e.body,
+      ),
       bodyTruncated: truncated,
       step: e.step,
       receivedAt: e.receivedAt,
@@ -98,7 +106,10 @@ export class Journal {
     if (gone?.planId) {
       this.perPlan.set(gone.planId, (this.perPlan.get(gone.planId) ?? 1) - 1);
       this.countDropped(gone.planId);
-    } else this.dropped++;
+    } else {
+      this.dropped++;
+      this.droppedTotal++;
+    }
     // Compact once the dead prefix is as long as the live part, so memory stays within 2 × the cap.
     if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
       this.entries = this.entries.slice(this.head);
@@ -109,6 +120,7 @@ export class Journal {
   /** The plan's own count shows every entry it lost, whichever cap took it. */
   private countDropped(planId: string): void {
     this.dropped++;
+    this.droppedTotal++;
     this.droppedByPlan.set(planId, (this.droppedByPlan.get(planId) ?? 0) + 1);
   }
 
@@ -125,6 +137,16 @@ export class Journal {
         out.push(e);
     }
     return out;
+  }
+
+  /** Applies the redactor again to every entry held: a secret configured late reaches the past too. */
+  redactAll(): void {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      e.headers = this.redactor.headers(e.headers);
+      e.query = this.redactor.query(e.query);
+      e.body = this.redactor.text(e.body);
+    }
   }
 
   forgetPlan(planId: string): void {

@@ -84,7 +84,7 @@ function schemas(providers: string[]): Record<string, Schema> {
     },
     PlanCreated: {
       type: "object",
-      required: ["id", "marker", "seed"],
+      required: ["id", "marker", "seed", "owner"],
       properties: {
         id: { type: "string" },
         marker: {
@@ -92,6 +92,11 @@ function schemas(providers: string[]): Record<string, Schema> {
           description: "Put this text in the request body, or send `x-faultline-plan: <id>`.",
         },
         seed: { type: "integer" },
+        owner: {
+          type: "string",
+          description:
+            "The owner key: send it as `x-faultline-owner` to read, delete or reset this plan without the control token. The one sent with the request, or a new one.",
+        },
       },
     },
     Plan: {
@@ -152,12 +157,16 @@ function schemas(providers: string[]): Record<string, Schema> {
         attempt: { type: "integer", minimum: 1, description: "1-based, per provider within the plan." },
         method: { type: "string" },
         path: { type: "string" },
-        query: { type: "string" },
+        query: {
+          type: "string",
+          description:
+            "As received, with credential-named parameters (key, api_key, X-Amz-Signature, …) redacted.",
+        },
         headers: {
           type: "object",
           additionalProperties: { type: "string" },
           description:
-            "Secrets (authorization, x-api-key, x-goog-api-key, cookies) show only a sha256 fingerprint.",
+            "Headers whose names carry credentials (authorization, x-api-key, x-goog-api-key, x-amz-security-token, cookies, …) and configured secrets show only a sha256 fingerprint.",
         },
         body: { type: "string" },
         bodyTruncated: { type: "boolean" },
@@ -194,8 +203,14 @@ function schemas(providers: string[]): Record<string, Schema> {
           additionalProperties: { enum: ["openai", "anthropic", "gemini"] },
           description: "Each provider's dialect.",
         },
+        models: {
+          type: "object",
+          additionalProperties: { type: "array", items: { type: "string" } },
+          description: "The models each provider serves (`*`: any); others get the provider's 404.",
+        },
         journal: { type: "integer", description: "Entries held now." },
         dropped: { type: "integer" },
+        plans: { type: "integer", description: "Plans held now." },
       },
     },
     ScenarioStatus: {
@@ -227,6 +242,14 @@ const idParam = {
   schema: { type: "string", pattern: "^[A-Za-z0-9_-]+$" },
 };
 const open = { security: [] };
+const ownerParam = {
+  name: "x-faultline-owner",
+  in: "header",
+  required: false,
+  description:
+    "The caller's owner key (16–128 of A-Z a-z 0-9 . _ ~ -). Plans are registered under it; without the control token a caller reaches only its own plans.",
+  schema: { type: "string", pattern: "^[A-Za-z0-9._~-]{16,128}$" },
+};
 
 function paths(): Record<string, Record<string, unknown>> {
   const page = ref("JournalPage");
@@ -247,48 +270,64 @@ function paths(): Record<string, Record<string, unknown>> {
         responses: { 200: json({ type: "object" }, "OpenAPI 3.1") },
       },
     },
+    "/_faultline/metrics": {
+      get: {
+        operationId: "metrics",
+        summary:
+          "Prometheus metrics: requests, answers by step and status, refusals, journal drops, active plans",
+        ...open,
+        responses: {
+          200: {
+            description: "Prometheus text exposition format 0.0.4",
+            content: { "text/plain": { schema: { type: "string" } } },
+          },
+        },
+      },
+    },
     "/_faultline/plans": {
       post: {
         operationId: "createPlan",
-        summary: "Register a plan; tie requests to it with its marker",
+        summary: "Register a plan under the caller's owner key; tie requests to it with its marker",
+        parameters: [ownerParam],
         requestBody: { required: true, content: { "application/json": { schema: ref("PlanInput") } } },
-        responses: { 201: json(ref("PlanCreated"), "Created"), ...errors(400, 401) },
+        responses: { 201: json(ref("PlanCreated"), "Created"), ...errors(400, 401, 413) },
       },
     },
     "/_faultline/plans/{id}": {
-      parameters: [idParam],
+      parameters: [idParam, ownerParam],
       get: {
         operationId: "getPlan",
         summary: "A plan as stored",
-        responses: { 200: json(ref("Plan"), "The plan"), ...errors(401, 404) },
+        responses: { 200: json(ref("Plan"), "The plan"), ...errors(401, 403, 404) },
       },
       delete: {
         operationId: "deletePlan",
-        summary: "Forget a plan and its journal entries",
+        summary: "Forget a plan and its journal entries (its owner or the control token holder)",
         responses: {
           200: json(
             { type: "object", required: ["deleted"], properties: { deleted: { type: "string" } } },
             "Deleted",
           ),
-          ...errors(401, 404),
+          ...errors(401, 403, 404),
         },
       },
     },
     "/_faultline/plans/{id}/journal": {
-      parameters: [idParam],
+      parameters: [idParam, ownerParam],
       get: {
         operationId: "planJournal",
         summary: "What the providers received for one plan",
         responses: {
           200: json(page, "Entries, oldest first; `dropped` is this plan's count"),
-          ...errors(401, 404),
+          ...errors(401, 403, 404),
         },
       },
     },
     "/_faultline/journal": {
       get: {
         operationId: "journal",
-        summary: "Query the journal; filters combine",
+        summary:
+          "Query the journal; filters combine. Without the control token, only `plan=` one of the caller's own plans",
         parameters: [
           { name: "provider", in: "query", schema: { type: "string" } },
           { name: "plan", in: "query", schema: { type: "string" }, description: "A plan id" },
@@ -304,17 +343,60 @@ function paths(): Record<string, Record<string, unknown>> {
             description: "Received at or before: same forms as `since`",
             schema: { type: "string" },
           },
+          ownerParam,
         ],
-        responses: { 200: json(page, "Entries, oldest first"), ...errors(400, 401) },
+        responses: { 200: json(page, "Entries, oldest first"), ...errors(400, 401, 403) },
       },
     },
     "/_faultline/reset": {
       post: {
         operationId: "reset",
-        summary: "Forget every plan and the whole journal",
+        summary:
+          "The control token holder: forget every plan and the whole journal, stop the scenario. A client with an owner key: forget its own plans",
+        parameters: [ownerParam],
         responses: {
-          200: json({ type: "object", properties: { ok: { const: true } } }, "Reset"),
+          200: json(
+            {
+              type: "object",
+              properties: {
+                ok: { const: true },
+                plans: { type: "integer", description: "For an owner's reset: how many of its plans went." },
+              },
+            },
+            "Reset",
+          ),
           ...errors(401),
+        },
+      },
+    },
+    "/_faultline/secrets": {
+      post: {
+        operationId: "addSecrets",
+        summary: "Add values the journal redacts wherever they appear (the control token holder only)",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["secrets"],
+                properties: { secrets: { type: "array", items: { type: "string", minLength: 8 } } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json(
+            {
+              type: "object",
+              properties: {
+                added: { type: "integer" },
+                secrets: { type: "integer", description: "How many the mock redacts now; never the values." },
+              },
+            },
+            "Added; entries already journaled are redacted too",
+          ),
+          ...errors(400, 401, 403),
         },
       },
     },
@@ -344,7 +426,7 @@ function paths(): Record<string, Record<string, unknown>> {
         },
         responses: {
           200: json({ type: "object", properties: { scenario: ref("ScenarioStatus") } }, "Playing"),
-          ...errors(400, 401),
+          ...errors(400, 401, 403, 413),
         },
       },
       delete: {
@@ -385,7 +467,11 @@ export function openApiDocument(opts: OpenApiOptions = {}): Record<string, unkno
       responses: {
         E400: errorResponse("Invalid input; the message names the field"),
         E401: errorResponse("Missing or wrong bearer token"),
+        E403: errorResponse("The plan or call belongs to another client or to the control token holder"),
         E404: errorResponse("No such plan (it may have expired or been deleted)"),
+        E413: errorResponse(
+          "Past a limit; the message names it (maxControlBodyBytes, maxPlanSteps, maxPlans, …)",
+        ),
       },
       securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } },
     },

@@ -1,14 +1,19 @@
 import { createHash } from "node:crypto";
 
-const SECRET_HEADERS = new Set([
-  "authorization",
-  "proxy-authorization",
-  "x-api-key",
-  "api-key",
-  "x-goog-api-key",
-  "cookie",
-  "set-cookie",
-]);
+/**
+ * A word of a header or query parameter name that says it carries a credential: `authorization`,
+ * `x-api-key`, Gemini's `?key=`, `?api_key=`, `x-amz-security-token`, `X-Amz-Signature`,
+ * `X-Amz-Credential`, `x-portkey-api-key`, `client_secret`, `apiKey`, cookies. Names are cut into words
+ * (at `-`, `_`, `.` and lower-to-upper case changes) so that `x-portkey-trace-id` keeps its value.
+ */
+export const SECRET_WORD =
+  /^(api)?keys?$|^tokens?$|^secrets?$|^auth|^signature$|^sig$|^credentials?$|^passw(or)?d$|^cookie$|^session$/;
+
+/** Names that match the pattern but carry no secret, and that people debugging a gateway want to read. */
+const NOT_SECRET = new Set(["idempotency-key", "x-idempotency-key", "keep-alive", "x-faultline-plan"]);
+
+/** Shorter configured secrets would black out ordinary words; refused where they are configured. */
+export const MIN_SECRET_LENGTH = 8;
 
 /** A short, stable fingerprint so a journal can show *which* key was sent without showing it. */
 export function fingerprint(secret: string): string {
@@ -30,17 +35,129 @@ export function redactValue(value: string): string {
   return `[redacted sha256:${fingerprint(value)}]`;
 }
 
+// Names repeat on every request, so each is judged once; bounded, as names come from the network.
+const judged = new Map<string, boolean>();
+/** Whether a header or parameter of this name is redacted whatever its value. */
+export function isSecretName(name: string): boolean {
+  let secret = judged.get(name);
+  if (secret === undefined) {
+    const lower = name.toLowerCase();
+    secret =
+      !NOT_SECRET.has(lower) &&
+      name
+        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+        .toLowerCase()
+        .split(/[-_.\s]+/)
+        .some((w) => SECRET_WORD.test(w));
+    if (judged.size >= 1024) judged.clear();
+    judged.set(name, secret);
+  }
+  return secret;
+}
+
+/** Redacts headers whose names carry credentials (a new object; the input is left as it is). */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers))
-    out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? redactValue(v) : v;
+  for (const k in headers) {
+    const v = headers[k]!;
+    out[k] = isSecretName(k) ? redactValue(v) : v;
+  }
   return out;
 }
 
 /** Removes each given secret from a text (reports, curl commands, logs). */
-export function redactText(text: string, secrets: Array<string | undefined>): string {
+export function redactText(text: string, secrets: Iterable<string | undefined>): string {
   let out = text;
   for (const s of secrets)
-    if (s && s.length >= 4) out = out.split(s).join(`[redacted sha256:${fingerprint(s)}]`);
+    if (s && s.length >= 4 && out.includes(s)) out = out.split(s).join(`[redacted sha256:${fingerprint(s)}]`);
   return out;
+}
+
+/**
+ * What the journal applies to every entry: credential-named headers and query parameters, and any
+ * text equal to a secret the user configured (`--secret`, `FAULTLINE_SECRETS`, `POST /_faultline/secrets`),
+ * wherever it appears in a header, the query or the body.
+ */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  constructor(secrets: Iterable<string> = []) {
+    this.add(secrets);
+  }
+
+  /** Adds secrets; one shorter than MIN_SECRET_LENGTH is refused, naming its length only. */
+  add(secrets: Iterable<string>): number {
+    let added = 0;
+    for (const s of secrets) {
+      if (typeof s !== "string" || s.length < MIN_SECRET_LENGTH) {
+        throw new Error(
+          `a secret of ${typeof s === "string" ? s.length : 0} characters is too short to redact safely; expected at least ${MIN_SECRET_LENGTH}`,
+        );
+      }
+      if (!this.secrets.has(s)) added++;
+      this.secrets.add(s);
+    }
+    return added;
+  }
+
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  /** Removes configured secrets from a text; the text itself when there are none (the common case). */
+  text(s: string): string {
+    return this.secrets.size === 0 ? s : redactText(s, this.secrets);
+  }
+
+  headers(headers: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k in headers) {
+      const v = headers[k]!;
+      out[k] = isSecretName(k) ? redactValue(v) : this.text(v);
+    }
+    return out;
+  }
+
+  /** `key=AIza…&alt=sse` → `key=[redacted sha256:…]&alt=sse`; the raw text when nothing is secret. */
+  query(raw: string): string {
+    if (raw === "") return raw;
+    let changed = false;
+    const parts = raw.split("&").map((part) => {
+      const eq = part.indexOf("=");
+      const name = eq === -1 ? part : part.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, " "));
+      } catch {
+        // A malformed escape: judge the name as written.
+      }
+      if (eq !== -1 && isSecretName(decoded)) {
+        changed = true;
+        // Left unencoded: the journal's query is read by people, and the marker reads the same everywhere.
+        return `${name}=${redactValue(safeDecode(part.slice(eq + 1)))}`;
+      }
+      return part;
+    });
+    const out = changed ? parts.join("&") : raw;
+    return this.secrets.size === 0 ? out : this.queryText(out);
+  }
+
+  /** Configured secrets in a query, encoded or not. */
+  private queryText(q: string): string {
+    let out = q;
+    for (const s of this.secrets) {
+      for (const form of new Set([s, encodeURIComponent(s)])) {
+        if (out.includes(form)) out = out.split(form).join(`[redacted sha256:${fingerprint(s)}]`);
+      }
+    }
+    return out;
+  }
+}
+
+function safeDecode(v: string): string {
+  try {
+    return decodeURIComponent(v.replace(/\+/g, " "));
+  } catch {
+    return v;
+  }
 }

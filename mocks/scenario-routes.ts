@@ -50,10 +50,17 @@ export class ScenarioHost {
       return controlError(400, `seed: expected an integer between 0 and ${2 ** 32 - 1}, saw "${seedText}"`);
     }
     try {
-      const scenario = parseScenarioText(req.body, { providers: this.engine.providerNames(), seed });
+      const scenario = parseScenarioText(req.body, {
+        providers: this.engine.providerNames(),
+        seed,
+        limits: this.engine.limits,
+      });
       return json(200, { scenario: this.play(scenario) });
     } catch (e) {
-      if (e instanceof ScenarioError) return controlError(400, e.message);
+      if (e instanceof ScenarioError) {
+        if (e.limit) this.engine.metrics.refused(e.limit);
+        return controlError(e.status, e.message);
+      }
       throw e;
     }
   };

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { normalisePolicy, PlanError, type ProviderPolicy } from "./plan.ts";
+import { bytes, checkDepth, DEFAULT_LIMITS, LimitError, type MockLimits } from "./limits.ts";
+import { checkStepCount, normalisePolicy, PlanError, type ProviderPolicy, RESERVED_NAMES } from "./plan.ts";
 import { hashSeed } from "./rng.ts";
 
 export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/scenarios");
@@ -31,6 +32,15 @@ export interface Scenario {
 /** Scenario errors name the field: `scenario.phases[2].providers.beta[0]: unknown step "x"; …`. */
 export class ScenarioError extends Error {
   override name = "ScenarioError";
+  /** 413 when the scenario went past a size limit; 400 otherwise. */
+  readonly status: 400 | 413;
+  /** The limit it went past, if that is why. */
+  readonly limit?: string;
+  constructor(message: string, cause?: LimitError) {
+    super(message);
+    this.status = cause?.status ?? 400;
+    this.limit = cause?.limit;
+  }
 }
 
 const ScenarioInput = z
@@ -78,10 +88,35 @@ export interface ScenarioOptions {
   providers?: string[];
   /** Overrides the file's seed (`--seed`). */
   seed?: number;
+  /** Size, nesting and step limits (defaults: DEFAULT_LIMITS). */
+  limits?: Pick<MockLimits, "maxScenarioBytes" | "maxJsonDepth" | "maxPlanSteps">;
+}
+
+/** Refuses reserved provider keys and phases with too many steps, reading the raw phases before zod does. */
+function checkRawPhases(raw: unknown, maxPlanSteps: number): void {
+  const phases = (raw as { phases?: unknown } | null)?.phases;
+  if (!Array.isArray(phases)) return;
+  phases.forEach((ph, i) => {
+    const providers = (ph as { providers?: unknown } | null)?.providers;
+    if (!providers || typeof providers !== "object" || Array.isArray(providers)) return;
+    for (const name of Object.keys(providers)) {
+      if (RESERVED_NAMES.has(name))
+        throw new ScenarioError(
+          `${fieldPath(`scenario.phases[${i}].providers`, [name])}: not a provider name; expected a provider name or "${ANY_PROVIDER}"`,
+        );
+    }
+    try {
+      checkStepCount(providers as Record<string, unknown>, maxPlanSteps, `scenario.phases[${i}].providers`);
+    } catch (e) {
+      if (e instanceof LimitError) throw new ScenarioError(e.message, e);
+      throw e;
+    }
+  });
 }
 
 /** Validates a scenario already parsed from YAML or JSON. */
 export function parseScenario(raw: unknown, opts: ScenarioOptions = {}): Scenario {
+  checkRawPhases(raw, (opts.limits ?? DEFAULT_LIMITS).maxPlanSteps);
   const parsed = ScenarioInput.safeParse(raw);
   if (!parsed.success) {
     throw new ScenarioError(
@@ -122,13 +157,36 @@ export function parseScenario(raw: unknown, opts: ScenarioOptions = {}): Scenari
   };
 }
 
-/** Validates scenario text; YAML is a superset of JSON, so both are accepted. */
+/**
+ * Validates scenario text; YAML is a superset of JSON, so both are accepted. Size and nesting are
+ * checked first: parsing YAML costs about 2 ms per KiB on a busy machine, with nothing else answered
+ * meanwhile, so a JSON text (one byte in, `{`) takes the fast JSON parser instead.
+ */
 export function parseScenarioText(text: string, opts: ScenarioOptions = {}, source = "scenario"): Scenario {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const size = Buffer.byteLength(text);
+  if (size > limits.maxScenarioBytes) {
+    throw new ScenarioError(
+      `${source} is ${size} bytes; the limit is ${bytes(limits.maxScenarioBytes)} (maxScenarioBytes)`,
+      new LimitError(413, "maxScenarioBytes", ""),
+    );
+  }
+  try {
+    checkDepth(text, { ...DEFAULT_LIMITS, ...limits }, source);
+  } catch (e) {
+    if (e instanceof LimitError) throw new ScenarioError(e.message, e);
+    throw e;
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = /^\s*\{/.test(text) ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new ScenarioError(`${source} is not valid YAML or JSON: ${(e as Error).message}`);
+    // Not JSON after all (a YAML flow mapping starts with `{` too): the YAML parser has the last word.
+    try {
+      raw = parseYaml(text);
+    } catch {
+      throw new ScenarioError(`${source} is not valid YAML or JSON: ${(e as Error).message}`);
+    }
   }
   return parseScenario(raw, opts);
 }
@@ -151,6 +209,13 @@ export function loadScenarioFile(ref: string, opts: ScenarioOptions = {}): Scena
         : `unknown scenario "${ref}"; expected one of ${builtinScenarios().join(", ")} or a path to a YAML/JSON file`,
     );
   }
+  const max = (opts.limits ?? DEFAULT_LIMITS).maxScenarioBytes;
+  const size = statSync(file).size;
+  // Refused before reading: a scenario file is a few KiB, and a huge one would stall the mock.
+  if (size > max)
+    throw new ScenarioError(
+      `scenario file ${file} is ${size} bytes; the limit is ${bytes(max)} (maxScenarioBytes)`,
+    );
   try {
     return parseScenarioText(readFileSync(file, "utf8"), opts, file);
   } catch (e) {

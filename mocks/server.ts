@@ -1,12 +1,14 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type ControlOptions, control } from "./control.ts";
+import { CONTROL_PREFIX, type ControlOptions, control } from "./control.ts";
 import { json } from "./dialects/types.ts";
-import { DEFAULT_PROVIDERS, type EngineOptions, MockEngine } from "./engine.ts";
+import { controlError, DEFAULT_PROVIDERS, type EngineOptions, MockEngine } from "./engine.ts";
+import { BodyTooLarge, type MockLimits } from "./limits.ts";
 import type { ScenarioEvent } from "./scenario.ts";
 import { ScenarioHost } from "./scenario-routes.ts";
 import type { Scenario } from "./scenario-schema.ts";
-import { readRequest, writeReply } from "./transport.ts";
+import { type Outcome, onRequest, write } from "./transport.ts";
+import type { MockRequest, Reply } from "./types.ts";
 
 export interface MockServerOptions extends Partial<EngineOptions>, ControlOptions {
   host?: string;
@@ -16,6 +18,12 @@ export interface MockServerOptions extends Partial<EngineOptions>, ControlOption
   scenario?: Scenario;
   /** Told of every scenario phase change and end (the CLI prints them). */
   onScenarioEvent?: (e: ScenarioEvent) => void;
+  /**
+   * How long an idle keep-alive connection stays open (default 65 s). Longer than the idle timeout of
+   * common clients (undici 4 s, Node's agent 5 s at most), so the client closes first and never sends a
+   * request on a connection the mock is closing.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface MockServer {
@@ -33,6 +41,16 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
+/** The body limit a path gets: control calls and scenarios are small; provider bodies may be large. */
+function bodyLimit(
+  path: string,
+  limits: MockLimits,
+): [number, "maxBodyBytes" | "maxControlBodyBytes" | "maxScenarioBytes"] {
+  if (!path.startsWith(CONTROL_PREFIX)) return [limits.maxBodyBytes, "maxBodyBytes"];
+  if (path.startsWith(`${CONTROL_PREFIX}/scenario`)) return [limits.maxScenarioBytes, "maxScenarioBytes"];
+  return [limits.maxControlBodyBytes, "maxControlBodyBytes"];
+}
+
 /** Starts the mock upstream on a real socket (loopback unless told otherwise). */
 export async function startMock(opts: MockServerOptions = {}): Promise<MockServer> {
   const engine = new MockEngine({
@@ -40,26 +58,55 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
     journal: opts.journal,
     planTtlMs: opts.planTtlMs,
     maxPlans: opts.maxPlans,
+    limits: opts.limits,
+    secrets: opts.secrets,
   });
   const scenarios = new ScenarioHost(engine, opts.onScenarioEvent);
   const controlOpts: ControlOptions = {
     ...opts,
-    extraRoutes: (req, sub) => scenarios.routes(req, sub) ?? opts.extraRoutes?.(req, sub),
+    extraRoutes: (req, sub, access) => scenarios.routes(req, sub) ?? opts.extraRoutes?.(req, sub, access),
+    // A full reset puts the whole mock back to its start: a playing scenario stops too.
+    onReset: () => {
+      scenarios.stop();
+      opts.onReset?.();
+    },
   };
-  const server = createServer(async (req, res) => {
+
+  function fail(res: ServerResponse, e: unknown): void {
+    if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { message: `mock failure: ${(e as Error).message}` } }));
+  }
+
+  function answerControl(mreq: MockRequest, res: ServerResponse): void {
+    control(engine, mreq, controlOpts).then(
+      (reply) => write(res, reply ?? controlError(404, `no control route ${mreq.method} ${mreq.path}`)),
+      (e) => fail(res, e),
+    );
+  }
+
+  function settle(
+    res: ServerResponse,
+    decision: { reply: Reply; entry: Parameters<MockEngine["settle"]>[0] },
+  ): void {
+    const outcome = write(res, decision.reply);
+    if (typeof outcome === "string") engine.settle(decision.entry, decision.reply, outcome);
+    else
+      outcome.then(
+        (o: Outcome) => engine.settle(decision.entry, decision.reply, o),
+        (e) => fail(res, e),
+      );
+  }
+
+  // The hot path is synchronous from the last body byte to the answer's write: no promise, no await.
+  function handle(mreq: MockRequest, res: ServerResponse): void {
     try {
-      const mreq = await readRequest(req);
-      const ctl = mreq.path.startsWith("/_faultline") ? await control(engine, mreq, controlOpts) : undefined;
-      // A reset puts the whole mock back to its start: a playing scenario stops too.
-      if (ctl && ctl.status === 200 && mreq.method === "POST" && mreq.path === "/_faultline/reset")
-        scenarios.stop();
-      if (ctl) {
-        await writeReply(res, ctl);
+      if (mreq.path.startsWith(CONTROL_PREFIX)) {
+        answerControl(mreq, res);
         return;
       }
       const decision = engine.decide(mreq);
       if (!decision) {
-        await writeReply(
+        write(
           res,
           json(404, {
             error: {
@@ -69,16 +116,31 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
         );
         return;
       }
-      const outcome = await writeReply(res, decision.reply);
-      decision.entry.answeredAt = Date.now();
-      decision.entry.outcome = outcome;
-      decision.entry.status = decision.reply.fault ? undefined : decision.reply.status;
+      settle(res, decision);
     } catch (e) {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { message: `mock failure: ${(e as Error).message}` } }));
+      fail(res, e);
     }
+  }
+
+  function tooLarge(mreq: MockRequest, res: ServerResponse, receivedBytes: number): void {
+    const [max, limit] = bodyLimit(mreq.path, engine.limits);
+    const err = new BodyTooLarge(receivedBytes, max, limit);
+    engine.metrics.refused(limit);
+    const decision = limit === "maxBodyBytes" ? engine.decideTooLarge(mreq, err.message) : undefined;
+    if (decision) settle(res, decision);
+    else write(res, controlError(413, err.message));
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const [max] = bodyLimit(req.url ?? "/", engine.limits);
+    onRequest(
+      req,
+      max,
+      (mreq) => handle(mreq, res),
+      (mreq, n) => tooLarge(mreq, res, n),
+    );
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     // Node's default backlog (511) drops SYNs when a thousand clients connect at once, and each dropped

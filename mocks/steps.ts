@@ -182,7 +182,12 @@ export const STEPS: StepDef[] = [
     params: z
       .object({
         ...common,
-        status: z.number().int().min(100).max(599),
+        // A 1xx is interim: the client would keep waiting for a final answer that never comes.
+        status: z
+          .number()
+          .int()
+          .min(200, "expected a final status from 200 to 599 (1xx statuses are interim)")
+          .max(599, "expected a final status from 200 to 599"),
         body: z.string().max(100_000).optional(),
       })
       .strict(),

@@ -1,37 +1,95 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { BodyTooLarge } from "./limits.ts";
 import type { MockRequest, Reply } from "./types.ts";
 
 /** The longest a `hang` holds a connection, so a forgotten client never pins the mock forever. */
 export const MAX_HANG_MS = 10 * 60_000;
 
-/** Reads a request into plain data; event listeners rather than async iteration, as this is the hot path. */
+/**
+ * A request as the engine reads it. The query is parsed only if something asks for it (the Gemini
+ * dialect, the control API): most requests have none, and the journal keeps the raw text.
+ */
+class NodeRequest implements MockRequest {
+  private parsed: URLSearchParams | undefined;
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly rawQuery: string,
+    readonly headers: Record<string, string>,
+    readonly body: string,
+  ) {}
+  get query(): URLSearchParams {
+    this.parsed ??= new URLSearchParams(this.rawQuery);
+    return this.parsed;
+  }
+}
+
+/** node:http joins repeated headers with ", " except set-cookie, the one it keeps as a list. */
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const raw = req.headers;
+  if (raw["set-cookie"] === undefined) return raw as Record<string, string>;
+  const headers: Record<string, string> = {};
+  for (const k in raw) {
+    const v = raw[k];
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return headers;
+}
+
+function toMockRequest(req: IncomingMessage, body: string): MockRequest {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  return new NodeRequest(
+    req.method ?? "GET",
+    q === -1 ? url : url.slice(0, q),
+    q === -1 ? "" : url.slice(q + 1),
+    headersOf(req),
+    body,
+  );
+}
+
+/**
+ * Reads a request into plain data and hands it to `done`; event listeners rather than async
+ * iteration or a promise, as this is the hot path. A body past `maxBytes` is read to its end and
+ * dropped, never cut: `tooLarge` gets the request without it, and the caller answers 413. (Answering
+ * before the body is read would close a socket with unread data, and the client would see a reset
+ * instead of the 413.)
+ */
+export function onRequest(
+  req: IncomingMessage,
+  maxBytes: number,
+  done: (r: MockRequest) => void,
+  tooLarge: (r: MockRequest, receivedBytes: number) => void,
+): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  req.on("data", (c: Buffer) => {
+    size += c.length;
+    if (size > maxBytes) {
+      first = undefined;
+      chunks = undefined;
+    } else if (first === undefined) first = c;
+    else {
+      chunks ??= [first];
+      chunks.push(c);
+    }
+  });
+  req.on("end", () => {
+    if (size > maxBytes) tooLarge(toMockRequest(req, ""), size);
+    else
+      done(
+        toMockRequest(req, chunks ? Buffer.concat(chunks).toString("utf8") : (first?.toString("utf8") ?? "")),
+      );
+  });
+}
+
+/** Reads a request into plain data; a body past `maxBytes` rejects with BodyTooLarge once it is read. */
 export function readRequest(req: IncomingMessage, maxBytes = 10 * 1024 * 1024): Promise<MockRequest> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= maxBytes) chunks.push(c);
-    });
     req.on("error", reject);
-    req.on("end", () => {
-      const url = req.url ?? "/";
-      const q = url.indexOf("?");
-      const headers: Record<string, string> = {};
-      const raw = req.headers;
-      for (const k in raw) {
-        const v = raw[k];
-        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-      }
-      resolve({
-        method: req.method ?? "GET",
-        path: q === -1 ? url : url.slice(0, q),
-        query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
-        headers,
-        body: chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"),
-      });
-    });
+    onRequest(req, maxBytes, resolve, (_r, n) => reject(new BodyTooLarge(n, maxBytes, "maxBodyBytes")));
   });
 }
 
@@ -61,11 +119,29 @@ function rst(socket: Socket): void {
   else socket.destroy();
 }
 
+export type Outcome = "answered" | "fault" | "client_closed";
+
 /** Writes a Reply to a node:http response, including the socket-level faults. */
-export async function writeReply(
-  res: ServerResponse,
-  reply: Reply,
-): Promise<"answered" | "fault" | "client_closed"> {
+export function writeReply(res: ServerResponse, reply: Reply): Promise<Outcome> {
+  return Promise.resolve(write(res, reply));
+}
+
+/**
+ * Writes a Reply; a whole answer with no delay is written at once and its outcome returned as is, so
+ * the common case costs no promise. Everything else (delays, faults, streams) goes through `later`.
+ */
+export function write(res: ServerResponse, reply: Reply): Outcome | Promise<Outcome> {
+  if (reply.delayMs || reply.fault || reply.chunks || reply.end === "hang") return later(res, reply);
+  const body = reply.body ?? "";
+  // A content-length spares the client chunked framing, as real providers do for JSON.
+  // The reply is this request's own, so its headers can take the length without a copy.
+  reply.headers["content-length"] = String(Buffer.byteLength(body));
+  res.writeHead(reply.status, reply.headers);
+  res.end(body);
+  return "answered";
+}
+
+async function later(res: ServerResponse, reply: Reply): Promise<Outcome> {
   const socket = res.socket as Socket;
   if (reply.delayMs && !(await wait(reply.delayMs, res))) return "client_closed";
   if (reply.fault === "hang") {

@@ -4,6 +4,8 @@ export interface MockRequest {
   /** Path without the query string, e.g. `/alpha/v1/chat/completions`. */
   path: string;
   query: URLSearchParams;
+  /** The query string as received (without `?`), when the transport has it: the journal keeps it as is. */
+  rawQuery?: string;
   /** Lower-cased header names. */
   headers: Record<string, string>;
   body: string;

@@ -30,6 +30,8 @@ export async function runMutant(m: Mutation, seed: number, reportDir: string): P
     strict: true,
     report: reportDir,
     propertyBudgetMs: 15_000,
+    // A mutant that takes the in-process gateway down never comes back: no supervisor to wait for.
+    restartWaitMs: 1_000,
   });
   const failed = outcome.result?.checks.filter((c) => c.outcome === "fail").map((c) => c.id) ?? [];
   return {

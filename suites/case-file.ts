@@ -14,6 +14,18 @@ const CaseFile = z.object({
   property: z.string(),
   seed: z.number().optional(),
   path: z.string().optional(),
+  /** The profile as it was judged (validated again on replay), so replay needs no profile file. */
+  profileContents: z.unknown().optional(),
+  /** What replay needs of the target besides its URLs and secrets. */
+  target: z
+    .object({
+      model: z.string(),
+      chatPath: z.string().optional(),
+      auth: z.enum(["key", "none"]).optional(),
+      headers: z.record(z.string(), z.string()).default({}),
+      deadlineMs: z.number().optional(),
+    })
+    .optional(),
   case: z.object({
     property: z.string(),
     condition: z.string(),
@@ -68,17 +80,46 @@ export function withTargetHeaders(c: CaseSpec, t: Target): CaseSpec {
   };
 }
 
-/** Fills the `{{apiKey}}` slots with the replaying target's secrets. */
-export function fillSecrets(c: CaseSpec, t: Target): CaseSpec {
-  let text = JSON.stringify(c);
+const ENV_SLOT = /\{\{env\.([A-Z0-9_]+)\}\}/g;
+
+/** The environment variables a text's `{{env.NAME}}` slots name. */
+export function envSlots(text: string): string[] {
+  return [...new Set([...text.matchAll(ENV_SLOT)].map((m) => m[1]!))];
+}
+
+/** Fills `{{env.NAME}}` slots (credential headers, provider keys) from the environment; a missing one is named. */
+export function fillEnvSlots(text: string, env: NodeJS.ProcessEnv, json = false): string {
+  return text.replace(ENV_SLOT, (_slot, name: string) => {
+    const v = env[name];
+    if (!v) throw new UsageError(`the case needs a secret that is not in its file: set ${name}`);
+    return json ? JSON.stringify(v).slice(1, -1) : v;
+  });
+}
+
+/** The flag and variable that give a secret slot. */
+export function slotSource(slot: (typeof SECRET_SLOTS)[number]): string {
+  const flag = `--${slot.replace(/[A-Z]/g, (x) => `-${x.toLowerCase()}`)}`;
+  const env = `FAULTLINE_${slot.replace(/[A-Z]/g, (x) => `_${x}`).toUpperCase()}`;
+  return `set ${env} (or pass ${flag})`;
+}
+
+/** Fills the `{{apiKey}}` slots of a JSON text with the given secrets, and `{{env.NAME}}` from the environment. */
+export function fillSecretText(
+  text: string,
+  keys: Partial<Record<(typeof SECRET_SLOTS)[number], string>>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  let out = text;
   for (const slot of SECRET_SLOTS) {
-    if (!text.includes(`{{${slot}}}`)) continue;
-    const v = t[slot];
-    if (!v)
-      throw new UsageError(
-        `the case needs the target's ${slot}; pass it with --${slot.replace(/[A-Z]/g, (x) => `-${x.toLowerCase()}`)}`,
-      );
-    text = text.split(`{{${slot}}}`).join(JSON.stringify(v).slice(1, -1));
+    if (!out.includes(`{{${slot}}}`)) continue;
+    const v = keys[slot];
+    if (!v) throw new UsageError(`the case sends the target's ${slot}: ${slotSource(slot)}`);
+    out = out.split(`{{${slot}}}`).join(JSON.stringify(v).slice(1, -1));
   }
-  return JSON.parse(text) as CaseSpec;
+  return fillEnvSlots(out, env, true);
+}
+
+/** Fills a case's secret slots with the replaying target's secrets and the environment's. */
+export function fillSecrets(c: CaseSpec, t: Target, env: NodeJS.ProcessEnv = process.env): CaseSpec {
+  return JSON.parse(fillSecretText(JSON.stringify(c), t, env)) as CaseSpec;
 }

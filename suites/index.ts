@@ -1,6 +1,7 @@
 // Faultline's harness entry (`faultline`): suites, checks, profiles, targets and the runner.
 import { blackbox } from "./blackbox.ts";
 import type { Suite } from "./harness/property.ts";
+import { requestShape } from "./request-shape.ts";
 import { idempotency, tasks } from "./stateful.ts";
 import { streams, upstream } from "./upstream.ts";
 
@@ -13,4 +14,4 @@ export type { Profile } from "./profile/schema.ts";
 export { resolveTarget, type Target } from "./target.ts";
 
 /** Every suite, in the order a run reports them. */
-export const SUITES: Suite[] = [blackbox, upstream, streams, idempotency, tasks];
+export const SUITES: Suite[] = [blackbox, requestShape, upstream, streams, idempotency, tasks];

@@ -123,15 +123,33 @@ export function resolveTarget(
   };
 }
 
-/** The secrets a report must never show. */
+/** Header names whose values are credentials even when the target does not say so (`x-portkey-api-key`). */
+export const CREDENTIAL_HEADER = /auth|key|token|secret|signature|credential|cookie|password/i;
+
+/** The secret part of a credential header's value: `Bearer abc` → `abc`. */
+function credentialValues(value: string): string[] {
+  const m = /^(bearer|basic|token)\s+(.+)$/i.exec(value.trim());
+  return m ? [value, m[2]!] : [value];
+}
+
+/** The client keys the harness sends: as given, and in the Basic form the auth property tries. */
+function clientKeyForms(key: string | undefined): string[] {
+  if (!key) return [];
+  return [key, Buffer.from(`user:${key}`).toString("base64")];
+}
+
+/** The secrets nothing Faultline prints or writes may show: keys, provider keys, credential headers. */
 export function targetSecrets(t: Target): string[] {
   return [
-    t.apiKey,
-    t.brokeKey,
-    t.limitedKey,
-    t.otherApiKey,
-    t.concurrencyKey,
+    ...clientKeyForms(t.apiKey),
+    ...clientKeyForms(t.brokeKey),
+    ...clientKeyForms(t.limitedKey),
+    ...clientKeyForms(t.otherApiKey),
+    ...clientKeyForms(t.concurrencyKey),
     ...Object.values(t.upstreamKeys ?? {}),
+    ...Object.entries(t.headers ?? {})
+      .filter(([name]) => CREDENTIAL_HEADER.test(name))
+      .flatMap(([, v]) => credentialValues(v)),
   ].filter((s): s is string => !!s);
 }
 

@@ -6,8 +6,7 @@ import type { CaseSpec } from "./harness/types.ts";
 
 type Step = string | { step: string; [k: string]: unknown };
 
-/** upstream.retryable and upstream.auth (CONTRACTS.md, "Upstream"): every step a gateway must fail over on. */
-export const retryableStep: fc.Arbitrary<Step> = fc.oneof(
+const fastFailures = [
   {
     weight: 3,
     arbitrary: fc.record({
@@ -28,8 +27,21 @@ export const retryableStep: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.constantFrom<Step>("reset", "empty", "garbage", "malformed_json") },
   { weight: 1, arbitrary: fc.constant<Step>("auth") },
-  { weight: 1, arbitrary: fc.constant<Step>("hang") },
-);
+];
+
+/**
+ * upstream.retryable and upstream.auth that fail at once (docs/contract.md, "Conditions"): status errors
+ * (429, 500, 502, 503, 504, 529), resets, empty replies, garbage, malformed JSON, a refused provider key.
+ * Drawn apart from hangs, so a gateway that waits forever on a hang cannot hide what it does when every
+ * provider fails fast.
+ */
+export const fastFailureStep: fc.Arbitrary<Step> = fc.oneof(...fastFailures);
+
+/** Every step a gateway must fail over on: the fast failures and a hang past its attempt timeout. */
+export const retryableStep: fc.Arbitrary<Step> = fc.oneof(...fastFailures, {
+  weight: 1,
+  arbitrary: fc.constant<Step>("hang"),
+});
 
 /** Failures that happen before a stream's first byte. */
 const preStreamStep: fc.Arbitrary<Step> = fc.oneof(
@@ -88,12 +100,12 @@ const failover: Property = {
 const exhausted: Property = {
   id: "upstream.exhausted",
   suite: "upstream",
-  title: "when every provider fails, the gateway answers its exhaustion code",
+  title: "when every provider fails fast, the gateway answers its exhaustion code",
   needsMock: true,
   checks: ["EXH-001", "EXH-002", ...UPSTREAM_GLOBAL],
   arbitrary: (ctx) =>
     fc
-      .tuple(prompt, fc.tuple(...ctx.providers.map(() => failingSequence(retryableStep))))
+      .tuple(prompt, fc.tuple(...ctx.providers.map(() => failingSequence(fastFailureStep))))
       .map(([text, seqs]) =>
         upstreamCase(
           ctx,

@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { junitErrors } from "./helpers/junit.ts";
+import { close, echoingGateway, hostileGateway, listen } from "./helpers/tiny-gateways.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,11 +35,6 @@ function cli(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): P
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 describe.concurrent("faultline CLI", () => {
@@ -81,10 +77,28 @@ describe.concurrent("faultline CLI", () => {
     const server = createServer();
     const url = await listen(server);
     await new Promise<void>((r) => server.close(() => r()));
-    const r = await cli(["run", "--gateway", url, "--api-key", "k", "--model", "m", "--deadline-ms", "2000"]);
-    expect(r.code).toBe(1);
+    const report = join(dir, "down");
+    const r = await cli([
+      "run",
+      "--gateway",
+      url,
+      "--api-key",
+      "k",
+      "--model",
+      "m",
+      "--deadline-ms",
+      "2000",
+      "--report",
+      report,
+    ]);
+    expect(r.code).toBe(2);
     expect(r.stdout).toContain("is not reachable");
+    expect(r.stdout).toContain("SETUP ERROR");
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+    // A CI step still gets a report to publish, with the reason.
+    const written = JSON.parse(readFileSync(join(report, "report.json"), "utf8"));
+    expect(written.setup[0].id).toBe("setup.gateway_down");
+    expect(readFileSync(join(report, "junit.xml"), "utf8")).toContain('errors="1"');
   });
 
   it("reports a gateway that hangs within its deadline, without a stack trace", async () => {
@@ -103,9 +117,11 @@ describe.concurrent("faultline CLI", () => {
         "m",
         "--deadline-ms",
         "1500",
+        "--report",
+        join(dir, "hangs"),
       ]);
-      expect(r.code).toBe(1);
-      expect(r.stdout).toContain("did not answer within 1500 ms");
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain("did not answer a clean request within 3500 ms");
       expect(r.ms).toBeLessThan(20_000);
     } finally {
       server.closeAllConnections();
@@ -133,6 +149,94 @@ describe.concurrent("faultline CLI", () => {
     expect(r.stdout).toContain("$FAULTLINE_API_KEY");
     expect(r.stdout).not.toContain("fl-test-key");
   });
+
+  it("refuses --only that selects no check, listing close matches and valid prefixes", async () => {
+    const r = await cli(["run", "--only", "NOPE-*"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--only 'NOPE-*' matches no check");
+    expect(r.stderr).toContain("valid id prefixes: ");
+    expect(r.stderr).toContain("ENV-*");
+    const typo = await cli(["run", "--only", "ENV-01"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/close matches: .*ENV-001/);
+  });
+
+  it("refuses an empty --gateway and an empty FAULTLINE_GATEWAY instead of running the built-in gateway", async () => {
+    const flag = await cli(["run", "--gateway", ""]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("--gateway: expected the gateway's URL, saw an empty string");
+    expect(flag.stdout).not.toContain("built-in");
+    const variable = await cli(["run"], 60_000, { FAULTLINE_GATEWAY: "" });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toContain("FAULTLINE_GATEWAY is set but empty");
+  });
+
+  it("escapes hostile bytes from a gateway's body on the console, in summary.md and in a valid junit.xml", async () => {
+    const server = hostileGateway();
+    const url = await listen(server);
+    const report = join(dir, "hostile");
+    try {
+      const r = await cli([
+        "run",
+        "--gateway",
+        url,
+        "--api-key",
+        "fl-hostile-key",
+        "--model",
+        "m",
+        "--runs",
+        "3",
+        "--only",
+        "ENV-001,SRV-001",
+        "--report",
+        report,
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toContain("FAIL ENV-001");
+      expect(r.stdout).toContain("\\u001b[31mred");
+      const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/;
+      expect(r.stdout).not.toMatch(raw);
+      const summary = readFileSync(join(report, "summary.md"), "utf8");
+      expect(summary).toContain("\\u0000 nul");
+      expect(summary).not.toMatch(raw);
+      expect(await junitErrors(readFileSync(join(report, "junit.xml"), "utf8"))).toEqual([]);
+      expect(() => JSON.parse(readFileSync(join(report, "report.json"), "utf8"))).not.toThrow();
+    } finally {
+      await close(server);
+    }
+  }, 120_000);
+
+  it("never prints a key the gateway echoes back in its error bodies", async () => {
+    const server = echoingGateway();
+    const url = await listen(server);
+    const key = "sk-live-echoed-0123456789";
+    try {
+      const r = await cli([
+        "run",
+        "--gateway",
+        url,
+        "--api-key",
+        key,
+        "--model",
+        "m",
+        "--runs",
+        "3",
+        "--only",
+        "ENV-001,REJ-*",
+        "--report",
+        join(dir, "echo"),
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toContain("FAIL ENV-001");
+      expect(r.stdout).toContain("[redacted sha256:");
+      expect(r.stdout + r.stderr).not.toContain(key);
+      expect(r.stdout).not.toContain(Buffer.from(`user:${key}`).toString("base64"));
+      for (const f of ["report.json", "summary.md", "junit.xml"])
+        expect(readFileSync(join(dir, "echo", f), "utf8")).not.toContain(key);
+    } finally {
+      await close(server);
+    }
+  }, 120_000);
 
   it("passes the reference gateway with no flags (npm start)", async () => {
     const r = await cli(["run", "--seed", "2", "--runs", "8", "--report", join(dir, "ok")]);

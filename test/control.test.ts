@@ -39,7 +39,8 @@ async function call(
     signal: AbortSignal.timeout(5_000),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  const isJson = res.headers.get("content-type")?.startsWith("application/json");
+  return { status: res.status, headers: res.headers, body: text && isJson ? JSON.parse(text) : text };
 }
 
 async function chat(m: MockServer, provider: string, marker = "", headers: Record<string, string> = {}) {
@@ -66,7 +67,12 @@ describe("plans", () => {
       body: { providers: { alpha: ["rate_limit", "ok"] }, seed: 7, label: "two attempts" },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.any(String), marker: `faultline:${created.body.id}`, seed: 7 });
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      marker: `faultline:${created.body.id}`,
+      seed: 7,
+      owner: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     expect(await chat(m, "alpha", created.body.marker)).toBe(429);
     expect(await chat(m, "alpha", created.body.marker)).toBe(200);
     const stored = await call(m, "GET", `/_faultline/plans/${created.body.id}`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORE_MUTATIONS, GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
+import { probeGateway } from "../suites/harness/liveness.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 
@@ -192,6 +193,26 @@ const ROWS: Record<string, [(g: Gateway) => Promise<unknown>, unknown, unknown]>
       (await send(g, { steps: allFail("server_error") })).text.includes(mock.url.replace("http://", "")),
     false,
     true,
+  ],
+  exhaustion_no_answer: [
+    (g) =>
+      send(g, { steps: allFail("server_error") }).then(
+        (a) => a.status,
+        () => "no answer",
+      ),
+    502,
+    "no answer",
+  ],
+  exit_on_stream_reset: [
+    async (g) => {
+      await send(g, {
+        steps: { alpha: [{ step: "stream_reset", afterChunks: 1 }] },
+        body: { stream: true },
+      }).catch(() => undefined);
+      return (await probeGateway({ gateway: g.url }, 2_000)).up;
+    },
+    true,
+    false,
   ],
   empty_body_drops: [
     async (g) =>

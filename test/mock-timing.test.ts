@@ -134,8 +134,9 @@ describe("1,000 concurrent delayed requests do not slow each other", () => {
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
     // Every request really waited its 50 ms …
     expect(Math.min(...results.map((r) => r.ms))).toBeGreaterThanOrEqual(49);
-    // … and they waited together: serially this would take 50 s.
-    expect(wallMs).toBeLessThan(3_000);
+    // … and they waited together: serially this would take 50 s. The bound leaves room for a busy
+    // machine to open a thousand connections; scripts/bench/mock.ts measures the timing itself.
+    expect(wallMs).toBeLessThan(15_000);
     const j = mock.engine.journal;
     expect(j.query({ planId: plan.id }).length + (j.droppedByPlan.get(plan.id) ?? 0)).toBe(1000);
   });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Dispatcher } from "undici";
 import { readJsonBody } from "./body.ts";
+import type { CircuitBreakers } from "./breaker.ts";
 import type { ConcurrencyGate } from "./concurrency.ts";
 import { type ErrorSpec, GatewayError } from "./contract.ts";
 import type { ChatRoute, ClientCodec } from "./families/index.ts";
@@ -25,6 +26,10 @@ export interface ChatContext {
   codec: ClientCodec;
   route: ChatRoute;
   gate: ConcurrencyGate;
+  /** Per-provider circuit breakers, when the gateway has them. */
+  breakers?: CircuitBreakers;
+  /** Makes the gateway stop serving: only the `exit_on_stream_reset` defect calls it. */
+  crash: () => void;
 }
 
 /** A field's own code where the profile names one (seed 002 lines 143-160), else the request.invalid code. */

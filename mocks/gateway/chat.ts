@@ -22,6 +22,11 @@ function upstreamHeaders(c: ChatContext, stream: boolean) {
 
 function answerExhausted(c: ChatContext, chat: ChatRequest, failures: Failure[]): void {
   const last = failures.at(-1);
+  if (c.defects.has("exhaustion_no_answer") && !failures.some((f) => f.timedOut)) {
+    // The defect: a code path for "every provider failed fast" that forgets to answer.
+    c.reply.res.destroy();
+    return;
+  }
   if (c.defects.has("exhaustion_200")) {
     const created = Math.floor(Date.now() / 1000);
     sendJson(c.reply, 200, {
@@ -75,6 +80,7 @@ async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
       stops,
       attemptTimeoutMs: noDeadline ? undefined : c.opts.attemptTimeoutMs,
       defects: c.defects,
+      breakers: c.breakers,
     });
     switch (out.kind) {
       case "client_gone":
@@ -92,6 +98,7 @@ async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
             encoder: c.codec.encoder(chat.model, c.reply.requestId),
             idleTimeoutMs: noDeadline ? undefined : c.opts.attemptTimeoutMs,
             defects: c.defects,
+            crash: c.crash,
           },
           (kind, why) => (kind === "upstream" ? contract.upstream(502, why) : contract.exhausted(why)),
         );

@@ -102,7 +102,7 @@ export class Contract {
 
   /** Statuses on which the client is told when to come back (RFC 9110 §10.2.3). */
   wantsRetryAfter(status: number): boolean {
-    if (status === 429 && this.defects.has("no_retry_after")) return false;
+    if (this.defects.has("no_retry_after")) return false;
     return this.profile.retryAfter.statuses.includes(status);
   }
 

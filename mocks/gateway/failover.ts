@@ -1,14 +1,17 @@
 import type { Dispatcher } from "undici";
+import type { AttemptVerdict, CircuitBreakers } from "./breaker.ts";
 import { AttemptGuard, type StopReason } from "./guard.ts";
 import type { Upstream } from "./options.ts";
 import type { SseReader } from "./sse.ts";
-import { attempt, type RawAnswer } from "./upstream.ts";
+import { type AttemptResult, attempt, type RawAnswer } from "./upstream.ts";
 
 export interface Failure {
   provider: string;
   reason: string;
   status?: number;
   raw?: RawAnswer;
+  /** The provider did not answer in time (attempt timeout or the request's deadline). */
+  timedOut?: boolean;
 }
 
 export type FailoverOutcome =
@@ -37,6 +40,15 @@ export interface FailoverRequest {
   /** undefined: no per-attempt timer (the `no_deadline` defect). */
   attemptTimeoutMs: number | undefined;
   defects: ReadonlySet<string>;
+  /** Providers whose breaker is open are skipped without an attempt. */
+  breakers?: CircuitBreakers;
+}
+
+/** What the attempt says about the provider's health. */
+function verdictOf(r: AttemptResult): AttemptVerdict {
+  if (r.kind === "stopped") return r.by === "client" ? "abandoned" : "failure";
+  if (r.kind === "failed") return r.retryable ? "failure" : "success";
+  return "success";
 }
 
 /**
@@ -48,6 +60,10 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
   const retried = new Set<string>();
   for (let i = 0; i < f.upstreams.length; i++) {
     const upstream = f.upstreams[i]!;
+    if (f.breakers && !f.breakers.allow(upstream.name)) {
+      failures.push({ provider: upstream.name, reason: "circuit open" });
+      continue;
+    }
     const guard = new AttemptGuard(f.stops);
     guard.arm(f.attemptTimeoutMs);
     const r = await attempt({
@@ -58,6 +74,7 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
       headers: f.headersFor(upstream),
       guard,
     });
+    f.breakers?.record(upstream.name, verdictOf(r));
     if (r.kind === "stream")
       return { kind: "stream", provider: upstream.name, reader: r.reader, first: r.first, guard };
     guard.dispose();
@@ -65,7 +82,7 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
       return { kind: "completion", provider: upstream.name, completion: r.completion };
     if (r.kind === "stopped") {
       if (r.by === "client") return { kind: "client_gone" };
-      failures.push({ provider: upstream.name, reason: "the request's deadline passed" });
+      failures.push({ provider: upstream.name, reason: "the request's deadline passed", timedOut: true });
       return { kind: "exhausted", failures };
     }
     if (r.status === 401 && f.defects.has("upstream_auth_as_401")) {
@@ -73,7 +90,13 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
     }
     const retryable = r.retryable || f.defects.has("content_policy_failover");
     if (!retryable) return { kind: "upstream_error", provider: upstream.name, status: r.status ?? 502 };
-    failures.push({ provider: upstream.name, reason: r.reason, status: r.status, raw: r.raw });
+    failures.push({
+      provider: upstream.name,
+      reason: r.reason,
+      status: r.status,
+      raw: r.raw,
+      timedOut: guard.reason === "timeout",
+    });
     if (f.defects.has("no_failover")) break;
     if (f.stream && f.defects.has("stream_no_failover")) break;
     if (

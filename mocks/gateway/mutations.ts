@@ -1,5 +1,6 @@
 import { UsageError } from "../../suites/errors.ts";
 import { PROFILE_MUTATIONS } from "./mutations-profile.ts";
+import { REQUEST_MUTATIONS } from "./mutations-request.ts";
 import { STATEFUL_MUTATIONS } from "./mutations-stateful.ts";
 
 /**
@@ -26,7 +27,8 @@ export interface Mutation {
     | "field"
     | "family"
     | "idempotency"
-    | "tasks";
+    | "tasks"
+    | "liveness";
   expectedCheck: string;
   /** The profile the mutant runs with (default lumenfall): some defects only show in some contracts. */
   profile?: string;
@@ -67,7 +69,7 @@ export const CORE_MUTATIONS: readonly Mutation[] = [
     id: "no_retry_after",
     family: "retry-after",
     expectedCheck: "RA-001",
-    summary: "429 answers carry no Retry-After",
+    summary: "no answer carries Retry-After (429s, nor 503s where the profile asks for it)",
   },
   {
     id: "auth_ignored",
@@ -173,6 +175,19 @@ export const CORE_MUTATIONS: readonly Mutation[] = [
     summary: "the exhaustion message names the last provider's base URL",
   },
   {
+    id: "exhaustion_no_answer",
+    family: "exhaustion",
+    expectedCheck: "EXH-001",
+    summary: "when every provider fails fast (no timeout), the connection is dropped without an answer",
+  },
+  {
+    id: "exit_on_stream_reset",
+    family: "liveness",
+    expectedCheck: "LIVE-001",
+    summary:
+      "an upstream reset in the middle of a stream takes the gateway down (in process: it stops listening)",
+  },
+  {
     id: "empty_body_drops",
     family: "rejection",
     expectedCheck: "TRN-001",
@@ -185,6 +200,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...CORE_MUTATIONS,
   ...PROFILE_MUTATIONS,
   ...STATEFUL_MUTATIONS,
+  ...REQUEST_MUTATIONS,
 ];
 
 const IDS = new Set(MUTATIONS.map((m) => m.id));

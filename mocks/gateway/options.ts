@@ -1,4 +1,5 @@
 import type { Profile } from "../../suites/profile/schema.ts";
+import type { BreakerConfig } from "./breaker.ts";
 
 /** One upstream provider, OpenAI dialect, tried in the order given. */
 export interface Upstream {
@@ -39,13 +40,21 @@ export interface GatewayOptions {
   upstreamKey?: (provider: string) => string;
   /** One-defect mutations, by id (see mutations.ts). */
   defects?: string[];
+  /** A per-provider circuit breaker (breaker.ts); none by default. */
+  breaker?: BreakerConfig;
+  /**
+   * What the `exit_on_stream_reset` defect does to "crash": in process, stop accepting connections;
+   * the CLI passes `process.exit`.
+   */
+  onCrash?: () => void;
 }
 
-export type ResolvedOptions = Required<Omit<GatewayOptions, "profile" | "upstreams">> &
-  Pick<GatewayOptions, "profile" | "upstreams">;
+type Optional = "profile" | "upstreams" | "breaker" | "onCrash";
+
+export type ResolvedOptions = Required<Omit<GatewayOptions, Optional>> & Pick<GatewayOptions, Optional>;
 
 /** Shared by the gateway, its CLI and the tests, so fixtures line up without repeating literals. */
-export const GATEWAY_DEFAULTS: Readonly<Omit<ResolvedOptions, "profile" | "upstreams">> = {
+export const GATEWAY_DEFAULTS: Readonly<Omit<ResolvedOptions, Optional>> = {
   host: "127.0.0.1",
   port: 0,
   apiKeys: ["fl-test-key"],

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import { UsageError } from "../../suites/errors.ts";
 import { authenticate } from "./auth.ts";
+import { createBreakers } from "./breaker.ts";
 import { handleChat } from "./chat.ts";
 import { ConcurrencyGate } from "./concurrency.ts";
 import { familyContracts, GatewayError } from "./contract.ts";
@@ -71,7 +72,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       idempotency: idem,
     });
   const maxBodyBytes = opts.profile.limits.maxBodyBytes ?? opts.maxBodyBytes;
+  const breakers = createBreakers(opts.breaker, defects);
   // [/stateful]
+  // What a crash looks like in process: the listening socket and every connection go away at once.
+  const crash =
+    opts.onCrash ??
+    (() => {
+      server.close();
+      server.closeAllConnections();
+    });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reply: Responder = {
@@ -131,6 +140,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           codec,
           route,
           gate,
+          breakers,
+          crash,
         });
       // [stateful] a request with an Idempotency-Key runs at most once per client and key
       if (idem) await idem.run({ req, reply, credential: auth.key, maxBodyBytes }, chat);

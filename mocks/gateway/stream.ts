@@ -15,19 +15,24 @@ export interface Relay {
   /** Longest silence between two upstream events; undefined: wait as long as the other signals allow. */
   idleTimeoutMs: number | undefined;
   defects: ReadonlySet<string>;
+  /** Stops the whole gateway: only the `exit_on_stream_reset` defect calls it. */
+  crash?: () => void;
 }
 
 type Next =
   | { done: true }
   | { chunk: Record<string, unknown> }
-  | { broken: "transport" | "upstream"; why: string };
+  | { broken: "transport" | "upstream"; why: string; reset?: boolean };
 
 async function nextEvent(reader: SseReader): Promise<Next> {
   let data: string | undefined;
   try {
     data = await reader.next();
-  } catch {
-    return { broken: "transport", why: "The provider's stream broke off" };
+  } catch (e) {
+    // A TCP RST (ECONNRESET), as opposed to a socket closed mid-body: only the former is a "reset".
+    const err = e as { code?: string; cause?: { code?: string } };
+    const reset = (err.code ?? err.cause?.code) === "ECONNRESET";
+    return { broken: "transport", why: "The provider's stream broke off", reset };
   }
   if (data === undefined)
     return { broken: "transport", why: "The provider's stream ended before it was complete" };
@@ -78,6 +83,12 @@ export async function relayStream(
       chunk = next.chunk;
     }
     if (r.guard.reason === "client") return;
+    if ("reset" in next && next.reset && r.defects.has("exit_on_stream_reset") && r.crash) {
+      // The defect: an unhandled socket error takes the whole process down.
+      r.crash();
+      res.destroy();
+      return;
+    }
     if ("done" in next) {
       res.end(r.encoder.close());
       return;

@@ -8,9 +8,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export type Usage = Extract<ServerMessage, { type: "usage" }>;
 
-/** Forks one of the benchmark's scripts; fork() reuses this process's execArgv, which carries tsx's loader. */
-export function child(script: string, args: string[] = []): ChildProcess {
-  return fork(join(here, script), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/**
+ * Forks one of the benchmark's scripts with this process's execArgv (it carries tsx's loader) and
+ * `nodeFlags` after it, e.g. `--cpu-prof` for the server under test.
+ */
+export function child(script: string, args: string[] = [], nodeFlags: string[] = []): ChildProcess {
+  return fork(join(here, script), args, {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: [...process.execArgv, ...nodeFlags],
+  });
+}
+
+/** Node flags for the server under test, from FAULTLINE_BENCH_SERVER_FLAGS (`--cpu-prof`, `--trace-gc`). */
+export function serverFlags(): string[] {
+  return (process.env.FAULTLINE_BENCH_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean);
 }
 
 /** The child's next message that `accept` takes; rejects if the child exits first. */

@@ -1,32 +1,46 @@
 // `npm run bench:mock`: the mock against a bare node:http server that replays the mock's own answers
-// byte for byte, under the same load. Loopback only, bounded in time (about 30 s in all).
+// byte for byte, under the same load, in the same run. Loopback only, about 1–2 minutes in all.
 //
 // Three processes: this one only orchestrates; the server under test runs in a forked child (mock or
 // bare, one at a time under load); the load generator runs in another forked child. With the client
-// in the server's process, every request the client builds would be CPU the server cannot use, and
-// the ratio would measure the client. Mock and bare runs alternate and the best of each counts, so a
-// burst of unrelated load on the machine does not decide the ratio.
+// in the server's process, every request the client builds would be CPU the server cannot use.
+//
+// Ratios are judged per round: each round runs both servers back to back (in alternating order), and
+// the verdict takes the median of the rounds' ratios once they agree (interquartile range within 10%
+// of the median). A machine too busy for the rounds to agree gets "not judged", never a pass or a fail.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
-import { child, isType, measured, next, usage } from "./children.ts";
-import type { BurstResult, Canned, LoadJob, Target, ThroughputResult } from "./protocol.ts";
+import { child, isType, measured, next, serverFlags, usage } from "./children.ts";
+import { summariseProfile } from "./profile.ts";
+import type { BurstResult, Canned, LoadJob, ServerMessage, Target, ThroughputResult } from "./protocol.ts";
 import { round, table } from "./stats.ts";
 
 const REPORT = join(dirname(fileURLToPath(import.meta.url)), "../../reports/bench-mock.json");
 const CONNECTIONS = 64;
-const WARMUP_MS = 300;
-const DURATION_MS = 1_200;
-/** Alternating mock/bare runs per scenario; about 3 s of load per server and scenario in all. */
-const RUNS = 2;
+const WARMUP_MS = 200;
+const DURATION_MS = 1_000;
+const MIN_ROUNDS = 4;
+const MAX_ROUNDS = 8;
+/** Rounds agree when the interquartile range of their ratios is within this share of the median. */
+const STABLE_SPREAD = 0.1;
 const BURST = 1_000;
-const BURST_ROUNDS = 8;
+const BURST_ROUNDS = 4;
 const DELAY_MS = 50;
+const PROFILE_MS = 1_500;
 /** role chunk + 17 words + finish chunk + [DONE] = 20 SSE events. */
 const SSE_TEXT = Array.from({ length: 17 }, (_, i) => `w${i}`).join(" ");
-const TARGETS = { ratio: 0.7, delayedP99SlackMs: 10 };
+const TARGETS = {
+  /** mock req/s ÷ bare req/s, at least. */
+  reqRatio: 0.9,
+  /** mock CPU per answer ÷ bare's, at most. */
+  cpuRatio: 1.15,
+  sseReqRatio: 0.8,
+  /** The mock's server-side p99 of 1,000 concurrent 50 ms answers, at most this much above bare's. */
+  delayedP99SlackMs: 10,
+};
 
 async function post(url: string, body: unknown): Promise<{ id: string; marker: string }> {
   const res = await request(url, {
@@ -69,11 +83,28 @@ function chat(url: string, content: string, stream = false): Target {
   };
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+/** Interquartile range over the median: how much the rounds disagree. */
+const spread = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.round(p * (s.length - 1)))]!;
+  return (q(0.75) - q(0.25)) / median(xs);
+};
+
 const load1m = loadavg()[0]!;
 const loader = child("load.ts");
-const mockChild = child("server.ts", ["mock"]);
-const { url: mockUrl } = await next<{ url: string }>(mockChild, isType("ready"));
+const mockChild = child("server.ts", ["mock"], ["--expose-gc", ...serverFlags()]);
+const mockReady = await next<Extract<ServerMessage, { type: "ready" }>>(mockChild, isType("ready"));
+const mockUrl = mockReady.url;
 const chatUrl = `${mockUrl}/alpha/v1/chat/completions`;
+// Every measured answer goes through a plan, resolved from the marker in the body, and is journaled.
+const okPlan = await post(`${mockUrl}/_faultline/plans`, {
+  providers: { alpha: ["ok"] },
+  label: "bench 200",
+});
 const storm = await post(`${mockUrl}/_faultline/plans`, {
   providers: { alpha: ["rate_limit"] },
   label: "bench 429",
@@ -86,8 +117,7 @@ const slow = await post(`${mockUrl}/_faultline/plans`, {
 });
 
 const mockTargets = {
-  // No plan: the default policy answers ok, as for a gateway's health traffic.
-  completion: chat(chatUrl, "hello"),
+  completion: chat(chatUrl, `hello ${okPlan.marker}`),
   storm: chat(chatUrl, `hello ${storm.marker}`),
   sse: chat(chatUrl, `hello ${sse.marker}`, true),
   delayed: chat(chatUrl, `hello ${slow.marker}`),
@@ -102,11 +132,11 @@ if (canned["/sse"]!.pieces.length !== 20) {
 if (canned["/storm"]!.status !== 429)
   throw new Error(`expected the storm plan to answer 429, saw ${canned["/storm"]!.status}`);
 
-const bareChild = child("server.ts", ["bare"]);
+const bareChild = child("server.ts", ["bare"], ["--expose-gc"]);
 bareChild.send({ type: "canned", routes: canned });
-const { url: bareUrl } = await next<{ url: string }>(bareChild, isType("ready"));
+const bareReady = await next<Extract<ServerMessage, { type: "ready" }>>(bareChild, isType("ready"));
 const bareTargets = Object.fromEntries(
-  Object.entries(mockTargets).map(([name, t]) => [name, { ...t, url: `${bareUrl}/${name}` }]),
+  Object.entries(mockTargets).map(([name, t]) => [name, { ...t, url: `${bareReady.url}/${name}` }]),
 ) as typeof mockTargets;
 const servers = {
   mock: { proc: mockChild, targets: mockTargets },
@@ -114,107 +144,173 @@ const servers = {
 };
 
 const scenarios = [
-  { key: "completion", label: "200 chat completion", target: TARGETS.ratio },
-  { key: "storm", label: "429 storm (plan: rate_limit)", target: TARGETS.ratio },
-  { key: "sse", label: "20-chunk SSE, full read", target: undefined },
+  {
+    key: "completion",
+    label: "200 chat completion (plan: ok)",
+    reqTarget: TARGETS.reqRatio,
+    cpuTarget: TARGETS.cpuRatio,
+  },
+  {
+    key: "storm",
+    label: "429 storm (plan: rate_limit)",
+    reqTarget: TARGETS.reqRatio,
+    cpuTarget: TARGETS.cpuRatio,
+  },
+  { key: "sse", label: "20-chunk SSE, full read", reqTarget: TARGETS.sseReqRatio, cpuTarget: undefined },
 ] as const;
 
 type Run = Awaited<ReturnType<typeof measured<ThroughputResult>>>;
+const job = (name: "mock" | "bare", key: keyof typeof mockTargets, durationMs = DURATION_MS): LoadJob => ({
+  kind: "throughput",
+  target: servers[name].targets[key],
+  connections: CONNECTIONS,
+  warmupMs: WARMUP_MS,
+  durationMs,
+});
+const runOn = (name: "mock" | "bare", key: keyof typeof mockTargets) =>
+  measured<ThroughputResult>(servers[name].proc, loader, job(name, key));
+
+/** A verdict on a ratio measured over rounds: judged only once the rounds agree. */
+function verdict(ratios: number[], target: number | undefined, atLeast: boolean) {
+  const value = round(median(ratios), 3);
+  const stable = ratios.length >= MIN_ROUNDS && spread(ratios) <= STABLE_SPREAD;
+  const met = target === undefined ? null : atLeast ? value >= target : value <= target;
+  const state =
+    target === undefined ? "(none)" : !stable ? "NOT JUDGED (rounds disagree)" : met ? "met" : "MISSED";
+  return { value, spread: round(spread(ratios), 3), stable, met, state };
+}
+
+let anyMissed = false;
+let anyUnjudged = false;
 const throughput: Record<string, unknown> = {};
 const rows: Array<Array<string | number>> = [
   [
     "scenario",
-    "server",
-    "req/s",
-    "p50 ms",
-    "p99 ms",
-    "server p99",
-    "server cpu",
-    "cpu µs/req",
-    "mock/bare",
+    "rounds",
+    "mock req/s",
+    "bare req/s",
+    "req ratio",
+    "target",
+    "mock µs/ans",
+    "bare µs/ans",
+    "cpu ratio",
     "target",
   ],
 ];
-let allMet = true;
 for (const s of scenarios) {
+  // Warm-up: both servers compile their hot paths before anything counts.
+  await runOn("mock", s.key);
+  await runOn("bare", s.key);
   const runs: Record<"mock" | "bare", Run[]> = { mock: [], bare: [] };
-  for (let i = 0; i < RUNS; i++) {
-    for (const name of ["mock", "bare"] as const) {
-      const { proc, targets } = servers[name];
-      const job: LoadJob = {
-        kind: "throughput",
-        target: targets[s.key],
-        connections: CONNECTIONS,
-        warmupMs: WARMUP_MS,
-        durationMs: DURATION_MS,
-      };
-      runs[name].push(await measured<ThroughputResult>(proc, loader, job));
-    }
+  const reqRatios: number[] = [];
+  const cpuRatios: number[] = [];
+  for (let i = 0; i < MAX_ROUNDS; i++) {
+    // Alternating which goes first cancels a drift in the machine's load within a round.
+    const order = i % 2 ? (["bare", "mock"] as const) : (["mock", "bare"] as const);
+    const r: Partial<Record<"mock" | "bare", Run>> = {};
+    for (const name of order) r[name] = await runOn(name, s.key);
+    runs.mock.push(r.mock!);
+    runs.bare.push(r.bare!);
+    reqRatios.push(r.mock!.result.reqPerS / r.bare!.result.reqPerS);
+    cpuRatios.push(r.mock!.cpuUsPerRequest / r.bare!.cpuUsPerRequest);
+    if (i + 1 >= MIN_ROUNDS && spread(reqRatios) <= STABLE_SPREAD && spread(cpuRatios) <= STABLE_SPREAD)
+      break;
   }
-  const best = (rs: Run[]) => rs.reduce((a, b) => (b.result.reqPerS > a.result.reqPerS ? b : a));
-  const mock = best(runs.mock);
-  const bare = best(runs.bare);
-  const ratio = round(mock.result.reqPerS / bare.result.reqPerS, 2);
-  const met = s.target === undefined || ratio >= s.target;
-  allMet &&= met;
-  throughput[s.key] = { label: s.label, mock, bare, allRuns: runs, ratio, target: s.target ?? null, met };
-  for (const [name, r] of [
-    ["mock", mock],
-    ["bare", bare],
-  ] as const) {
-    rows.push([
-      name === "mock" ? s.label : "",
-      name,
-      r.result.reqPerS,
-      r.result.latencyMs.p50,
-      r.result.latencyMs.p99,
-      r.servedMs.p99,
-      `${Math.round(r.serverCpu * 100)}%`,
-      r.cpuUsPerRequest,
-      name === "mock" ? ratio : "",
-      name === "mock" ? (s.target ? `≥${s.target} ${met ? "met" : "MISSED"}` : "(none)") : "",
-    ]);
+  const req = verdict(reqRatios, s.reqTarget, true);
+  const cpu = verdict(cpuRatios, s.cpuTarget, false);
+  for (const v of [req, cpu]) {
+    if (v.state === "MISSED") anyMissed = true;
+    if (v.state.startsWith("NOT JUDGED")) anyUnjudged = true;
   }
+  const med = (rs: Run[], f: (r: Run) => number) => round(median(rs.map(f)), 1);
+  const figures = {
+    mockReqPerS: med(runs.mock, (r) => r.result.reqPerS),
+    bareReqPerS: med(runs.bare, (r) => r.result.reqPerS),
+    mockCpuUsPerAnswer: med(runs.mock, (r) => r.cpuUsPerRequest),
+    bareCpuUsPerAnswer: med(runs.bare, (r) => r.cpuUsPerRequest),
+  };
+  throughput[s.key] = { label: s.label, rounds: reqRatios.length, ...figures, req, cpu, runs };
+  const fmt = (v: ReturnType<typeof verdict>, target: number | undefined, sign: string) =>
+    target === undefined ? "(none)" : `${sign}${target} ${v.state}`;
+  rows.push([
+    s.label,
+    reqRatios.length,
+    figures.mockReqPerS,
+    figures.bareReqPerS,
+    `${req.value} ±${round(req.spread * 100, 0)}%`,
+    fmt(req, s.reqTarget, "≥"),
+    figures.mockCpuUsPerAnswer,
+    figures.bareCpuUsPerAnswer,
+    `${cpu.value} ±${round(cpu.spread * 100, 0)}%`,
+    fmt(cpu, s.cpuTarget, "≤"),
+  ]);
 }
 
-// 1,000 at once: the client needs its own CPU time to send and read a thousand requests, so the
-// client-side p99 has a floor well above 50 ms on a small machine (the bare server shows it). The
-// target is judged on the server's own arrival-to-answer time, which is what a slow timer would show.
+// 1,000 at once, answered after 50 ms: judged on each server's own arrival-to-last-byte time (the
+// client needs CPU of its own to send and read a thousand requests, which would swamp the figure).
+// Two runs per server, alternating; each server's better run counts.
 const delayed: Record<string, unknown> = {};
+const burstRuns: Record<"mock" | "bare", Array<Awaited<ReturnType<typeof measured<BurstResult>>>>> = {
+  mock: [],
+  bare: [],
+};
+for (let i = 0; i < 2; i++) {
+  for (const name of ["mock", "bare"] as const) {
+    const { proc, targets } = servers[name];
+    proc.send({ type: "timing", on: true });
+    const job: LoadJob = { kind: "burst", target: targets.delayed, concurrency: BURST, rounds: BURST_ROUNDS };
+    burstRuns[name].push(await measured<BurstResult>(proc, loader, job));
+    proc.send({ type: "timing", on: false });
+  }
+}
+const bestBurst = (name: "mock" | "bare") =>
+  burstRuns[name].reduce((a, b) => (b.servedMs.p99 < a.servedMs.p99 ? b : a));
+const mockBurst = bestBurst("mock");
+const bareBurst = bestBurst("bare");
+const burstMet =
+  mockBurst.servedMs.p99 <= bareBurst.servedMs.p99 + TARGETS.delayedP99SlackMs &&
+  mockBurst.result.errors === 0 &&
+  bareBurst.result.errors === 0;
+if (!burstMet) anyMissed = true;
 const burstRows: Array<Array<string | number>> = [
   [
     "1,000 concurrent 50 ms",
     "server",
-    "median wall ms",
     "client p50",
     "client p99",
     "server p99",
-    "server cpu",
-    "cpu µs/req",
+    "cpu µs/ans",
+    "errors",
     "target",
   ],
 ];
-for (const name of ["mock", "bare"] as const) {
-  const { proc, targets } = servers[name];
-  const job: LoadJob = { kind: "burst", target: targets.delayed, concurrency: BURST, rounds: BURST_ROUNDS };
-  const r = await measured<BurstResult>(proc, loader, job);
-  const walls = [...r.result.roundWallMs].sort((a, b) => a - b);
-  const medianWallMs = walls[Math.floor(walls.length / 2)]!;
-  const met = r.servedMs.p99 <= DELAY_MS + TARGETS.delayedP99SlackMs && r.result.errors === 0;
-  if (name === "mock") allMet &&= met;
-  delayed[name] = { ...r, idealMs: DELAY_MS, medianWallMs, met };
+for (const [name, r] of [
+  ["mock", mockBurst],
+  ["bare", bareBurst],
+] as const) {
+  delayed[name] = { ...r, idealMs: DELAY_MS };
   burstRows.push([
-    name === "mock" ? `ideal ${DELAY_MS} ms, ${BURST_ROUNDS} rounds` : "",
+    name === "mock" ? `${BURST_ROUNDS} rounds, best of 2 runs` : "",
     name,
-    medianWallMs,
     r.result.latencyMs.p50,
     r.result.latencyMs.p99,
     r.servedMs.p99,
-    `${Math.round(r.serverCpu * 100)}%`,
     r.cpuUsPerRequest,
-    name === "mock" ? `server p99 ≤${DELAY_MS + TARGETS.delayedP99SlackMs} ${met ? "met" : "MISSED"}` : "",
+    r.result.errors,
+    name === "mock"
+      ? `server p99 ≤ bare's + ${TARGETS.delayedP99SlackMs} (${round(bareBurst.servedMs.p99 + TARGETS.delayedP99SlackMs, 1)}) ${burstMet ? "met" : "MISSED"}`
+      : "",
   ]);
 }
+
+// Where the mock's remaining CPU goes: a profile of 200 and 429 answers, grouped by part.
+mockChild.send({ type: "profile", on: true });
+await next(mockChild, isType("profile"));
+await measured<ThroughputResult>(mockChild, loader, job("mock", "completion", PROFILE_MS));
+await measured<ThroughputResult>(mockChild, loader, job("mock", "storm", PROFILE_MS));
+mockChild.send({ type: "profile", on: false });
+const { path: profilePath } = await next<{ path: string }>(mockChild, isType("profile"));
+const costs = summariseProfile(profilePath);
 
 const mockUsage = await usage(mockChild);
 const bareUsage = await usage(bareChild);
@@ -225,13 +321,26 @@ out.write(
 );
 if (load1m > 1) out.write("warning: the machine was busy when the run started; figures are noisy\n");
 out.write(
-  `load: undici Pool, ${CONNECTIONS} connections, best of ${RUNS} alternating runs of ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms\n\n`,
+  `load: undici Pool, ${CONNECTIONS} connections; per round ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per server; ${MIN_ROUNDS}–${MAX_ROUNDS} rounds until ratios agree (IQR ≤ ${STABLE_SPREAD * 100}% of median)\n`,
+);
+out.write(
+  "µs/ans: the server process's CPU time (user + system) per answer, the steadiest figure on a shared machine\n\n",
 );
 out.write(`${table(rows)}\n\n${table(burstRows)}\n\n`);
 out.write(
-  `RSS at the end: mock ${mb(mockUsage.rssBytes)} MB (journal ${mockUsage.journal?.size} entries, ${mockUsage.journal?.dropped} dropped), bare ${mb(bareUsage.rssBytes)} MB\n`,
+  `RSS idle: mock ${mb(mockReady.rssBytes)} MB, bare ${mb(bareReady.rssBytes)} MB (both under tsx); at the end: mock ${mb(mockUsage.rssBytes)} MB (journal ${mockUsage.journal?.size} entries, ${mockUsage.journal?.dropped} dropped), bare ${mb(bareUsage.rssBytes)} MB\n\n`,
 );
-out.write(`targets ${allMet ? "met" : "MISSED"}; written to ${REPORT}\n`);
+out.write("where the mock's CPU goes (200 and 429 answers, self time, idle excluded):\n");
+for (const c of costs.filter((c) => c.share >= 0.01)) {
+  out.write(`  ${`${round(c.share * 100, 1)}%`.padStart(6)}  ${c.bucket}\n`);
+  for (const f of c.top.slice(0, 2)) out.write(`          ${f}\n`);
+}
+const verdictLine = anyMissed
+  ? "targets MISSED"
+  : anyUnjudged
+    ? "targets met where judged; some NOT JUDGED (machine too busy for the rounds to agree)"
+    : "targets met";
+out.write(`\n${verdictLine}; written to ${REPORT}\n`);
 
 mkdirSync(dirname(REPORT), { recursive: true });
 const report = {
@@ -243,19 +352,29 @@ const report = {
     connections: CONNECTIONS,
     warmupMs: WARMUP_MS,
     durationMs: DURATION_MS,
-    runs: RUNS,
+    minRounds: MIN_ROUNDS,
+    maxRounds: MAX_ROUNDS,
+    stableSpread: STABLE_SPREAD,
     burst: BURST,
     burstRounds: BURST_ROUNDS,
     delayMs: DELAY_MS,
   },
   targets: TARGETS,
   throughput,
-  delayed,
-  rss: { mockBytes: mockUsage.rssBytes, bareBytes: bareUsage.rssBytes, journal: mockUsage.journal },
-  allTargetsMet: allMet,
+  delayed: { ...delayed, met: burstMet },
+  rss: {
+    mockIdleBytes: mockReady.rssBytes,
+    bareIdleBytes: bareReady.rssBytes,
+    mockEndBytes: mockUsage.rssBytes,
+    bareEndBytes: bareUsage.rssBytes,
+    journal: mockUsage.journal,
+  },
+  profile: costs,
+  verdict: anyMissed ? "missed" : anyUnjudged ? "partly not judged" : "met",
 };
 writeFileSync(REPORT, `${JSON.stringify(report, null, 2)}\n`);
 
 for (const c of [mockChild, bareChild]) c.send({ type: "stop" });
 loader.kill();
-process.exitCode = allMet ? 0 : 1;
+// A missed target fails; a ratio the machine was too busy to settle is said loudly but fails nothing.
+process.exitCode = anyMissed ? 1 : 0;

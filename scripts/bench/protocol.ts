@@ -56,7 +56,8 @@ export type LoadResult = ThroughputResult | BurstResult;
 
 /** What the server child reports: its address, and its footprint on request. */
 export type ServerMessage =
-  | { type: "ready"; url: string }
+  | { type: "ready"; url: string; rssBytes: number }
+  | { type: "profile"; path?: string }
   | {
       type: "usage";
       rssBytes: number;
@@ -65,6 +66,8 @@ export type ServerMessage =
       journal?: { size: number; dropped: number };
       /** Arrival to last byte written, per request since the previous usage message. */
       servedMs: LatencySummary;
+      /** How late the server's event loop ran since the previous usage message. */
+      loopDelayMs: LatencySummary;
     };
 
 /** The answer the bare server replays, captured from the mock. */

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { assertDefects, GATEWAY_DEFAULTS, startGateway, type Upstream } from "../../mocks/gateway/index.ts";
 import { UsageError } from "../../suites/errors.ts";
 import { loadProfile } from "../../suites/profile/load.ts";
-import { intOption, untilSignal } from "./options.ts";
+import { intOption, isLoopback, untilSignal } from "./options.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -49,7 +49,23 @@ interface GatewayFlags {
   attemptTimeoutMs: number;
   deadlineMs: number;
   defect?: string[];
+  breakerThreshold?: number;
+  breakerOpenMs?: number;
 }
+
+/** `--breaker-threshold N` turns the circuit breaker on; `--breaker-open-ms` alone is a mistake. */
+export function breakerOf(o: Pick<GatewayFlags, "breakerThreshold" | "breakerOpenMs">) {
+  if (o.breakerThreshold === undefined) {
+    if (o.breakerOpenMs !== undefined)
+      throw new UsageError(
+        "--breaker-open-ms: expected it together with --breaker-threshold N, saw it alone",
+      );
+    return undefined;
+  }
+  return { failureThreshold: o.breakerThreshold, openMs: o.breakerOpenMs ?? DEFAULT_BREAKER_OPEN_MS };
+}
+
+const DEFAULT_BREAKER_OPEN_MS = 5_000;
 
 export function registerGatewayCommand(program: Command): void {
   const d = GATEWAY_DEFAULTS;
@@ -93,9 +109,27 @@ export function registerGatewayCommand(program: Command): void {
       d.deadlineMs,
     )
     .option("--defect <id>", "a one-defect mutation to run (repeatable)", collect)
+    .option(
+      "--breaker-threshold <n>",
+      "open a provider's circuit breaker after this many consecutive retryable failures (default: no breaker)",
+      intOption("--breaker-threshold", 1, 1_000),
+    )
+    .option(
+      "--breaker-open-ms <n>",
+      `how long an open breaker skips its provider before one trial attempt (default ${DEFAULT_BREAKER_OPEN_MS})`,
+      intOption("--breaker-open-ms", 1, 3_600_000),
+    )
     .action(async (o: GatewayFlags) => {
+      // Beyond loopback, the public default key would let anyone drive the gateway (and its upstreams):
+      // like the mock's control token, a key of the user's own is required there.
+      if (!isLoopback(o.host) && (!o.apiKey?.length || o.apiKey.some((k) => d.apiKeys.includes(k)))) {
+        throw new UsageError(
+          `--host ${o.host} binds beyond loopback; pass --api-key KEY with a key of your own (not the public default ${d.apiKeys.join(", ")}) so only holders of it can use the gateway`,
+        );
+      }
       const upstreams = parseUpstreams(o.upstreams);
       assertDefects(o.defect ?? [], "--defect");
+      const breaker = breakerOf(o);
       const gateway = await startGateway({
         profile: loadProfile(o.profile),
         upstreams,
@@ -109,6 +143,9 @@ export function registerGatewayCommand(program: Command): void {
         attemptTimeoutMs: o.attemptTimeoutMs,
         deadlineMs: o.deadlineMs,
         defects: o.defect,
+        breaker,
+        // A real process crashes for real: what `exit_on_stream_reset` does outside a test.
+        onCrash: () => process.exit(70),
       }).catch((e: NodeJS.ErrnoException) => {
         if (e.code === "EADDRINUSE")
           throw new UsageError(`--port: ${o.host}:${o.port} is already in use; pick another or 0`);
@@ -117,6 +154,10 @@ export function registerGatewayCommand(program: Command): void {
       process.stdout.write(`gateway  ${gateway.url}\n`);
       for (const u of upstreams) process.stdout.write(`upstream ${u.name.padEnd(9)} ${u.baseUrl}\n`);
       if (o.defect?.length) process.stdout.write(`defects  ${o.defect.join(", ")}\n`);
+      if (breaker)
+        process.stdout.write(
+          `breaker  opens after ${breaker.failureThreshold} consecutive failures for ${breaker.openMs} ms\n`,
+        );
       const signal = await untilSignal();
       process.stdout.write(`faultline gateway: ${signal}, closing\n`);
       await gateway.close();

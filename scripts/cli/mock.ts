@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { dialectIds } from "../../mocks/dialects/index.ts";
 import { DEFAULT_MODELS, type ProviderConfig } from "../../mocks/engine.ts";
+import { RESERVED_NAMES } from "../../mocks/plan.ts";
+import { MIN_SECRET_LENGTH } from "../../mocks/redact.ts";
 import { describeScenarioEvent } from "../../mocks/scenario.ts";
 import { loadScenarioFile, type Scenario, ScenarioError } from "../../mocks/scenario-schema.ts";
 import { startMock } from "../../mocks/server.ts";
@@ -25,6 +27,8 @@ export function parseProviders(spec: string, models?: string): ProviderConfig[] 
     if (!name || !/^[a-z][a-z0-9_-]{0,31}$/.test(name)) {
       throw new UsageError(`--providers[${i}]: expected a lower-case provider name, saw "${part}"`);
     }
+    if (RESERVED_NAMES.has(name))
+      throw new UsageError(`--providers[${i}]: "${name}" is a reserved word; pick another provider name`);
     if (names.has(name)) throw new UsageError(`--providers: "${name}" is given twice`);
     names.add(name);
     if (!dialectIds().includes(d as DialectId)) {
@@ -42,8 +46,50 @@ interface MockFlags {
   providers: string;
   models?: string;
   controlToken?: string;
+  secret?: string[];
   scenario?: string;
   seed?: number;
+}
+
+/**
+ * The control token: `--control-token`, else FAULTLINE_CONTROL_TOKEN, else FAULTLINE_MOCK_TOKEN (the
+ * name the harness reads to call a protected mock, so one variable can serve both sides).
+ */
+export function controlTokenOf(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { token?: string; from?: string } {
+  for (const [token, from] of [
+    [flag, "--control-token"],
+    [env.FAULTLINE_CONTROL_TOKEN, "FAULTLINE_CONTROL_TOKEN"],
+    [env.FAULTLINE_MOCK_TOKEN, "FAULTLINE_MOCK_TOKEN"],
+  ] as const) {
+    if (token === undefined || token === "") continue;
+    if (token.length < 16)
+      throw new UsageError(`${from}: expected a token of at least 16 characters, saw ${token.length}`);
+    return { token, from };
+  }
+  return {};
+}
+
+/** Secrets the journal redacts: every `--secret`, and FAULTLINE_SECRETS split at commas. */
+export function secretsOf(flags: string[] = [], env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromEnv = (env.FAULTLINE_SECRETS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const all = [
+    ...flags.map((s, i) => [s, `--secret[${i}]`] as const),
+    ...fromEnv.map((s, i) => [s, `FAULTLINE_SECRETS[${i}]`] as const),
+  ];
+  for (const [s, from] of all) {
+    if (s.length < MIN_SECRET_LENGTH) {
+      throw new UsageError(
+        `${from}: expected a secret of at least ${MIN_SECRET_LENGTH} characters (shorter ones would black out ordinary text), saw ${s.length}`,
+      );
+    }
+  }
+  return all.map(([s]) => s);
 }
 
 /** Loads `--scenario` against the mock's providers; a bad file is bad usage (exit 2). */
@@ -78,7 +124,12 @@ export function registerMockCommand(program: Command): void {
     )
     .option(
       "--control-token <token>",
-      "require this bearer token on the control API (use when binding beyond loopback)",
+      "require this bearer token on the control API (env FAULTLINE_CONTROL_TOKEN or FAULTLINE_MOCK_TOKEN; needed beyond loopback)",
+    )
+    .option(
+      "--secret <value>",
+      "a value the journal redacts wherever it appears (repeatable; env FAULTLINE_SECRETS, comma-separated)",
+      (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
       "--scenario <file|name>",
@@ -90,24 +141,40 @@ export function registerMockCommand(program: Command): void {
       intOption("--seed", 0, 2 ** 32 - 1),
     )
     .action(async (o: MockFlags) => {
+      const { token, from } = controlTokenOf(o.controlToken);
       // The control API can reshape every answer the mock gives: beyond loopback it must be protected.
-      if (!isLoopback(o.host) && !o.controlToken) {
+      if (!isLoopback(o.host) && !token) {
         throw new UsageError(
-          `--host ${o.host} binds beyond loopback; pass --control-token TOKEN so only holders of the token can change plans`,
+          `--host ${o.host} binds beyond loopback; pass --control-token TOKEN (or set FAULTLINE_CONTROL_TOKEN) so only holders of the token can change plans`,
         );
       }
+      const secrets = secretsOf(o.secret);
       const providers = parseProviders(o.providers, o.models);
       const scenario = scenarioFromFlags(o, providers);
       const mock = await startMock({
         host: o.host,
         port: o.port,
         providers,
-        token: o.controlToken,
+        token,
+        secrets,
         onScenarioEvent: (e) => process.stdout.write(`${describeScenarioEvent(e)}\n`),
+      }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "EADDRINUSE")
+          throw new UsageError(`--port: ${o.host}:${o.port} is already in use; pick another or 0`);
+        throw e;
       });
-      for (const p of providers)
+      // Each provider with the models it serves: a gateway sending another model gets the provider's
+      // 404, and the journal says which model was refused.
+      for (const p of providers) {
+        const models = p.models.includes("*") ? "any model" : p.models.join(", ");
         process.stdout.write(`${p.name.padEnd(8)} ${p.dialect.padEnd(9)} ${mock.providerUrl(p.name)}\n`);
+        process.stdout.write(`${"".padEnd(18)} models: ${models}\n`);
+      }
       process.stdout.write(`control  ${mock.url}/_faultline/health\n`);
+      process.stdout.write(`metrics  ${mock.url}/_faultline/metrics\n`);
+      // Where the token came from, never the token itself.
+      if (token) process.stdout.write(`token    required on the control API (from ${from})\n`);
+      if (secrets.length) process.stdout.write(`secrets  ${secrets.length} redacted in the journal\n`);
       // Started after the URLs are printed so the first phase line follows them.
       if (scenario) mock.scenarios.play(scenario);
       const signal = await untilSignal();

@@ -1,15 +1,24 @@
 import type { Command } from "commander";
 import { GATEWAY_DEFAULTS } from "../../mocks/gateway/index.ts";
-import { fillSecrets, readCaseFile, withTargetHeaders } from "../../suites/case-file.ts";
+import {
+  type CaseFile,
+  fillSecrets,
+  fillSecretText,
+  readCaseFile,
+  slotSource,
+  withTargetHeaders,
+} from "../../suites/case-file.ts";
 import { check } from "../../suites/checks/index.ts";
 import { UsageError } from "../../suites/errors.ts";
 import { BUILTIN, startBuiltin } from "../../suites/harness/builtin.ts";
-import { execute } from "../../suites/harness/execute.ts";
+import { type Execution, execute } from "../../suites/harness/execute.ts";
 import { closeHttp } from "../../suites/harness/http.ts";
-import { prepareTarget } from "../../suites/harness/prepare.ts";
-import { loadProfile } from "../../suites/profile/load.ts";
-import { familyProfile } from "../../suites/profile/schema.ts";
-import { resolveTarget } from "../../suites/target.ts";
+import { type Probe, probeGateway } from "../../suites/harness/liveness.ts";
+import { MockUnreachable, prepareTarget } from "../../suites/harness/prepare.ts";
+import { describeZodError, loadProfile } from "../../suites/profile/load.ts";
+import { familyProfile, Profile } from "../../suites/profile/schema.ts";
+import { sanitizer } from "../../suites/report/safe-text.ts";
+import { resolveTarget, type Target, targetSecrets } from "../../suites/target.ts";
 import { intOption } from "./options.ts";
 
 export interface ReplayFlags {
@@ -26,21 +35,106 @@ export interface ReplayFlags {
   defect?: string[];
 }
 
+export type ReplayVerdict = "FIXED" | "STILL FAILING" | "COULD NOT RUN";
+
 export interface ReplayOutcome {
+  verdict: ReplayVerdict;
+  /** FIXED 0, STILL FAILING 1, COULD NOT RUN 2. */
+  exitCode: 0 | 1 | 2;
   fixed: boolean;
   output: string;
 }
 
-/** Reruns one case file and judges it by the check it failed: FIXED or STILL FAILING. */
+/** The profile the case was judged against: `--profile` wins, then the contents the case file carries. */
+function profileOf(cf: CaseFile, flags: ReplayFlags): Profile {
+  if (flags.profile) return loadProfile(flags.profile);
+  if (cf.profileContents === undefined) return loadProfile(cf.profile);
+  const parsed = Profile.safeParse(cf.profileContents);
+  if (!parsed.success)
+    throw new UsageError(
+      `the case file's profile is not valid:\n${describeZodError("profileContents", parsed.error)}`,
+    );
+  return parsed.data;
+}
+
+/** A secret flag, else its FAULTLINE_* variable; an empty value counts as not given. */
+function secret(flag: string | undefined, env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return flag || env[name] || undefined;
+}
+
+function describeProbe(p: Probe): string {
+  return p.up ? `answered ${p.status}` : `${p.state === "unanswered" ? "hangs" : "down"}: ${p.detail}`;
+}
+
+/**
+ * The verdict on one replay. FIXED needs a live gateway and a real answer the check judged and passed;
+ * a gateway that is down or hangs, or an answer the check does not apply to, is COULD NOT RUN.
+ */
+function decide(cf: CaseFile, ex: Execution, after: Probe): { verdict: ReplayVerdict; why: string[] } {
+  const verdict = ex.verdicts.find((v) => v.checkId === cf.checkId);
+  if (cf.checkId === "LIVE-001")
+    return after.up
+      ? {
+          verdict: "FIXED",
+          why: [`the gateway still accepts connections after the case (${describeProbe(after)})`],
+        }
+      : { verdict: "STILL FAILING", why: [`after the case the gateway ${describeProbe(after)}`] };
+  if (!after.up)
+    return {
+      verdict: "COULD NOT RUN",
+      why: [`the gateway stopped answering during the replay (${describeProbe(after)})`],
+    };
+  if (verdict)
+    return {
+      verdict: "STILL FAILING",
+      why: [`  Expected: ${verdict.expected}`, `  Received: ${verdict.received}`],
+    };
+  const { status, error } = ex.exchange;
+  if (status === undefined)
+    return {
+      verdict: "COULD NOT RUN",
+      why: [`no answer to the case (${error?.code ?? "no response"}: ${error?.message ?? ""})`],
+    };
+  if (!ex.evaluated.includes(cf.checkId))
+    return {
+      verdict: "COULD NOT RUN",
+      why: [
+        `${cf.checkId} did not apply to the answer (status ${status}${ex.exchange.journal ? `, ${ex.exchange.journal.length} upstream attempt(s)` : ""}): the case no longer reaches the condition it tests`,
+      ],
+    };
+  return { verdict: "FIXED", why: [`${cf.checkId} judged the answer (status ${status}) and it held`] };
+}
+
+const EXIT: Record<ReplayVerdict, 0 | 1 | 2> = { FIXED: 0, "STILL FAILING": 1, "COULD NOT RUN": 2 };
+
+/** Reruns one case file and judges it by the check it failed: FIXED, STILL FAILING or COULD NOT RUN. */
 export async function replayCase(
   file: string,
   flags: ReplayFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ReplayOutcome> {
   const cf = readCaseFile(file);
-  const profile = familyProfile(loadProfile(flags.profile ?? cf.profile), cf.case.family ?? "default");
+  const profile = familyProfile(profileOf(cf, flags), cf.case.family ?? "default");
   const closers: Array<() => Promise<void>> = [];
+  let clean = sanitizer([]);
+  const head = `faultline replay ${file}: ${cf.checkId} (${cf.case.condition}${cf.case.note ? `, ${cf.case.note}` : ""})`;
+  const done = (verdict: ReplayVerdict, why: string[]): ReplayOutcome => ({
+    verdict,
+    exitCode: EXIT[verdict],
+    fixed: verdict === "FIXED",
+    output: clean(
+      [
+        head,
+        verdict === "COULD NOT RUN" ? `COULD NOT RUN (${why.join("; ")})` : verdict,
+        ...(verdict === "COULD NOT RUN" ? [] : why),
+      ].join("\n"),
+    ),
+  });
   try {
+    if (flags.gateway === "" || (flags.gateway === undefined && env.FAULTLINE_GATEWAY === ""))
+      throw new UsageError(
+        "--gateway (or FAULTLINE_GATEWAY) is empty: expected the gateway's URL; leave it out to replay against the built-in reference gateway",
+      );
     let gateway = flags.gateway ?? env.FAULTLINE_GATEWAY;
     let mockUrl = flags.mock ?? env.FAULTLINE_MOCK;
     const builtin = !gateway;
@@ -54,60 +148,79 @@ export async function replayCase(
         "--defect applies to the built-in reference gateway only; drop --gateway to use it",
       );
     }
-    const target = resolveTarget(
+    const fixture = (v: string | undefined) => (builtin ? v : undefined);
+    const keys = {
+      apiKey: secret(flags.apiKey, env, "FAULTLINE_API_KEY") ?? fixture(GATEWAY_DEFAULTS.apiKeys[0]),
+      brokeKey: secret(flags.brokeKey, env, "FAULTLINE_BROKE_KEY") ?? fixture(GATEWAY_DEFAULTS.brokeKey),
+      limitedKey:
+        secret(flags.limitedKey, env, "FAULTLINE_LIMITED_KEY") ?? fixture(GATEWAY_DEFAULTS.limitedKey),
+      otherApiKey:
+        secret(flags.otherApiKey, env, "FAULTLINE_OTHER_API_KEY") ?? fixture(GATEWAY_DEFAULTS.otherApiKey),
+      concurrencyKey:
+        secret(flags.concurrencyKey, env, "FAULTLINE_CONCURRENCY_KEY") ??
+        fixture(GATEWAY_DEFAULTS.concurrencyKey),
+    };
+    const auth = cf.target?.auth;
+    const caseText = JSON.stringify(cf.case);
+    if (!keys.apiKey && auth !== "none" && caseText.includes("{{apiKey}}"))
+      throw new UsageError(`the case sends the client key: ${slotSource("apiKey")}`);
+    const target: Target = resolveTarget(
       {
         gateway,
         mock: mockUrl,
-        apiKey: flags.apiKey ?? (builtin ? GATEWAY_DEFAULTS.apiKeys[0] : undefined),
-        brokeKey: flags.brokeKey ?? (builtin ? GATEWAY_DEFAULTS.brokeKey : undefined),
-        limitedKey: flags.limitedKey ?? (builtin ? GATEWAY_DEFAULTS.limitedKey : undefined),
-        otherApiKey: flags.otherApiKey ?? (builtin ? GATEWAY_DEFAULTS.otherApiKey : undefined),
-        concurrencyKey: flags.concurrencyKey ?? (builtin ? GATEWAY_DEFAULTS.concurrencyKey : undefined),
-        model: "from-case-file",
+        ...keys,
+        // The schema wants a key; a case that sends none never uses this one.
+        apiKey: keys.apiKey ?? "faultline-replay-no-key",
+        model: cf.target?.model ?? "from-case-file",
+        chatPath: builtin ? undefined : cf.target?.chatPath,
+        auth: builtin ? undefined : auth,
         config: flags.config,
-        deadlineMs: flags.deadlineMs ?? (builtin ? BUILTIN.deadlineMs + 2_000 : undefined),
+        headers: builtin
+          ? {}
+          : JSON.parse(fillSecretText(JSON.stringify(cf.target?.headers ?? {}), keys, env)),
+        deadlineMs: flags.deadlineMs ?? (builtin ? BUILTIN.deadlineMs + 2_000 : cf.target?.deadlineMs),
       },
-      builtin ? {} : env,
+      {},
     );
+    clean = sanitizer(targetSecrets(target));
     if (cf.case.plan && !target.mock)
-      throw new UsageError("this case registers a plan with the mock: pass --mock URL");
-    const {
-      target: prepared,
-      mock,
-      providers,
-    } = await prepareTarget(target, profile, env.FAULTLINE_MOCK_TOKEN);
-    const deadline = prepared.deadlineMs ?? profile.deadlineMs;
+      throw new UsageError(
+        "this case registers a plan with the mock: pass --mock URL (or set FAULTLINE_MOCK)",
+      );
+    let prepared: Awaited<ReturnType<typeof prepareTarget>>;
+    try {
+      prepared = await prepareTarget(target, profile, env.FAULTLINE_MOCK_TOKEN);
+    } catch (e) {
+      if (e instanceof MockUnreachable) return done("COULD NOT RUN", [e.message]);
+      throw e;
+    }
+    clean = sanitizer(targetSecrets(prepared.target));
+    const deadline = prepared.target.deadlineMs ?? profile.deadlineMs;
+    const probeMs = Math.min(deadline + 2_000, 10_000);
+    const before = await probeGateway(prepared.target, probeMs);
+    if (!before.up)
+      return done("COULD NOT RUN", [`gateway ${prepared.target.gateway} ${describeProbe(before)}`]);
     // Headers rendered from templates name the mock and keys of the run that wrote the case: the
-    // replaying target's own rendering wins.
-    const c = withTargetHeaders(fillSecrets(cf.case, prepared), prepared);
-    const ch = check(cf.checkId);
+    // replaying target's own rendering wins, and only then are the remaining secret slots filled.
+    const c = fillSecrets(withTargetHeaders(cf.case, prepared.target), prepared.target, env);
     const ex = await execute(
       c,
       {
-        profile,
-        target: prepared,
-        mock,
+        profile: prepared.profile,
+        target: prepared.target,
+        mock: prepared.mock,
         seed: cf.seed ?? 0,
         runs: 1,
         harnessDeadlineMs: deadline + 2_000,
-        providers,
+        providers: prepared.providers,
       },
-      [ch],
+      [check(cf.checkId)],
     );
-    const verdict = ex.verdicts.find((v) => v.checkId === cf.checkId);
-    const lines = [`faultline replay ${file}: ${cf.checkId} ${ch.title} (${c.condition})`];
-    if (verdict)
-      lines.push(`STILL FAILING`, `  Expected: ${verdict.expected}`, `  Received: ${verdict.received}`);
-    else
-      lines.push(
-        ex.evaluated.includes(cf.checkId)
-          ? "FIXED"
-          : `FIXED (the check no longer applies: status ${ex.exchange.status})`,
-      );
-    return { fixed: !verdict, output: lines.join("\n") };
+    const after = await probeGateway(prepared.target, probeMs);
+    const { verdict, why } = decide(cf, ex, after);
+    return done(verdict, why);
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
-    await closeHttp().catch(() => undefined);
   }
 }
 
@@ -117,21 +230,29 @@ export function registerReplayCommand(program: Command): void {
   program
     .command("replay <case>")
     .description(
-      "rerun one case file from a report and say FIXED or STILL FAILING (no --gateway: the built-in reference gateway)",
+      "rerun one case file from a report: FIXED (0), STILL FAILING (1) or COULD NOT RUN (2); no --gateway: the built-in reference gateway",
     )
     .option("--gateway <url>", "the gateway under test (env FAULTLINE_GATEWAY)")
     .option("--mock <url>", "the mock's base URL, for cases with a plan (env FAULTLINE_MOCK)")
-    .option("--profile <name|path>", "override the profile named in the case file")
+    .option("--profile <name|path>", "override the profile the case file carries")
     .option("--api-key <key>", "a valid client key (env FAULTLINE_API_KEY)")
-    .option("--broke-key <key>", "the broke key, if the case uses it")
-    .option("--limited-key <key>", "the limited key, if the case uses it")
-    .option("--other-api-key <key>", "the second client key, if the case uses it")
+    .option("--broke-key <key>", "the broke key, if the case uses it (env FAULTLINE_BROKE_KEY)")
+    .option("--limited-key <key>", "the limited key, if the case uses it (env FAULTLINE_LIMITED_KEY)")
+    .option(
+      "--other-api-key <key>",
+      "the second client key, if the case uses it (env FAULTLINE_OTHER_API_KEY)",
+    )
+    .option(
+      "--concurrency-key <key>",
+      "the concurrency key, if the case uses it (env FAULTLINE_CONCURRENCY_KEY)",
+    )
     .option("--config <file>", "a target file (YAML/JSON), e.g. with header templates")
     .option("--deadline-ms <n>", "the gateway's deadline", intOption("--deadline-ms", 1, 600_000))
     .option("--defect <id>", "built-in mode: reference gateway with a one-defect mutation", collect)
     .action(async (file: string, o: ReplayFlags) => {
       const r = await replayCase(file, o);
+      await closeHttp().catch(() => undefined);
       process.stdout.write(`${r.output}\n`);
-      process.exit(r.fixed ? 0 : 1);
+      process.exit(r.exitCode);
     });
 }

@@ -73,10 +73,19 @@ defineCheck({
     "When every provider fails with upstream.retryable, the gateway answers the profile's exhaustion code — never 2xx, never a client-side code (an upstream.auth from the provider is not the client's 401).",
   source: "CONTRACTS.md §7 Exhaustion",
   fix: "When the last provider fails, answer the documented exhaustion error instead of the last provider's error.",
-  applies: (j) => EXHAUSTED.has(j.case.condition) && j.exchange.status !== undefined,
+  // No answer at all when every provider failed fast is an exhaustion failure too; when every provider
+  // hangs, no answer in time is DL-001's finding.
+  applies: (j) =>
+    j.case.condition === "upstream.exhausted" ||
+    (EXHAUSTED.has(j.case.condition) && j.exchange.status !== undefined),
   judge({ exchange: ex, profile: p }) {
-    const code = codeOf(ex, p);
     const { codes, statuses } = p.exhaustion;
+    if (ex.status === undefined)
+      return {
+        expected: `${codes.join(" or ")} with status ${statuses.join(" or ")}`,
+        received: `${describeResponse(ex)} — attempts: ${attemptsSummary(ex.journal)}`,
+      };
+    const code = codeOf(ex, p);
     if (codeAccepted(p, code, codes) && statuses.includes(ex.status!)) return undefined;
     return {
       expected: `${codes.join(" or ")} with status ${statuses.join(" or ")}`,

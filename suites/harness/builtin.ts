@@ -1,5 +1,6 @@
 import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
 import { GATEWAY_DEFAULTS, startGateway } from "../../mocks/gateway/index.ts";
+import { applyRequestMutations } from "../../mocks/gateway/mutations-request.ts";
 import { startMock } from "../../mocks/server.ts";
 import type { Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
@@ -23,6 +24,7 @@ export async function startBuiltin(profile: Profile, defects: string[] = []): Pr
       deadlineMs: BUILTIN.deadlineMs,
       defects,
     });
+    applyRequestMutations(gw.server, profile, defects);
     return {
       target: {
         gateway: gw.url,

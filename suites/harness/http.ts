@@ -3,8 +3,13 @@ import type { Exchange, RequestSpec, SseEvent } from "./types.ts";
 
 const MAX_CAPTURE_BYTES = 1024 * 1024;
 
-// One pooled agent for the run; loopback gateways answer fast, so keep-alive matters for speed.
-const agent = new Agent({ connections: 64, keepAliveTimeout: 4_000, pipelining: 1 });
+// One pooled agent for the run; loopback gateways answer fast, so keep-alive matters for speed. Closing it
+// (at the end of a CLI command) leaves the next send a fresh one, so runs in one process do not share a corpse.
+let pool: Agent | undefined;
+const agent = () => {
+  pool ??= new Agent({ connections: 64, keepAliveTimeout: 4_000, pipelining: 1 });
+  return pool;
+};
 
 export function parseSse(text: string): { events: SseEvent[]; endedCleanly: boolean } {
   const events: SseEvent[] = [];
@@ -47,7 +52,7 @@ export async function send(baseUrl: string, req: RequestSpec, deadlineMs: number
       headers: req.headers,
       body: req.body,
       signal,
-      dispatcher: agent,
+      dispatcher: agent(),
       headersTimeout: deadlineMs,
       bodyTimeout: deadlineMs,
     });
@@ -92,5 +97,7 @@ function describe(e: unknown, signal: AbortSignal): { code: string; message: str
 }
 
 export async function closeHttp(): Promise<void> {
-  await agent.close();
+  const p = pool;
+  pool = undefined;
+  await p?.close();
 }

@@ -4,12 +4,19 @@ import { effectiveProfile, type Target } from "../target.ts";
 import { renderTarget } from "../templates.ts";
 import { MockClient } from "./mock-client.ts";
 
+/** The mock's control API did not answer: a setup problem, reported as one (with a report), not a crash. */
+export class MockUnreachable extends UsageError {
+  override name = "MockUnreachable";
+}
+
 export interface Prepared {
   target: Target;
   profile: Profile;
   mock?: MockClient;
   /** The mock's providers in priority order (empty without a mock). */
   providers: string[];
+  /** Each mock provider's dialect. */
+  dialects?: Record<string, string>;
 }
 
 /**
@@ -23,12 +30,18 @@ export async function prepareTarget(target: Target, profile: Profile, mockToken?
   }
   const mock = new MockClient(target.mock, mockToken);
   const health = await mock.health().catch((e: Error) => {
-    throw new UsageError(`--mock ${target.mock}: the mock's control API did not answer (${e.message})`);
+    throw new MockUnreachable(`--mock ${target.mock}: the mock's control API did not answer (${e.message})`);
   });
   const t = renderTarget(target, {
     url: target.mock,
     providers: health.providers,
     dialects: health.dialects,
   });
-  return { target: t, profile: effectiveProfile(profile, t), mock, providers: health.providers };
+  return {
+    target: t,
+    profile: effectiveProfile(profile, t),
+    mock,
+    providers: health.providers,
+    dialects: health.dialects,
+  };
 }

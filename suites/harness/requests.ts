@@ -14,6 +14,18 @@ export const prompt: fc.Arbitrary<string> = fc.noShrink(
   }),
 );
 
+/**
+ * The optional headers every official SDK sends, so a gateway that needs one is not misjudged: openai-node
+ * (`src/client.ts`, `buildHeaders`) sends `Accept: application/json` and `User-Agent: OpenAI/JS <version>`
+ * on every request, streams included; `@anthropic-ai/sdk` and `@google/genai` send the same `Accept`.
+ * The request-shape property (suites/request-shape.ts) varies them.
+ */
+export const SDK_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  accept: "application/json",
+  "user-agent": "faultline/0.1 (OpenAI/JS compatible)",
+};
+
 export function authHeader(p: Profile, key: string): Record<string, string> {
   return { [p.auth.header]: p.auth.scheme === "bearer" ? `Bearer ${key}` : key };
 }
@@ -45,7 +57,7 @@ export function chatRequest(p: Profile, t: Target, o: ChatOptions): RequestSpec 
   return {
     method: p.endpoints.chat.method,
     path: d.path(p.endpoints.chat.path, model, !!o.stream),
-    headers: { "content-type": "application/json", ...t.headers, ...authHeader(p, o.key ?? t.apiKey) },
+    headers: { ...SDK_HEADERS, ...t.headers, ...authHeader(p, o.key ?? t.apiKey) },
     body,
   };
 }

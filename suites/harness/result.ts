@@ -44,6 +44,8 @@ export interface PropertyOutcome {
   executed: number;
   /** Cases that could not be judged (the gateway answered from its own state, or it was down). */
   inconclusive: number;
+  /** Cases retried after --settle-ms because the gateway skipped the provider they target. */
+  settled?: number;
   status: PropertyStatus;
   reason?: string;
   durationMs: number;
@@ -90,6 +92,15 @@ export interface SetupProblem {
   fix: string;
 }
 
+/** What preflight saw before any property ran (recorded in report.json). */
+export interface PreflightSummary {
+  /** Per endpoint family: the clean request's path, its status, and the mock providers it reached. */
+  families: Array<{ family: string; path: string; status?: number; providers: string[] }>;
+  /** The order the gateway tried the mock's providers in when the earlier ones failed. */
+  order?: string[];
+  notes: string[];
+}
+
 export interface RunResult {
   seed: number;
   properties: PropertyOutcome[];
@@ -99,4 +110,6 @@ export interface RunResult {
   stopped?: { reason: string };
   /** Set when preflight found the setup unusable; `checks` is then empty. */
   setup?: SetupProblem[];
+  /** What preflight saw: the providers the gateway used, and in which order. */
+  preflight?: PreflightSummary;
 }

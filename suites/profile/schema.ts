@@ -213,6 +213,8 @@ export const Profile = z
     limits: z.object({ maxBodyBytes: z.number().int().positive().optional() }).strict().default({}),
     /** How long the gateway may take to answer when every provider hangs. */
     deadlineMs: z.number().int().positive().default(30_000),
+    /** Under an outage run, how soon after the providers recover the gateway must serve 2xx again (REC-001). */
+    recoveryS: z.number().positive().max(3_600).default(30),
   })
   .strict()
   .superRefine((p, ctx) => {

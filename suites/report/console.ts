@@ -1,4 +1,10 @@
-import type { CheckResult, RunResult, ViolationRecord } from "../harness/runner.ts";
+import type {
+  CheckResult,
+  PreflightSummary,
+  RunResult,
+  SetupProblem,
+  ViolationRecord,
+} from "../harness/result.ts";
 import type { Target } from "../target.ts";
 import { curlsFor } from "./curl.ts";
 import { verdictOf } from "./verdict.ts";
@@ -12,7 +18,15 @@ const ICON: Record<string, string> = {
   not_selected: "NOT SELECTED",
 };
 
-export function formatViolation(v: ViolationRecord, t: Target, runSeed?: number): string {
+/** How a report tells the user to rerun one check: the run's own command with `--seed` and `--only`. */
+export type RerunCommand = (checkId: string) => string;
+
+export function formatViolation(
+  v: ViolationRecord,
+  t: Target,
+  runSeed?: number,
+  rerun?: RerunCommand,
+): string {
   const lines = [
     `  ${v.checkId} in ${v.property}${v.shrunk ? " (shrunk)" : ""}: ${v.case.condition}${v.case.note ? ` (${v.case.note})` : ""}`,
     `    Expected: ${v.expected}`,
@@ -24,26 +38,35 @@ export function formatViolation(v: ViolationRecord, t: Target, runSeed?: number)
       `    Journal: ${v.journal.map((e) => `${e.provider}#${e.attempt} ${e.step}${e.status ? ` ${e.status}` : ""}`).join(", ")}`,
     );
   lines.push("", "    Reproduce with:", ...curlsFor(t, v.case).map((l) => `      ${l}`));
-  if (v.case.plan)
-    lines.push("      (the request carries a plan marker: `faultline replay` registers the plan first)");
-  lines.push(
-    `      faultline run … --seed ${runSeed ?? "<run seed>"} --only ${v.checkId}   # fast-check seed ${v.seed}${v.path ? ` path ${v.path}` : ""}`,
-  );
+  const seedNote = `# fast-check seed ${v.seed}${v.path ? ` path ${v.path}` : ""}`;
+  if (rerun) lines.push(`      ${rerun(v.checkId)}   ${seedNote}`);
+  else if (runSeed !== undefined)
+    lines.push(`      # rerun the check with --seed ${runSeed} --only ${v.checkId} ${seedNote}`);
   if (v.replay) lines.push(`      ${v.replay}`);
   return lines.join("\n");
 }
 
+function propertyLine(p: RunResult["properties"][number]): string {
+  const detail =
+    p.status === "skipped" || p.status === "error"
+      ? p.reason
+      : `${p.executed} of ${p.requested} cases${p.inconclusive ? `, ${p.inconclusive} inconclusive` : ""}, ${p.durationMs} ms${p.status === "incomplete" && p.reason ? ` — ${p.reason}` : ""}`;
+  return `  ${p.status.padEnd(10)} ${p.id.padEnd(26)} ${detail}`;
+}
+
 /** The console summary: one line per check grouped by outcome, then each violation with its reproduction. */
-export function formatRun(r: RunResult, t: Target, profileName: string, strict: boolean): string {
+export function formatRun(
+  r: RunResult,
+  t: Target,
+  profileName: string,
+  strict: boolean,
+  rerun?: RerunCommand,
+): string {
   const out: string[] = [];
   out.push(
     `faultline: profile ${profileName}, gateway ${t.gateway}${t.mock ? `, mock ${t.mock}` : ""}, seed ${r.seed}`,
   );
-  for (const p of r.properties) {
-    out.push(
-      `  ${p.status.padEnd(7)} ${p.id.padEnd(26)} ${p.status === "skipped" || p.status === "error" ? p.reason : `${p.executed} of ${p.requested} cases, ${p.durationMs} ms`}`,
-    );
-  }
+  for (const p of r.properties) out.push(propertyLine(p));
   out.push("");
   const byOutcome = (o: string) => r.checks.filter((c) => c.outcome === o);
   for (const o of ["fail", "inconclusive", "pass", "not_exercised", "not_declared", "not_selected"])
@@ -58,15 +81,39 @@ export function formatRun(r: RunResult, t: Target, profileName: string, strict: 
         `  "${c.sentence}" (${c.source})`,
         `  How to fix: ${c.fix}`,
       );
-      for (const v of c.violations) out.push(formatViolation(v, t, r.seed));
+      for (const v of c.violations) out.push(formatViolation(v, t, r.seed, rerun));
     }
   }
+  if (r.stopped) out.push("", `faultline: the run stopped early: ${r.stopped.reason}`);
   const v = verdictOf(r, strict);
   out.push(
     "",
     `${v.summary} in ${(r.durationMs / 1000).toFixed(1)} s — replay this run with --seed ${r.seed}`,
   );
   return out.join("\n");
+}
+
+/** A setup problem is not a verdict on the gateway: what is wrong, and the one thing that fixes it. */
+export function formatSetup(problems: SetupProblem[], reportDir?: string): string {
+  const out = ["", "SETUP ERROR: Faultline cannot judge this gateway yet; no check was run.", ""];
+  for (const p of problems) out.push(`  ${p.id}: ${p.message}`, `    Fix: ${p.fix}`, "");
+  if (reportDir)
+    out.push(`faultline: setup report written to ${reportDir}/ (report.json, junit.xml, summary.md)`);
+  return out.join("\n");
+}
+
+/** Which providers the clean requests reached, and the order the gateway fails over in. */
+export function formatPreflight(s: PreflightSummary): string[] {
+  const lines = s.families
+    .filter((f) => f.providers.length)
+    .map(
+      (f) =>
+        `faultline: preflight ${f.family === "default" ? "" : `(${f.family}) `}${f.path} → ${f.status}, answered by ${f.providers.join(", ")}`,
+    );
+  if (s.order?.length)
+    lines.push(`faultline: preflight: the gateway fails over in the order ${s.order.join(" → ")}`);
+  for (const n of s.notes) lines.push(`faultline: preflight: ${n}`);
+  return lines;
 }
 
 function checkLine(c: CheckResult): string {

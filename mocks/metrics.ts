@@ -1,0 +1,110 @@
+import type { JournalEntry } from "./journal.ts";
+
+/** What the metrics read from the engine at scrape time. */
+export interface MetricsSource {
+  readonly planCount: number;
+  readonly journal: { size: number; droppedTotal: number };
+  requestCounts(): Iterable<[provider: string, requests: number]>;
+}
+
+type PromClient = typeof import("prom-client");
+type Registry = InstanceType<PromClient["Registry"]>;
+
+/**
+ * The mock's Prometheus metrics (`GET /_faultline/metrics`). The hot path only bumps plain counters
+ * here; prom-client is loaded at the first scrape and reads them then, so a mock nobody scrapes never
+ * loads it, and a scrape costs the answers nothing.
+ */
+export class MockMetrics {
+  /** Answers by provider, step, status and outcome, under one joined key. */
+  private readonly answers = new Map<string, number>();
+  /** Refusals by the limit that made them. */
+  private readonly refusals = new Map<string, number>();
+  private registry: Promise<Registry> | undefined;
+
+  constructor(private readonly source: MetricsSource) {}
+
+  /** Counts one settled journal entry. */
+  answered(e: JournalEntry): void {
+    const key = `${e.provider}\u0000${e.step.step}\u0000${e.status ?? "none"}\u0000${e.outcome ?? "none"}`;
+    this.answers.set(key, (this.answers.get(key) ?? 0) + 1);
+  }
+
+  /** Counts one request refused for a limit (`maxBodyBytes`, `maxPlans`, …). */
+  refused(limit: string): void {
+    this.refusals.set(limit, (this.refusals.get(limit) ?? 0) + 1);
+  }
+
+  /** The Prometheus text exposition and its content type. */
+  async render(): Promise<{ contentType: string; text: string }> {
+    this.registry ??= this.build();
+    const registry = await this.registry;
+    return { contentType: registry.contentType, text: await registry.metrics() };
+  }
+
+  private async build(): Promise<Registry> {
+    const prom = await import("prom-client");
+    const registry = new prom.Registry();
+    const { answers, refusals, source } = this;
+    new prom.Counter({
+      name: "faultline_mock_requests_total",
+      help: "Requests a provider route received, by provider.",
+      labelNames: ["provider"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [provider, n] of source.requestCounts()) this.inc({ provider }, n);
+      },
+    });
+    new prom.Counter({
+      name: "faultline_mock_answers_total",
+      help: "Answers by provider, the step applied, the status sent (none for a transport fault) and how the exchange ended.",
+      labelNames: ["provider", "step", "status", "outcome"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [key, n] of answers) {
+          const [provider, step, status, outcome] = key.split("\u0000");
+          this.inc({ provider, step, status, outcome }, n);
+        }
+      },
+    });
+    new prom.Counter({
+      name: "faultline_mock_refusals_total",
+      help: "Requests refused because they went past a limit, by the limit's name.",
+      labelNames: ["limit"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [limit, n] of refusals) this.inc({ limit }, n);
+      },
+    });
+    new prom.Counter({
+      name: "faultline_mock_journal_dropped_total",
+      help: "Journal entries dropped by the journal's caps since the mock started.",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(source.journal.droppedTotal);
+      },
+    });
+    new prom.Gauge({
+      name: "faultline_mock_journal_entries",
+      help: "Journal entries held now.",
+      registers: [registry],
+      collect() {
+        this.set(source.journal.size);
+      },
+    });
+    new prom.Gauge({
+      name: "faultline_mock_plans_active",
+      help: "Plans held now.",
+      registers: [registry],
+      collect() {
+        this.set(source.planCount);
+      },
+    });
+    prom.collectDefaultMetrics({ register: registry });
+    return registry;
+  }
+}

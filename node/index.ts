@@ -1,0 +1,98 @@
+/**
+ * `faultline/node`: Faultline from a Node program — run the suites, replay a case, start the mock or the
+ * reference gateway. Nothing here prints, reads FAULTLINE_* variables (unless you pass `env`) or touches
+ * the process's signals. Examples: docs/node-api.md.
+ */
+import { type Gateway, type GatewayOptions, startGateway, type Upstream } from "../mocks/gateway/index.ts";
+import type { MockServer } from "../mocks/server.ts";
+import { type ReplayFlags, replayCase } from "../scripts/cli/replay.ts";
+import { type HarnessOutcome, type RunFlags, runHarness } from "../scripts/cli/run.ts";
+import { loadProfile } from "../suites/profile/load.ts";
+import type { Profile } from "../suites/profile/schema.ts";
+
+export type { Gateway, Upstream } from "../mocks/gateway/index.ts";
+export type { MockServer, MockServerOptions } from "../mocks/server.ts";
+export type {
+  CheckOutcome,
+  CheckResult,
+  PropertyOutcome,
+  PropertyStatus,
+  RunResult,
+  ViolationRecord,
+} from "../suites/harness/runner.ts";
+export type { Profile } from "../suites/profile/schema.ts";
+
+/** The flags of `faultline run`, by their camel-case names; `profile` defaults to `lumenfall`. */
+export interface RunOptions extends Omit<RunFlags, "profile" | "quiet"> {
+  profile?: string;
+  /** Where FAULTLINE_* settings are read from; none are read unless you pass one (e.g. `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A finished run. */
+export interface RunOutcome {
+  /** What `faultline run` would exit with: 0 passed, 1 a check failed or the gateway is down. */
+  exitCode: HarnessOutcome["exitCode"];
+  /** Every property's and check's outcome, each violation with its reproduction; absent if the run never started. */
+  result: HarnessOutcome["result"];
+  /** What `faultline run` would have printed. */
+  output: string;
+}
+
+/**
+ * Runs the suites against `gateway` (none given: the built-in reference gateway and mock) and writes the
+ * report to `report` (default `reports/faultline`), as `faultline run` does.
+ */
+export async function run(options: RunOptions = {}): Promise<RunOutcome> {
+  const { env = {}, profile = "lumenfall", ...flags } = options;
+  const o = await runHarness({ ...flags, profile, quiet: true }, env);
+  return { exitCode: o.exitCode, result: o.result, output: o.output };
+}
+
+/** The flags of `faultline replay`, by their camel-case names. */
+export interface ReplayOptions extends ReplayFlags {
+  /** Where FAULTLINE_* settings are read from; none are read unless you pass one. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reruns one case file from a report (none given: against the built-in gateway): `fixed` or not. */
+export async function replay(
+  caseFile: string,
+  options: ReplayOptions = {},
+): Promise<{ fixed: boolean; output: string }> {
+  const { env = {}, ...flags } = options;
+  return replayCase(caseFile, flags, env);
+}
+
+/** Starts the mock upstream on a socket: 127.0.0.1, a free port, providers alpha, beta and gamma unless told. */
+export { startMock } from "../mocks/server.ts";
+
+export interface ReferenceGatewayOptions extends Omit<GatewayOptions, "profile" | "upstreams"> {
+  /** A built-in profile name, a YAML/JSON file, or a loaded profile (default `lumenfall`). */
+  profile?: string | Profile;
+  /** The providers to route to, in order; or give `mock` and its OpenAI-dialect providers are used. */
+  upstreams?: Upstream[];
+  mock?: MockServer;
+}
+
+/**
+ * Starts the reference gateway (a small, correct gateway; `defects` turns on one-defect mutations) in front
+ * of `upstreams` or a mock's providers. Its keys and models are GATEWAY_DEFAULTS (`fl-test-key`, `faultline-chat`).
+ */
+export async function startReferenceGateway(options: ReferenceGatewayOptions): Promise<Gateway> {
+  const { profile = "lumenfall", upstreams, mock, ...rest } = options;
+  const routed =
+    upstreams ??
+    [...(mock?.engine.providers.values() ?? [])]
+      .filter((p) => p.dialect === "openai")
+      .map((p) => ({ name: p.name, baseUrl: mock!.providerUrl(p.name) }));
+  if (!routed.length)
+    throw new TypeError("startReferenceGateway: give upstreams, or a mock with OpenAI-dialect providers");
+  return startGateway({
+    ...rest,
+    profile: typeof profile === "string" ? loadProfile(profile) : profile,
+    upstreams: routed,
+  });
+}
+
+export { GATEWAY_DEFAULTS } from "../mocks/gateway/index.ts";

@@ -1,0 +1,46 @@
+// `npm run bench:help [-- RUNS]`: how long `faultline --help` and `--version` take to start, as a user
+// runs them (`node bin/faultline.mjs`, a fresh process each time, wall time), against the baseline of
+// starting node itself (`node -e 0`) measured in the same run, interleaved so load on the machine hits
+// all three alike. Builds first, so the bin runs the compiled dist/ as an installed package would.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { round, table } from "./stats.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const runs = Number(process.argv[2] ?? 21);
+if (!Number.isInteger(runs) || runs < 1 || runs > 500) {
+  process.stderr.write(`bench:help: expected a number of runs between 1 and 500, saw "${process.argv[2]}"\n`);
+  process.exit(2);
+}
+
+const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const commands: Record<string, string[]> = {
+  "node -e 0": ["-e", "0"],
+  "faultline --help": ["bin/faultline.mjs", "--help"],
+  "faultline --version": ["bin/faultline.mjs", "--version"],
+};
+
+/** Wall time of one run, in ms; fails loudly if the command does. */
+function time(args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: "ignore", timeout: 30_000 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status ?? r.signal}`);
+  return ms;
+}
+
+const samples = new Map(Object.keys(commands).map((k) => [k, [] as number[]]));
+for (let i = 0; i < runs; i++)
+  for (const [name, args] of Object.entries(commands)) samples.get(name)!.push(time(args));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const base = median(samples.get("node -e 0")!);
+const rows: Array<Array<string | number>> = [["command", "median ms", "min ms", "over node -e 0, ms"]];
+for (const [name, xs] of samples)
+  rows.push([name, round(median(xs), 1), round(Math.min(...xs), 1), round(median(xs) - base, 1)]);
+process.stdout.write(`${runs} runs each, interleaved\n${table(rows)}\n`);

@@ -1,0 +1,146 @@
+import type { Check } from "../checks/registry.ts";
+import type { RunContext } from "./context.ts";
+import { type Execution, execute, type Verdict } from "./execute.ts";
+import type { Watchdog } from "./liveness.ts";
+import type { ViolationRecord } from "./result.ts";
+import type { CaseSpec, Exchange } from "./types.ts";
+
+/** One execution of a case, as LIVE-001 names it when the gateway stops accepting connections after it. */
+export interface CaseMark {
+  c: CaseSpec;
+  ex: Execution;
+  property: string;
+  seed: number;
+  path?: string;
+}
+
+export type CaseRun =
+  /** Judged by every check that applies; `settled` when it took a retry after --settle-ms. */
+  | { kind: "judged"; ex: Execution; settled: boolean }
+  /** It happened but could not be judged: the gateway answered from its own state, or it was down. */
+  | { kind: "inconclusive"; reason: string; settled: boolean }
+  /** The gateway stopped accepting connections after this case: LIVE-001's finding, no other check's. */
+  | { kind: "culprit" }
+  /** The run is stopping; the case was not sent. */
+  | { kind: "stopped" };
+
+export interface CaseEnv {
+  watchdog: Watchdog<CaseMark>;
+  settleMs: number;
+  /** The user's reset hook (--between-cases); returns false when it failed and the run stops. */
+  beforeCase?: () => Promise<boolean>;
+  stopped(): boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const FAILOVER = new Set(["upstream.failover", "upstream.stream_failover"]);
+const isOk = (step: unknown) =>
+  step === "ok" || (typeof step === "object" && step !== null && (step as { step?: unknown }).step === "ok");
+
+export interface Skip {
+  reason: string;
+  /**
+   * The first provider was skipped: the case says nothing about the gateway until its state settles.
+   * Otherwise a later provider the case needs was skipped (the one that would answer a failover): once
+   * more after the settle time, and if the gateway skips it again, that is its failover, and it is judged.
+   */
+  first: boolean;
+}
+
+/**
+ * Why a case could not be judged although the gateway answered: it did not contact the provider the plan
+ * targets (the first in priority order, and for failover the first that answers ok), as a circuit breaker
+ * or cooldown left by earlier cases would do (docs/contract.md §27). Multi-request cases are left alone:
+ * their later steps may rightly stay local.
+ */
+export function targetSkipped(c: CaseSpec, ex: Exchange, providers: string[]): Skip | undefined {
+  if (!c.plan || c.scenario || ex.status === undefined) return undefined;
+  const journal = ex.journal ?? [];
+  const why = "(a circuit breaker or cooldown?)";
+  if (journal.length === 0)
+    return { reason: `the mock saw no attempt: the gateway answered from its own state ${why}`, first: true };
+  const plan = c.plan.providers;
+  const order = providers.filter((p) => p in plan);
+  const tried = (p: string) => journal.some((e) => e.provider === p);
+  const first = order[0] ?? Object.keys(plan)[0];
+  if (first && !tried(first))
+    return { reason: `the gateway skipped ${first}, the provider the case targets ${why}`, first: true };
+  const answering = FAILOVER.has(c.condition) ? order.find((p) => isOk(plan[p]?.[0])) : undefined;
+  if (answering && !tried(answering))
+    return {
+      reason: `the gateway skipped ${answering}, the provider that would answer ${why}`,
+      first: false,
+    };
+  return undefined;
+}
+
+/**
+ * Runs one case against the gateway: probes it after a transport error (a crash is LIVE-001's, and cases
+ * it cut short are "gateway down"), and retries once after `settleMs` when the gateway skipped the
+ * provider the case targets. Throws only when the harness itself fails (the mock's control API).
+ */
+export async function runCase(
+  c: CaseSpec,
+  ctx: RunContext,
+  checks: Check[],
+  env: CaseEnv,
+  mark: (ex: Execution) => CaseMark,
+): Promise<CaseRun> {
+  let settled = false;
+  let afterRestart = false;
+  for (;;) {
+    if (env.stopped()) return { kind: "stopped" };
+    if (env.beforeCase && !(await env.beforeCase())) return { kind: "stopped" };
+    const ex = await execute(c, ctx, checks);
+    const m = { value: mark(ex), errorCode: ex.exchange.error?.code };
+    if (ex.exchange.error) {
+      const health = await env.watchdog.check(m);
+      if (health.state !== "up") {
+        if (health.culprit === m.value) return { kind: "culprit" };
+        // The gateway is back: this case was cut short by the crash, so it runs once more.
+        if (health.state === "recovered" && !afterRestart) {
+          afterRestart = true;
+          continue;
+        }
+        return { kind: "inconclusive", reason: `gateway down (${health.detail})`, settled };
+      }
+    }
+    env.watchdog.reached(m);
+    const skipped = targetSkipped(c, ex.exchange, ctx.providers);
+    if (!skipped || (settled && !skipped.first)) return { kind: "judged", ex, settled };
+    if (settled) return { kind: "inconclusive", reason: skipped.reason, settled };
+    settled = true;
+    await sleep(env.settleMs);
+  }
+}
+
+/** A violation as reports show it: the verdict, the case, what the gateway answered, the journal, the replay. */
+export function recordViolation(
+  v: Verdict,
+  c: CaseSpec,
+  ex: Execution,
+  seed: number,
+  path: string | undefined,
+  shrunk: boolean,
+): ViolationRecord {
+  const { url, status, headers, raw, elapsedMs, error, timedOut } = ex.exchange;
+  return {
+    checkId: v.checkId,
+    property: c.property,
+    expected: v.expected,
+    received: v.received,
+    case: c,
+    exchange: { url, status, headers, raw: raw.slice(0, 4096), elapsedMs, error, timedOut },
+    journal: (ex.exchange.journal ?? []).map((e) => ({
+      provider: e.provider,
+      attempt: e.attempt,
+      step: e.step.step,
+      status: e.status,
+      receivedAt: e.receivedAt,
+    })),
+    seed,
+    path,
+    shrunk,
+  };
+}

@@ -1,0 +1,103 @@
+import type { JournalEntry } from "../../mocks/journal.ts";
+import { allChecks, levelOf } from "../checks/index.ts";
+import { OUTAGE_EXCHANGE_CHECKS } from "../checks/recovery.ts";
+import type { Check, RunState } from "../checks/registry.ts";
+import { judge, PLAN_PLACEHOLDER, type Verdict } from "../harness/execute.ts";
+import type { CaseSpec, Exchange, RequestSpec } from "../harness/types.ts";
+import type { Level, Profile } from "../profile/schema.ts";
+import type { Target } from "../target.ts";
+import { exchangeOf, MARKER_SLOT, requestFor, type Sample } from "./sample.ts";
+
+const OK_STEPS = new Set(["ok", "latency", "slow_stream"]);
+const NON_RETRYABLE = new Set(["content_policy", "context_length"]);
+const HANGS = new Set(["hang", "headers_then_hang", "stall"]);
+
+type AttemptKind = "ok" | "failed" | "non_retryable" | "refused";
+
+function kindOf(e: JournalEntry): AttemptKind {
+  if (e.step.step === "refused") return "refused";
+  if (NON_RETRYABLE.has(e.step.step)) return "non_retryable";
+  // An ok step the gateway gave up on (its attempt timeout) did not answer it.
+  if (OK_STEPS.has(e.step.step) && e.status === 200 && e.outcome !== "client_closed") return "ok";
+  return "failed";
+}
+
+/**
+ * The condition a request of an outage run turned out to create, read from what the mock did to its
+ * attempts. The scenario decides that per attempt, so the condition is known only afterwards; the names are
+ * the ones `faultline run`'s upstream cases use, so the same checks apply to the same situations. A request
+ * whose failed attempts did not reach every provider is `upstream.gave_up`: whether a later provider would
+ * have answered is unknown, so neither failover nor exhaustion is judged on it.
+ */
+export function conditionOf(journal: JournalEntry[], providers: string[]): CaseSpec["condition"] {
+  if (journal.length === 0) return "upstream.unreached";
+  const kinds = journal.map(kindOf);
+  if (kinds.includes("refused")) return "upstream.refused";
+  if (kinds.includes("non_retryable")) return "upstream.non_retryable";
+  if (kinds.at(-1) === "ok") return kinds.length > 1 ? "upstream.failover" : "upstream.ok";
+  if (kinds.includes("ok")) return "upstream.mixed";
+  const tried = new Set(journal.map((e) => e.provider));
+  if (!providers.every((p) => tried.has(p))) return "upstream.gave_up";
+  return journal.every((e) => HANGS.has(e.step.step)) ? "upstream.all_hang" : "upstream.exhausted";
+}
+
+/** What each provider did to this request, as a plan: replaying it puts the gateway in the same situation. */
+export function planOf(journal: JournalEntry[]): NonNullable<CaseSpec["plan"]> {
+  const providers: Record<string, unknown[]> = {};
+  for (const e of journal) providers[e.provider] = [...(providers[e.provider] ?? []), e.step];
+  return { providers };
+}
+
+export interface JudgeContext {
+  profile: Profile;
+  target: Target;
+  /** The mock's providers in the gateway's priority order. */
+  providers: string[];
+  template: RequestSpec;
+  state: RunState;
+  checks: Check[];
+}
+
+export function outageChecks(): Check[] {
+  return [...allChecks(), ...OUTAGE_EXCHANGE_CHECKS];
+}
+
+export interface SampleVerdict {
+  condition: string;
+  exchange: Exchange;
+  case: CaseSpec;
+  /** Verdicts that fail (must or should), with their level. */
+  failing: Array<Verdict & { level: Level }>;
+  evaluated: string[];
+}
+
+/** Judges one request of the run with every check, exactly as `faultline run` judges a case. */
+export function judgeSample(
+  s: Sample,
+  journal: JournalEntry[],
+  phase: string,
+  ctx: JudgeContext,
+): SampleVerdict {
+  const request = requestFor(ctx.template, s.id);
+  const exchange = exchangeOf(s, ctx.target.gateway + request.path, request);
+  exchange.journal = journal;
+  const condition = conditionOf(journal, ctx.providers);
+  const nonRetryable = journal.find((e) => kindOf(e) === "non_retryable");
+  const c: CaseSpec = {
+    property: `outage.${phase}`,
+    condition,
+    // The replayable form: the plan marker's placeholder where the run's marker was.
+    request: { ...ctx.template, body: ctx.template.body?.split(MARKER_SLOT).join(PLAN_PLACEHOLDER) },
+    plan: planOf(journal),
+    ...(nonRetryable ? { expectStatus: [nonRetryable.status ?? 400] } : {}),
+    note: `sent ${new Date(s.sentAt).toISOString()} during phase "${phase}" of an outage run`,
+  };
+  const ex = judge(
+    { profile: ctx.profile, target: ctx.target, case: c, exchange, run: ctx.state },
+    ctx.checks,
+  );
+  const failing = ex.verdicts
+    .map((v) => ({ ...v, level: levelOf(ctx.checks.find((k) => k.id === v.checkId)!, ctx.profile) }))
+    .filter((v) => v.level !== "info");
+  return { condition, exchange, case: c, failing, evaluated: ex.evaluated };
+}

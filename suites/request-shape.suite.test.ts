@@ -1,0 +1,4 @@
+import { describeSuite } from "./harness/vitest.ts";
+import { requestShape } from "./request-shape.ts";
+
+describeSuite(requestShape);

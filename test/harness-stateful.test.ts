@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
+import { GATEWAY_DEFAULTS, startGateway } from "../mocks/gateway/index.ts";
+import { startMock } from "../mocks/server.ts";
+import { type RunFlags, runHarness } from "../scripts/cli/run.ts";
+import { loadProfile } from "../suites/profile/load.ts";
+
+// Gateways that keep state: a correct circuit breaker must not be reported as failover, exhaustion or
+// upstream failures (docs/contract.md §27). Each test starts its own mock and gateway and closes them.
+const dir = mkdtempSync(join(tmpdir(), "faultline-stateful-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function withBreakerGateway<T>(
+  breaker: { failureThreshold: number; openMs: number },
+  run: (flags: RunFlags) => Promise<T>,
+): Promise<T> {
+  const mock = await startMock({ providers: DEFAULT_PROVIDERS });
+  const gw = await startGateway({
+    profile: loadProfile("lumenfall"),
+    upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: mock.providerUrl(p.name) })),
+    attemptTimeoutMs: 250,
+    deadlineMs: 3_000,
+    breaker,
+  }).catch(async (e) => {
+    await mock.close();
+    throw e;
+  });
+  try {
+    return await run({
+      gateway: gw.url,
+      mock: mock.url,
+      profile: "lumenfall",
+      apiKey: GATEWAY_DEFAULTS.apiKeys[0],
+      model: GATEWAY_DEFAULTS.models[0],
+      brokeKey: GATEWAY_DEFAULTS.brokeKey,
+      limitedKey: GATEWAY_DEFAULTS.limitedKey,
+      disabledModel: GATEWAY_DEFAULTS.disabledModels[0],
+      deadlineMs: 5_000,
+      seed: 7,
+      runs: 8,
+      quiet: true,
+    });
+  } finally {
+    await gw.close();
+    await mock.close();
+  }
+}
+
+const outcome = (r: Awaited<ReturnType<typeof runHarness>>, id: string) =>
+  r.result!.checks.find((c) => c.id === id)!.outcome;
+
+describe.concurrent("a gateway with a circuit breaker", () => {
+  it("passes --strict when the harness gives the breaker its open time (--settle-ms)", async () => {
+    const report = join(dir, "settled");
+    const out = await withBreakerGateway({ failureThreshold: 2, openMs: 300 }, (flags) =>
+      runHarness({ ...flags, strict: true, settleMs: 500, report }, {}),
+    );
+    const notPassed = out.result!.checks.filter((c) => c.level === "must" && c.outcome !== "pass");
+    expect(
+      notPassed.filter((c) => c.outcome !== "not_declared").map((c) => `${c.id} ${c.outcome} ${c.reason}`),
+      out.output,
+    ).toEqual([]);
+    // The breaker did open: cases were retried after the settle time, and then judged.
+    const settled = out.result!.properties.reduce((n, p) => n + (p.settled ?? 0), 0);
+    expect(settled, out.output).toBeGreaterThan(0);
+    expect(out.exitCode, out.output).toBe(0);
+  });
+
+  it("without the settle time, its skipped providers make cases inconclusive, never failures", async () => {
+    const report = join(dir, "unsettled");
+    const out = await withBreakerGateway({ failureThreshold: 2, openMs: 60_000 }, (flags) =>
+      runHarness({ ...flags, strict: true, report }, {}),
+    );
+    for (const id of ["FO-001", "EXH-001", "UPS-001", "UPS-002", "STR-001"])
+      expect(outcome(out, id), `${id}\n${out.output}`).not.toBe("fail");
+    const inconclusive = out.result!.checks.filter((c) => c.outcome === "inconclusive");
+    expect(inconclusive.map((c) => c.id)).toContain("UPS-001");
+    expect(inconclusive[0]!.reason).toMatch(/skipped alpha|saw no attempt/);
+    expect(inconclusive[0]!.reason).toContain("--settle-ms");
+    expect(out.result!.properties.find((p) => p.id === "upstream.non_retryable")!.inconclusive).toBe(8);
+    // --strict does not let a must check that judged nothing pass.
+    expect(out.exitCode).toBe(1);
+    expect(out.output).toMatch(/strict, not judged: .*UPS-001 inconclusive/);
+    const json = JSON.parse(readFileSync(join(report, "report.json"), "utf8"));
+    expect(json.checks.find((c: { id: string }) => c.id === "UPS-001").outcome).toBe("inconclusive");
+  });
+});
