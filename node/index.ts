@@ -1,7 +1,7 @@
 /**
  * `faultline/node`: Faultline from a Node program — run the suites, replay a case, start the mock or the
- * reference gateway. Nothing here prints, reads FAULTLINE_* variables (unless you pass `env`) or touches
- * the process's signals. Examples: docs/node-api.md.
+ * reference gateway. Nothing here prints or touches the process's signals, and the target comes from the
+ * options alone (pass `env: process.env` to read FAULTLINE_* variables too). Examples: docs/node-api.md.
  */
 import { type Gateway, type GatewayOptions, startGateway, type Upstream } from "../mocks/gateway/index.ts";
 import type { MockServer } from "../mocks/server.ts";

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { listenProblem } from "../scripts/cli/lifecycle.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const BIN = ["bin/faultline.mjs"];
@@ -152,10 +153,27 @@ describe("the faultline process", () => {
     const port = await waitFor(first, CONTROL);
     const second = launch(process.execPath, [...BIN, "mock", "--port", port]);
     expect((await second.exited).code).toBe(2);
-    expect(second.output().trim()).toBe(
-      `faultline: 127.0.0.1 port ${port} is already in use (EADDRINUSE); stop what holds it or pick another --port`,
-    );
+    const lines = second.output().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^faultline: .*\\b${port}\\b.* in use`));
     first.child.kill("SIGTERM");
     expect((await first.exited).code).toBe(0);
+  });
+});
+
+describe("listenProblem", () => {
+  it("turns any server's bind failure into one line naming the address and port", () => {
+    const err = (code: string) =>
+      Object.assign(new Error(code), { code, syscall: "listen", address: "127.0.0.1", port: 80 });
+    expect(listenProblem(err("EADDRINUSE"))).toBe(
+      "127.0.0.1 port 80 is already in use (EADDRINUSE); stop what holds it or pick another --port",
+    );
+    expect(listenProblem(err("EACCES"))).toBe(
+      "not allowed to bind 127.0.0.1 port 80 (EACCES); pick a port above 1023",
+    );
+    expect(listenProblem(err("EMFILE"))).toBe("cannot listen on 127.0.0.1 port 80 (EMFILE)");
+    expect(
+      listenProblem(Object.assign(new Error("x"), { code: "ECONNREFUSED", syscall: "connect" })),
+    ).toBeUndefined();
   });
 });

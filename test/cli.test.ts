@@ -122,7 +122,9 @@ describe.concurrent("faultline CLI", () => {
       ]);
       expect(r.code).toBe(2);
       expect(r.stdout).toContain("did not answer a clean request within 3500 ms");
-      expect(r.ms).toBeLessThan(20_000);
+      // Well inside the test's own 60 s limit: the run gave up at its deadline, not at ours (a loaded machine
+      // takes several seconds just to start the CLI).
+      expect(r.ms).toBeLessThan(45_000);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((res) => server.close(() => res()));

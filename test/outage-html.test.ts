@@ -94,7 +94,7 @@ describe("outage.html in headless Chromium", () => {
       trs.map((tr) => ({
         phase: tr.getAttribute("data-phase"),
         cells: Object.fromEntries(
-          [...tr.querySelectorAll("td[data-field]")].map((td) => [
+          Array.from(tr.querySelectorAll("td[data-field]")).map((td) => [
             td.getAttribute("data-field"),
             td.textContent,
           ]),

@@ -10,7 +10,7 @@ import { runHarness } from "../scripts/cli/run.ts";
 import { closeHttp } from "../suites/harness/http.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 import { junitErrors } from "./helpers/junit.ts";
-import { close, listen, selfAnsweringGateway } from "./helpers/tiny-gateways.ts";
+import { close, listen, markerStrippingGateway, selfAnsweringGateway } from "./helpers/tiny-gateways.ts";
 
 // A setup that cannot exercise the gateway is named as such, with the one thing that fixes it, and is
 // never judged as the gateway's contract: exit 2, no PASS/FAIL, a setup report for CI.
@@ -119,6 +119,64 @@ describe.concurrent("preflight names a broken setup instead of judging the gatew
       );
       expect(out.output).not.toContain("PASS DL-001");
       expect(r.json().setup[0].id).toBe("setup.unrouted");
+    } finally {
+      await close(server);
+      await mock.close();
+    }
+  });
+
+  it("a gateway that tries the mock's providers in another order", async () => {
+    const mock = await startMock({ providers: DEFAULT_PROVIDERS });
+    const gw = await startGateway({
+      profile,
+      upstreams: ["gamma", "beta", "alpha"].map((name) => ({ name, baseUrl: mock.providerUrl(name) })),
+      attemptTimeoutMs: 250,
+      deadlineMs: 2_000,
+    });
+    try {
+      const out = await runHarness(
+        {
+          profile: "lumenfall",
+          gateway: gw.url,
+          mock: mock.url,
+          apiKey: "fl-test-key",
+          model: "faultline-chat",
+          quiet: true,
+          report: join(dir, "order"),
+        },
+        {},
+      );
+      expect(out.exitCode).toBe(2);
+      expect(out.output).toContain(
+        "setup.order: the gateway tried the mock's providers in the order gamma (alpha and beta set to fail, gamma to answer); the mock lists them as alpha → beta → gamma",
+      );
+    } finally {
+      await gw.close();
+      await mock.close();
+    }
+  });
+
+  it("a gateway that strips the plan marker from the prompt", async () => {
+    const mock = await startMock({ providers: DEFAULT_PROVIDERS });
+    const server = markerStrippingGateway(mock.providerUrl("alpha"));
+    const url = await listen(server);
+    try {
+      const out = await runHarness(
+        {
+          profile: "lumenfall",
+          gateway: url,
+          mock: mock.url,
+          apiKey: "k",
+          model: "gpt-4o-mini",
+          quiet: true,
+          report: join(dir, "marker"),
+        },
+        {},
+      );
+      expect(out.exitCode).toBe(2);
+      expect(out.output).toContain(
+        "setup.marker: the mock saw 1 request(s) from the gateway, none carrying the plan marker",
+      );
     } finally {
       await close(server);
       await mock.close();

@@ -5,17 +5,21 @@
 /** The exit codes a shell reports for a process ended by these signals (128 + the signal's number). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
+/** Signals received so far; once one has been, the process is already stopping. */
+let received = 0;
+
 /**
- * Ends the process on SIGINT and SIGTERM. A command that serves until a signal (`mock`, `gateway`) listens
- * too and closes its server; then this only bounds how long that may take. With no such listener (`run`)
- * the process ends at once, as it would without handlers.
+ * Ends the process on SIGINT and SIGTERM. A command that stops gracefully on a signal (`mock` and
+ * `gateway` close their servers, `run` writes its partial report) listens too; then this only bounds how
+ * long that may take. With no such listener the process ends at once, as it would without handlers, and
+ * a second signal (Ctrl-C again) always ends it at once.
  */
-export function stopOnSignals(graceMs = 5_000): void {
+export function stopOnSignals(graceMs = 10_000): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
-      if (process.listenerCount(signal) > 1)
-        setTimeout(() => process.exit(SIGNAL_EXIT[signal]), graceMs).unref();
-      else process.exit(SIGNAL_EXIT[signal]);
+      received++;
+      if (received > 1 || process.listenerCount(signal) === 1) process.exit(SIGNAL_EXIT[signal]);
+      setTimeout(() => process.exit(SIGNAL_EXIT[signal]), graceMs).unref();
     });
   }
 }
@@ -30,9 +34,10 @@ export function followLauncher(env: NodeJS.ProcessEnv = process.env, everyMs = 2
   if (!env.npm_lifecycle_event) return;
   const launcher = process.ppid;
   const timer = setInterval(() => {
-    if (process.ppid === launcher) return;
+    if (process.ppid === launcher && received === 0) return;
     clearInterval(timer);
-    process.kill(process.pid, "SIGTERM");
+    // Ctrl-C reaches this process and npm's shell alike; the shell then goes too, and that is no second signal.
+    if (received === 0) process.kill(process.pid, "SIGTERM");
   }, everyMs);
   timer.unref();
 }

@@ -127,7 +127,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
     if (seen.some((name, i) => name !== input.providers[i]))
       problems.push({
         id: "setup.order",
-        message: `the gateway tried the mock's providers in the order ${seen.join(", ")}; the mock lists them as ${input.providers.join(", ")}`,
+        message: `the gateway tried the mock's providers in the order ${seen.join(" → ")} (${input.providers.slice(0, -1).join(" and ")} set to fail, ${input.providers.at(-1)} to answer); the mock lists them as ${input.providers.join(" → ")}`,
         fix: routeFix(input),
       });
     else if (seen.length < input.providers.length)

@@ -1,50 +1,64 @@
-import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
+import { fork } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import type { BreakerConfig } from "../../mocks/gateway/breaker.ts";
-import { startOutageGateway } from "../../mocks/gateway/mutations-outage.ts";
 import { GATEWAY_DEFAULTS } from "../../mocks/gateway/options.ts";
-import { startMock } from "../../mocks/server.ts";
+import { UsageError } from "../errors.ts";
 import type { Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
+import type { ChildMessage, ChildOptions } from "./builtin-child.ts";
 
 /**
- * The built-in outage target: the mock and the reference gateway in this process, with the gateway's own
- * default timeouts (2 s per attempt, 10 s per request) rather than `faultline run`'s short ones, so a
- * brownout looks to it as it would to a production gateway.
+ * The built-in outage target: the mock and the reference gateway, in a child process so they do not share
+ * the load engine's event loop (at 500 requests per second that matters on two cores). The gateway keeps
+ * its own default timeouts (2 s per attempt, 10 s per request) rather than `faultline run`'s short ones, so
+ * a brownout looks to it as it would to a production gateway.
  */
 export interface OutageBuiltin {
   target: Target & { mock: string };
   close(): Promise<void>;
 }
 
+const STARTUP_MS = 30_000;
+
 export async function startOutageBuiltin(
   profile: Profile,
   o: { defects?: string[]; breaker?: BreakerConfig } = {},
 ): Promise<OutageBuiltin> {
-  // A journal big enough for a few seconds of a storm at 500 requests per second between two polls.
-  const mock = await startMock({ providers: DEFAULT_PROVIDERS, journal: { maxEntries: 50_000 } });
-  try {
-    const gw = await startOutageGateway({
-      profile,
-      upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: mock.providerUrl(p.name) })),
-      defects: o.defects ?? [],
-      breaker: o.breaker,
-    });
-    return {
-      target: {
-        gateway: gw.url,
-        mock: mock.url,
-        apiKey: GATEWAY_DEFAULTS.apiKeys[0]!,
-        model: GATEWAY_DEFAULTS.models[0]!,
-        deadlineMs: GATEWAY_DEFAULTS.deadlineMs,
-        headers: {},
-      },
-      async close() {
-        await gw.close();
-        await mock.close();
-      },
-    };
-  } catch (e) {
-    await mock.close();
-    throw e;
+  const self = import.meta.url;
+  const child = fork(fileURLToPath(new URL(`./builtin-child${self.endsWith(".ts") ? ".ts" : ".js"}`, self)), [
+    JSON.stringify({ profile, defects: o.defects ?? [], breaker: o.breaker } satisfies ChildOptions),
+  ], {
+    // From the sources the child needs the TypeScript loader; from a build it is plain JavaScript.
+    execArgv: self.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const timer = setTimeout(() => child.kill(), STARTUP_MS);
+  const [first] = (await Promise.race([
+    once(child, "message"),
+    once(child, "exit").then(() => [{ type: "error", message: "the built-in target exited on start" }]),
+  ])) as [ChildMessage];
+  clearTimeout(timer);
+  if (first.type !== "ready") {
+    child.kill();
+    throw new UsageError(`the built-in outage target did not start: ${first.message}`);
   }
+  return {
+    target: {
+      gateway: first.gateway,
+      mock: first.mock,
+      apiKey: GATEWAY_DEFAULTS.apiKeys[0]!,
+      model: GATEWAY_DEFAULTS.models[0]!,
+      deadlineMs: GATEWAY_DEFAULTS.deadlineMs,
+      headers: {},
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, "exit");
+      child.send("close");
+      const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
 }

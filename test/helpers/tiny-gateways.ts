@@ -73,6 +73,20 @@ export function hostileGateway(): Server {
   });
 }
 
+/** Forwards chat requests to one OpenAI-dialect provider after "cleaning" the prompt of the plan marker. */
+export function markerStrippingGateway(providerBaseUrl: string): Server {
+  return createServer(async (req, res) => {
+    const text = (await body(req)).replace(/faultline:[A-Za-z0-9_-]+/g, "");
+    const up = await fetch(`${providerBaseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer sk-upstream" },
+      body: text,
+      signal: AbortSignal.timeout(5_000),
+    });
+    res.writeHead(up.status, { "content-type": "application/json" }).end(await up.text());
+  });
+}
+
 /** A listening socket that accepts connections and never answers. */
 export function hangingGateway(): Server {
   return createServer(() => {
