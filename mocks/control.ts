@@ -239,8 +239,8 @@ const ROUTES: Route[] = [
       } catch (e) {
         throw new PlanError(`secrets: ${(e as Error).message}`);
       }
-      engine.journal.redactAll();
-      // The secrets themselves are never echoed, only how many the mock now redacts.
+      // The journal redacts when read, so the entries already kept are covered too. The secrets
+      // themselves are never echoed, only how many the mock now redacts.
       return json(200, { added, secrets: engine.journal.redactor.size });
     },
   },

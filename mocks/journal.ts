@@ -38,6 +38,10 @@ export interface JournalLimits {
 /**
  * Bounded in memory: the oldest entries go first, and `dropped` says how many went. A plan keeps its
  * first `maxPerPlan` entries (the attempts a test looks at) and drops later ones.
+ *
+ * Entries are kept as received and redacted when read (`query`): recording is on every answer's path
+ * and reading is rare, and a secret configured late (`POST /_faultline/secrets`) covers the past too.
+ * The record `record` returns (and `Decision.entry`) is the raw one: read the journal through `query`.
  */
 export class Journal {
   // A queue with a moving head: evicting the oldest entry is O(1), where shifting a 10,000-entry
@@ -75,11 +79,11 @@ export class Journal {
       attempt: e.attempt,
       method: e.method,
       path: e.path,
-      query: this.redactor.query(e.query),
-      headers: this.redactor.headers(e.headers),
-      body: this.redactor.text(
-        truncated ? Buffer.from(e.body).subarray(0, this.limits.maxBodyBytes).toString() : e.body,
-      ),
+      query: e.query,
+      // The request's own header object, not a copy: it is garbage otherwise, and a copy per answer
+      // was the journal's largest cost.
+      headers: e.headers,
+      body: truncated ? Buffer.from(e.body).subarray(0, this.limits.maxBodyBytes).toString() : e.body,
       bodyTruncated: truncated,
       step: e.step,
       receivedAt: e.receivedAt,
@@ -124,33 +128,37 @@ export class Journal {
     this.droppedByPlan.set(planId, (this.droppedByPlan.get(planId) ?? 0) + 1);
   }
 
+  /** Entries matching the query, oldest first, redacted: copies, so what a caller holds never changes. */
   query(q: JournalQuery = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
-    for (let i = this.head; i < this.entries.length; i++) {
-      const e = this.entries[i]!;
+    for (const e of this.held()) {
       if (
         (q.provider === undefined || e.provider === q.provider) &&
         (q.planId === undefined || e.planId === q.planId) &&
         (q.sinceMs === undefined || e.receivedAt >= q.sinceMs) &&
         (q.untilMs === undefined || e.receivedAt <= q.untilMs)
       )
-        out.push(e);
+        out.push(this.redacted(e));
     }
     return out;
   }
 
-  /** Applies the redactor again to every entry held: a secret configured late reaches the past too. */
-  redactAll(): void {
-    for (let i = this.head; i < this.entries.length; i++) {
-      const e = this.entries[i]!;
-      e.headers = this.redactor.headers(e.headers);
-      e.query = this.redactor.query(e.query);
-      e.body = this.redactor.text(e.body);
-    }
+  /** One entry as anyone outside the journal may see it. */
+  redacted(e: JournalEntry): JournalEntry {
+    return {
+      ...e,
+      query: this.redactor.query(e.query),
+      headers: this.redactor.headers(e.headers),
+      body: this.redactor.text(e.body),
+    };
+  }
+
+  private held(): JournalEntry[] {
+    return this.entries.slice(this.head) as JournalEntry[];
   }
 
   forgetPlan(planId: string): void {
-    this.entries = this.query().filter((e) => e.planId !== planId);
+    this.entries = this.held().filter((e) => e.planId !== planId);
     this.head = 0;
     this.perPlan.delete(planId);
     this.droppedByPlan.delete(planId);

@@ -58,6 +58,31 @@ export function retryAfterHeaders(
   return { headers, retryAfterS: seconds };
 }
 
+/**
+ * Retry-After headers for a step's parameters, worked out once per parameter object when they do not
+ * depend on the clock (an HTTP-date does): a 429 storm answers the same step thousands of times.
+ * Each answer gets its own copy of the headers, as dialects add to them.
+ */
+const retryAfterOf = new WeakMap<object, ReturnType<typeof retryAfterHeaders>>();
+function retryAfterFor(
+  p: RetryAfterParams,
+  defaultMode: "seconds" | "none",
+): { headers: Record<string, string>; retryAfterS?: number } {
+  if ((p.retryAfter ?? defaultMode) === "http-date") return retryAfterHeaders(p, defaultMode);
+  let ra = retryAfterOf.get(p);
+  if (!ra) {
+    ra = retryAfterHeaders(p, defaultMode);
+    retryAfterOf.set(p, ra);
+  }
+  return ra;
+}
+
+/** Adds a step's delay to a reply the dialect built for this answer alone. */
+function delayed(reply: Reply, delayMs: number | undefined): Reply {
+  if (delayMs !== undefined) reply.delayMs = delayMs;
+  return reply;
+}
+
 function errorStep(
   id: string,
   kind: ErrorKind,
@@ -68,10 +93,7 @@ function errorStep(
     id,
     summary,
     params: retryAfterParams,
-    reply(ctx, p) {
-      const ra = retryAfterHeaders(p, retryDefault);
-      return { ...ctx.dialect.error(kind, ctx, ra), delayMs: p.delayMs };
-    },
+    reply: (ctx, p) => delayed(ctx.dialect.error(kind, ctx, retryAfterFor(p, retryDefault)), p.delayMs),
   });
 }
 
@@ -100,8 +122,9 @@ function successPieces(
   return { status: ok.status, headers: ok.headers, content, closing: [] };
 }
 
-function addDelays(...ms: Array<number | undefined>): number | undefined {
-  return ms.some((m) => m !== undefined) ? ms.reduce<number>((a, m) => a + (m ?? 0), 0) : undefined;
+/** The sum of two optional delays; undefined when neither is given. */
+function addDelays(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
 }
 
 function streamOrBody(ctx: StepContext, n: number): { chunks: string[]; headers: Record<string, string> } {
@@ -136,10 +159,11 @@ export const STEPS: StepDef[] = [
     params: z
       .object({ ...common, text: z.string().max(10_000).optional(), latency: LatencySpec.optional() })
       .strict(),
-    reply: (ctx, p) => ({
-      ...ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
-      delayMs: addDelays(p.delayMs, p.latency && drawLatencyMs(p.latency, ctx.random)),
-    }),
+    reply: (ctx, p) =>
+      delayed(
+        ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
+        addDelays(p.delayMs, p.latency && drawLatencyMs(p.latency, ctx.random)),
+      ),
   }),
   defineStep({
     id: "latency",
@@ -149,10 +173,11 @@ export const STEPS: StepDef[] = [
       .object({ ...common, text: z.string().max(10_000).optional(), ...flatLatencyFields })
       .strict()
       .superRefine(refineFlatLatency),
-    reply: (ctx, p) => ({
-      ...ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
-      delayMs: addDelays(p.delayMs, drawLatencyMs(pickLatency(p), ctx.random)),
-    }),
+    reply: (ctx, p) =>
+      delayed(
+        ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
+        addDelays(p.delayMs, drawLatencyMs(pickLatency(p), ctx.random)),
+      ),
   }),
   defineStep({
     id: "rate_limit",
@@ -161,9 +186,8 @@ export const STEPS: StepDef[] = [
       variant: z.enum(["rate_limit_exceeded", "insufficient_quota"]).optional(),
     }),
     reply(ctx, p) {
-      const ra = retryAfterHeaders(p, "seconds");
       const kind = p.variant === "insufficient_quota" ? "quota" : "rate_limit";
-      return { ...ctx.dialect.error(kind, ctx, ra), delayMs: p.delayMs };
+      return delayed(ctx.dialect.error(kind, ctx, retryAfterFor(p, "seconds")), p.delayMs);
     },
   }),
   errorStep("server_error", "server_error", "500 internal error"),

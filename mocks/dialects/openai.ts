@@ -89,7 +89,8 @@ const ERRORS: Record<
   too_large: { status: 413, type: "invalid_request_error", code: null, message: "Request entity too large." },
 };
 
-function completion(ctx: DialectContext) {
+/** The completion object; `completionJson` writes the same bytes faster. */
+export function completion(ctx: DialectContext) {
   const tokens = pieces(ctx.text).length;
   return {
     id: `chatcmpl-${ctx.requestId}`,
@@ -113,7 +114,8 @@ function completion(ctx: DialectContext) {
   };
 }
 
-function chunk(ctx: DialectContext, delta: Record<string, unknown>, finish: string | null) {
+/** One stream chunk; `chunkWriter` writes the same bytes faster. */
+export function chunk(ctx: DialectContext, delta: Record<string, unknown>, finish: string | null) {
   return JSON.stringify({
     id: `chatcmpl-${ctx.requestId}`,
     object: "chat.completion.chunk",
@@ -122,6 +124,65 @@ function chunk(ctx: DialectContext, delta: Record<string, unknown>, finish: stri
     system_fingerprint: "fp_faultline",
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
+}
+
+// Every answer is built per request, and most of it never changes: the parts that do not depend on
+// the request are serialised once and cached (bounded), and only the id, time and model are written
+// per answer. test/dialects.test.ts holds the fast forms to the JSON.stringify of the objects above.
+const CACHE_MAX = 256;
+function cached<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    if (map.size >= CACHE_MAX) map.clear();
+    map.set(key, v);
+  }
+  return v;
+}
+
+/** JSON of a string, cached: model names and texts repeat across requests. */
+const quoted = new Map<string, string>();
+const q = (s: string) => cached(quoted, s, () => JSON.stringify(s));
+
+/** Everything of a completion after `"model":…`, which depends only on the text. */
+const completionTails = new Map<string, string>();
+export function completionJson(ctx: DialectContext): string {
+  const tail = cached(completionTails, ctx.text, () => {
+    const whole = JSON.stringify(completion({ ...ctx, requestId: "", model: "", nowS: 0 }));
+    return whole.slice(whole.indexOf(',"choices":'));
+  });
+  return `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)}${tail}`;
+}
+
+/** Framed SSE events of one stream: the per-request head is written once, each delta is cached. */
+const deltas = new Map<string, string>();
+const deltaJson = (content: string) => cached(deltas, content, () => JSON.stringify({ content }));
+const DONE = sse("[DONE]");
+const ROLE_DELTA = JSON.stringify({ role: "assistant", content: "" });
+export function chunkWriter(ctx: DialectContext): (delta: string, finish: string | null) => string {
+  const head = `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.nowS},"model":${q(ctx.model)},"system_fingerprint":"fp_faultline","choices":[{"index":0,"delta":`;
+  return (delta, finish) =>
+    `${head}${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : q(finish)}}]}\n\n`;
+}
+
+/** Error bodies depend on the kind and the message only (a message names its kind's type and code). */
+const KIND_BODIES: Partial<Record<ErrorKind, string>> = {};
+const errorBodies = new Map<string, string>();
+
+/** The headers of every answer, as one object literal: no spread, no merge, the same order as before. */
+function headersFor(ctx: DialectContext, contentType: string): Record<string, string> {
+  return {
+    "content-type": contentType,
+    "x-request-id": `req_${ctx.requestId}`,
+    "openai-processing-ms": "12",
+    "openai-version": "2020-10-01",
+    "x-ratelimit-limit-requests": "10000",
+    "x-ratelimit-remaining-requests": "9999",
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-limit-tokens": "2000000",
+    "x-ratelimit-remaining-tokens": "1999990",
+    "x-ratelimit-reset-tokens": "0s",
+  };
 }
 
 export const openai: Dialect = {
@@ -145,25 +206,24 @@ export const openai: Dialect = {
   },
 
   success(ctx) {
-    if (!ctx.stream) return json(200, completion(ctx), this.baseHeaders(ctx));
+    if (!ctx.stream)
+      return { status: 200, headers: headersFor(ctx, "application/json"), body: completionJson(ctx) };
     const { content, closing } = this.streamEvents(ctx);
-    return {
-      status: 200,
-      headers: {
-        ...this.baseHeaders(ctx),
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-      },
-      chunks: [...content, ...closing].map((data) => ({ data })),
-    };
+    const headers = headersFor(ctx, "text/event-stream; charset=utf-8");
+    headers["cache-control"] = "no-cache";
+    const chunks = new Array(content.length + closing.length);
+    for (let i = 0; i < content.length; i++) chunks[i] = { data: content[i] };
+    for (let i = 0; i < closing.length; i++) chunks[content.length + i] = { data: closing[i] };
+    return { status: 200, headers, chunks };
   },
 
   streamEvents(ctx) {
-    const content = [
-      sse(chunk(ctx, { role: "assistant", content: "" }, null)),
-      ...pieces(ctx.text).map((p) => sse(chunk(ctx, { content: p }, null))),
-    ];
-    return { content, closing: [sse(chunk(ctx, {}, "stop")), sse("[DONE]")] };
+    const write = chunkWriter(ctx);
+    const words = pieces(ctx.text);
+    const content = new Array<string>(words.length + 1);
+    content[0] = write(ROLE_DELTA, null);
+    for (let i = 0; i < words.length; i++) content[i + 1] = write(deltaJson(words[i]!), null);
+    return { content, closing: [write("{}", "stop"), DONE] };
   },
 
   streamError(_ctx, kind) {
@@ -176,7 +236,8 @@ export const openai: Dialect = {
 
   error(kind, ctx, opts = {}) {
     const e = ERRORS[kind];
-    const headers: Record<string, string> = { ...this.baseHeaders(ctx), ...opts.headers };
+    const headers = headersFor(ctx, "application/json");
+    if (opts.headers) for (const k in opts.headers) headers[k] = opts.headers[k]!;
     if (e.status === 429) {
       headers["x-ratelimit-remaining-requests"] = "0";
       headers["x-ratelimit-reset-requests"] =
@@ -189,8 +250,11 @@ export const openai: Dialect = {
       (kind === "not_found"
         ? `The model \`${ctx.model}\` does not exist or you do not have access to it.`
         : e.message);
-    const body = { error: { message, type: e.type, param: e.param ?? null, code: e.code } };
-    return json(e.status, body, headers);
+    const render = () =>
+      JSON.stringify({ error: { message, type: e.type, param: e.param ?? null, code: e.code } });
+    // A storm answers the same kind with the same message over and over: one body per kind.
+    const body = message === e.message ? (KIND_BODIES[kind] ??= render()) : cached(errorBodies, `${kind}\u0000${message}`, render);
+    return { status: e.status, headers, body };
   },
 
   models(ctx, models) {

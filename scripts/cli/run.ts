@@ -12,6 +12,7 @@ import { SUITES } from "../../suites/index.ts";
 import { applyKnownFailing, readKnownFailing } from "../../suites/known-failing.ts";
 import { loadProfile } from "../../suites/profile/load.ts";
 import type { Profile } from "../../suites/profile/schema.ts";
+import { paintSummary } from "../../suites/report/colour.ts";
 import { formatPreflight, formatRun, formatSetup } from "../../suites/report/console.ts";
 import { writeReport } from "../../suites/report/files.ts";
 import { sanitizer } from "../../suites/report/safe-text.ts";
@@ -111,7 +112,8 @@ export async function runHarness(
   const say = (s: string) => {
     const safe = clean(s);
     lines.push(safe);
-    if (!flags.quiet) process.stdout.write(`${safe}\n`);
+    // Colour goes on after the sanitizer, so its escapes are the only ones that reach the terminal.
+    if (!flags.quiet) process.stdout.write(`${paintSummary(safe)}\n`);
   };
   const reportDir = flags.report ?? "reports/faultline";
   try {

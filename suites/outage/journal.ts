@@ -1,8 +1,12 @@
 import type { JournalEntry } from "../../mocks/journal.ts";
 import { markerIn } from "./sample.ts";
 
-/** How far back each poll reaches at most: an attempt still open after this long is taken as it stands. */
-const MAX_REACH_MS = 10_000;
+/**
+ * How far back each poll reaches at most: an attempt still open after this long (one the gateway abandoned
+ * to a hang, say) is taken as it stands. Attempts end within the gateway's attempt timeout, so a few
+ * seconds cover them, and every poll stays small.
+ */
+const MAX_REACH_MS = 5_000;
 
 /**
  * Follows the mock's journal (`GET /_faultline/journal?since=`) while a run goes on, and files every
@@ -28,10 +32,18 @@ export class JournalFeed {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  /** Reads what the journal holds since the oldest attempt not yet complete; resolves once it is filed. */
-  async poll(): Promise<void> {
-    const oldestOpen = Math.min(...this.open.values());
-    const since = Math.max(0, Math.min(oldestOpen, this.newestAt) - 1, this.newestAt - MAX_REACH_MS);
+  /**
+   * Reads what the journal holds since the oldest attempt not yet complete; resolves once it is filed.
+   * Answers how many entries it read, so a caller that fell behind can poll again at once.
+   */
+  async poll(): Promise<number> {
+    const reach = this.newestAt - MAX_REACH_MS;
+    let oldestOpen = this.newestAt;
+    for (const [seq, at] of this.open) {
+      if (at < reach) this.open.delete(seq);
+      else if (at < oldestOpen) oldestOpen = at;
+    }
+    const since = Math.max(0, oldestOpen - 1, reach);
     const res = await fetch(`${this.mockUrl}/_faultline/journal?since=${since}`, {
       headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
       signal: AbortSignal.timeout(this.timeoutMs),
@@ -46,8 +58,12 @@ export class JournalFeed {
       this.dropped = body.dropped - this.droppedAtStart;
     }
     for (const e of body.entries) this.file(e);
-    // A taken request older than any poll can reach will not come back: forget it.
-    for (const [id, at] of this.taken) if (at < this.newestAt - 2 * MAX_REACH_MS) this.taken.delete(id);
+    // A taken request older than any poll can reach will not come back: forget it (oldest first).
+    for (const [id, at] of this.taken) {
+      if (at >= this.newestAt - 2 * MAX_REACH_MS) break;
+      this.taken.delete(id);
+    }
+    return body.entries.length;
   }
 
   private file(e: JournalEntry): void {

@@ -113,6 +113,9 @@ const EXAMPLES_PER_PHASE = 3;
 /** A request is judged once a journal poll that started this long after its answer has been read. */
 const JOURNAL_SETTLE_MS = 250;
 const POLL_EVERY_MS = 500;
+/** A poll this big means the feed fell behind: the next one follows at once. */
+const BEHIND_ENTRIES = 5_000;
+const JUDGE_SLICE = 200;
 
 interface Pending {
   sample: Sample;
@@ -187,63 +190,69 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   let t0 = 0;
   let lastSentMs = 0;
 
-  const judgeReady = (before: number) => {
-    let k = 0;
-    for (; k < pending.length && pending[k]!.doneAt <= before; k++) {
-      const { sample } = pending[k]!;
-      const atMs = sample.sentAt - t0;
-      const phase = phaseAt(plan, atMs);
-      const label = phaseLabel(plan, phase);
-      const journal = feed.take(sample.id);
-      const v = judgeSample(sample, journal, label, jctx);
-      for (const id of v.evaluated) evaluated.set(id, (evaluated.get(id) ?? 0) + 1);
-      conditions[phase]!.set(v.condition, (conditions[phase]!.get(v.condition) ?? 0) + 1);
-      for (const f of v.failing) {
-        const per = failures.get(f.checkId) ?? new Map<string, number>();
-        per.set(label, (per.get(label) ?? 0) + 1);
-        failures.set(f.checkId, per);
-        const key = `${label}\u0000${f.checkId}`;
-        const n = examples.get(key) ?? 0;
-        if (n < EXAMPLES_PER_PHASE) {
-          examples.set(key, n + 1);
-          violations.push({
-            checkId: f.checkId,
-            level: f.level,
-            phase: label,
-            expected: f.expected,
-            received: f.received,
-            case: v.case,
-            exchange: {
-              url: v.exchange.url,
-              status: v.exchange.status,
-              headers: v.exchange.headers,
-              raw: v.exchange.raw,
-              elapsedMs: v.exchange.elapsedMs,
-              error: v.exchange.error,
-              timedOut: v.exchange.timedOut,
-            },
-            journal: journal.map((e) => ({
-              provider: e.provider,
-              attempt: e.attempt,
-              step: e.step.step,
-              status: e.status,
-              receivedAt: e.receivedAt,
-            })),
-          });
-        }
+  function judgeOne({ sample }: Pending): void {
+    const atMs = sample.sentAt - t0;
+    const phase = phaseAt(plan, atMs);
+    const label = phaseLabel(plan, phase);
+    const journal = feed.take(sample.id);
+    const v = judgeSample(sample, journal, label, jctx);
+    for (const id of v.evaluated) evaluated.set(id, (evaluated.get(id) ?? 0) + 1);
+    conditions[phase]!.set(v.condition, (conditions[phase]!.get(v.condition) ?? 0) + 1);
+    for (const f of v.failing) {
+      const per = failures.get(f.checkId) ?? new Map<string, number>();
+      per.set(label, (per.get(label) ?? 0) + 1);
+      failures.set(f.checkId, per);
+      const key = `${label}\u0000${f.checkId}`;
+      const n = examples.get(key) ?? 0;
+      if (n < EXAMPLES_PER_PHASE) {
+        examples.set(key, n + 1);
+        violations.push({
+          checkId: f.checkId,
+          level: f.level,
+          phase: label,
+          expected: f.expected,
+          received: f.received,
+          case: v.case,
+          exchange: {
+            url: v.exchange.url,
+            status: v.exchange.status,
+            headers: v.exchange.headers,
+            raw: v.exchange.raw,
+            elapsedMs: v.exchange.elapsedMs,
+            error: v.exchange.error,
+            timedOut: v.exchange.timedOut,
+          },
+          journal: journal.map((e) => ({
+            provider: e.provider,
+            attempt: e.attempt,
+            step: e.step.step,
+            status: e.status,
+            receivedAt: e.receivedAt,
+          })),
+        });
       }
-      const first = journal[0]?.receivedAt;
-      const judged: Judged = {
-        atMs,
-        status: sample.status,
-        elapsedMs: sample.elapsedMs,
-        attempts: journal.length,
-        addedWaitMs: first === undefined ? 0 : journal.at(-1)!.receivedAt - first,
-        violations: v.failing.map((f) => f.checkId),
-      };
-      tally.add(phase, judged);
     }
-    pending.splice(0, k);
+    const first = journal[0]?.receivedAt;
+    const judged: Judged = {
+      atMs,
+      status: sample.status,
+      elapsedMs: sample.elapsedMs,
+      attempts: journal.length,
+      addedWaitMs: first === undefined ? 0 : journal.at(-1)!.receivedAt - first,
+      violations: v.failing.map((f) => f.checkId),
+    };
+    tally.add(phase, judged);
+  }
+
+  // Judged in slices, yielding between them, so the load engine's timers keep their schedule.
+  const judgeReady = async (before: number) => {
+    for (;;) {
+      let k = 0;
+      while (k < JUDGE_SLICE && k < pending.length && pending[k]!.doneAt <= before) judgeOne(pending[k++]!);
+      pending.splice(0, k);
+      if (k < JUDGE_SLICE) return;
+      await new Promise((r) => setImmediate(r));
+    }
   };
 
   // Recovery is watched live (answers only, no journal needed) so the run stops as soon as it is decided.
@@ -274,12 +283,13 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   let polling = true;
   let pollError: Error | undefined;
   const poller = (async () => {
+    let behind = false;
     while (polling) {
-      await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
+      if (!behind) await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
       const started = Date.now();
       try {
-        await feed.poll();
-        judgeReady(started - JOURNAL_SETTLE_MS);
+        behind = (await feed.poll()) > BEHIND_ENTRIES;
+        await judgeReady(started - JOURNAL_SETTLE_MS);
       } catch (e) {
         pollError = e as Error;
       }
@@ -340,7 +350,7 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   await new Promise((r) => setTimeout(r, JOURNAL_SETTLE_MS));
   await feed.poll();
   pending.sort((a, b) => a.doneAt - b.doneAt);
-  judgeReady(Number.POSITIVE_INFINITY);
+  await judgeReady(Number.POSITIVE_INFINITY);
   if (pollError)
     say(
       `faultline outage: a journal poll failed during the run (${pollError.message}); later polls caught up`,
