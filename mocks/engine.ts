@@ -53,7 +53,7 @@ export const DEFAULT_PROVIDERS: ProviderConfig[] = [
   { name: "gamma", dialect: "openai", models: DEFAULT_MODELS.openai },
 ];
 
-const MARKER = /faultline:([A-Za-z0-9_-]{1,64})/;
+const MARKER = /^faultline:([A-Za-z0-9_-]{1,64})/;
 
 /** The decision: what one attempt gets. Decide is pure data in, data out; transports write it. */
 export interface Decision {
@@ -80,6 +80,8 @@ interface ProviderRuntime {
   models: ReadonlySet<string>;
   /** Requests received, for the metrics. */
   requests: number;
+  /** The completion text an `ok` answer carries by default. */
+  text: string;
 }
 
 export class MockEngine {
@@ -108,6 +110,7 @@ export class MockEngine {
         anyModel: p.models.length === 0 || p.models.includes("*"),
         models: new Set(p.models),
         requests: 0,
+        text: `Hello from ${p.name}.`,
       });
     }
     this.limits = resolveLimits({ maxPlans: options.maxPlans, ...options.limits });
@@ -250,8 +253,13 @@ export class MockEngine {
   /** Finds the plan a request belongs to: the header first, then the marker in the body. */
   planIdOf(req: MockRequest): string | undefined {
     const header = req.headers["x-faultline-plan"];
-    if (header) return header.replace(/^faultline:/, "");
-    return MARKER.exec(req.body)?.[1];
+    if (header) return header.startsWith("faultline:") ? header.slice(10) : header;
+    // indexOf first: a body without a marker never runs the regular expression.
+    for (let at = req.body.indexOf("faultline:"); at !== -1; at = req.body.indexOf("faultline:", at + 1)) {
+      const id = MARKER.exec(req.body.slice(at, at + 80))?.[1];
+      if (id) return id;
+    }
+    return undefined;
   }
 
   decide(req: MockRequest): Decision | undefined {
@@ -340,7 +348,7 @@ export class MockEngine {
       model: model || p.config.models[0] || "model",
       stream,
       requestId: `${this.idPrefix}${(++this.requestCounter).toString(16).padStart(8, "0")}`,
-      text: `Hello from ${p.config.name}.`,
+      text: p.text,
       nowS: Math.floor(Date.now() / 1000),
       dialect: p.dialect,
       attempt,

@@ -2,7 +2,8 @@
 // the headers a step asks for, and each dialect's stream framing.
 import { describe, expect, it } from "vitest";
 import { dialect, dialectIds } from "../mocks/dialects/index.ts";
-import { type DialectContext, ERROR_KINDS, type ErrorKind } from "../mocks/dialects/types.ts";
+import { chunk, completion, completionJson } from "../mocks/dialects/openai.ts";
+import { type DialectContext, ERROR_KINDS, type ErrorKind, pieces, sse } from "../mocks/dialects/types.ts";
 import type { MockRequest } from "../mocks/types.ts";
 
 const ctx: DialectContext = {
@@ -301,5 +302,44 @@ describe("success bodies, models, routes", () => {
     if (id === "anthropic") expect(body.error.type).toBe("not_found_error");
     else if (id === "gemini") expect(body.error.status).toBe("NOT_FOUND");
     else expect(body.error.type).toBe("invalid_request_error");
+  });
+});
+
+describe("OpenAI's fast serialisation writes the bytes JSON.stringify would", () => {
+  const contexts: DialectContext[] = [
+    ctx,
+    {
+      ...ctx,
+      model: 'we"ird\\model\u2028',
+      text: 'Quotes " and \\ and ünïcödé 🎉 and\nnewlines',
+      requestId: "f".repeat(24),
+    },
+    { ...ctx, text: "", model: "" },
+    { ...ctx, text: "one" },
+  ];
+
+  it.each(contexts.map((c, i) => [i, c] as const))("completion %i", (_i, c) => {
+    expect(completionJson(c)).toBe(JSON.stringify(completion(c)));
+    // A second time, from the caches.
+    expect(completionJson(c)).toBe(JSON.stringify(completion(c)));
+  });
+
+  it.each(contexts.map((c, i) => [i, c] as const))("stream events %i", (_i, c) => {
+    const events = dialect("openai").streamEvents({ ...c, stream: true });
+    const expected = [
+      sse(JSON.stringify(chunk(c, { role: "assistant", content: "" }, null))),
+      ...pieces(c.text).map((p) => sse(JSON.stringify(chunk(c, { content: p }, null)))),
+    ];
+    expect(events.content).toEqual(expected);
+    expect(events.closing).toEqual([sse(JSON.stringify(chunk(c, {}, "stop"))), sse("[DONE]")]);
+  });
+
+  it.each(ERROR_KINDS)("error body of %s, cached or with a message of its own", (kind) => {
+    const d = dialect("openai");
+    const once = d.error(kind, ctx);
+    expect(d.error(kind, ctx).body).toBe(once.body);
+    expect(JSON.parse(once.body!).error.type).toBe(EXPECTED.openai[kind][1]);
+    const own = d.error(kind, ctx, { message: "mine" });
+    expect(JSON.parse(own.body!).error).toMatchObject({ message: "mine", type: EXPECTED.openai[kind][1] });
   });
 });

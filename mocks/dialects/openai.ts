@@ -253,7 +253,10 @@ export const openai: Dialect = {
     const render = () =>
       JSON.stringify({ error: { message, type: e.type, param: e.param ?? null, code: e.code } });
     // A storm answers the same kind with the same message over and over: one body per kind.
-    const body = message === e.message ? (KIND_BODIES[kind] ??= render()) : cached(errorBodies, `${kind}\u0000${message}`, render);
+    const body =
+      message === e.message
+        ? (KIND_BODIES[kind] ??= render())
+        : cached(errorBodies, `${kind}\u0000${message}`, render);
     return { status: e.status, headers, body };
   },
 

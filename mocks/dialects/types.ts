@@ -102,7 +102,17 @@ export function json(
   return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
 }
 
-/** Splits text into word-ish pieces so streams have several content chunks. */
-export function pieces(text: string): string[] {
-  return text.match(/\S+\s*/g) ?? [text];
+/**
+ * Splits text into word-ish pieces so streams have several content chunks. Cached, as the same few
+ * texts come back on every answer: the array is shared, so callers read it and never change it.
+ */
+export function pieces(text: string): readonly string[] {
+  let p = piecesOf.get(text);
+  if (!p) {
+    p = Object.freeze(text.match(/\S+\s*/g) ?? [text]);
+    if (piecesOf.size >= 256) piecesOf.clear();
+    piecesOf.set(text, p);
+  }
+  return p;
 }
+const piecesOf = new Map<string, readonly string[]>();

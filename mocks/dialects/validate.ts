@@ -28,6 +28,24 @@ export function validateOpenAiChat(body: unknown): Invalid {
   ) {
     return bad("Invalid value for 'messages': each message needs a valid role.");
   }
+  // The API refuses a content that is neither a string nor an array of parts (an assistant message with
+  // tool calls may carry null), in this wording: "Invalid type for 'messages[0].content': expected one of
+  // a string or array of objects, but got an integer instead."
+  const wrong = body.messages.findIndex(
+    (m) =>
+      !(
+        typeof m.content === "string" ||
+        Array.isArray(m.content) ||
+        (m.content == null && m.role === "assistant")
+      ),
+  );
+  if (wrong >= 0) {
+    const c = (body.messages[wrong] as Record<string, unknown>).content;
+    const got = c === null || c === undefined ? "null" : Number.isInteger(c) ? "an integer" : `a ${typeof c}`;
+    return bad(
+      `Invalid type for 'messages[${wrong}].content': expected one of a string or array of objects, but got ${got} instead.`,
+    );
+  }
   const maxTokens = body.max_tokens;
   if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)) {
     return bad(

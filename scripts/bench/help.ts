@@ -1,8 +1,12 @@
 // `npm run bench:help [-- RUNS]`: how long `faultline --help` and `--version` take to start, as a user
 // runs them (`node bin/faultline.mjs`, a fresh process each time, wall time), against the baseline of
 // starting node itself (`node -e 0`) measured in the same run, interleaved so load on the machine hits
-// all three alike. Builds first, so the bin runs the compiled dist/ as an installed package would.
+// all three alike. It builds, then lays out the package as npm installs it (dist/, bin/, package.json and
+// no sources, so the bin never falls back to tsx however the checkout changes meanwhile).
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { round, table } from "./stats.ts";
 
@@ -15,11 +19,16 @@ if (!Number.isInteger(runs) || runs < 1 || runs > 500) {
 
 const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
+const installed = mkdtempSync(join(tmpdir(), "faultline-bench-help-"));
+for (const part of ["dist", "bin", "package.json"])
+  cpSync(join(root, part), join(installed, part), { recursive: true });
+symlinkSync(join(root, "node_modules"), join(installed, "node_modules"));
+process.on("exit", () => rmSync(installed, { recursive: true, force: true }));
 
 const commands: Record<string, string[]> = {
   "node -e 0": ["-e", "0"],
-  "faultline --help": ["bin/faultline.mjs", "--help"],
-  "faultline --version": ["bin/faultline.mjs", "--version"],
+  "faultline --help": [join(installed, "bin/faultline.mjs"), "--help"],
+  "faultline --version": [join(installed, "bin/faultline.mjs"), "--version"],
 };
 
 /** Wall time of one run, in ms; fails loudly if the command does. */

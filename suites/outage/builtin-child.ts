@@ -1,43 +1,42 @@
-// The built-in outage target in a process of its own (forked by builtin.ts): the mock and the reference
-// gateway get a core of their own instead of sharing the load engine's event loop, as a real deployment would.
+// One half of the built-in outage target in a process of its own (forked by builtin.ts): the mock, or the
+// reference gateway in front of it. Each gets its own event loop, and on two cores its own core, instead of
+// sharing the load engine's, as a real deployment would.
 import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
 import type { BreakerConfig } from "../../mocks/gateway/breaker.ts";
 import { startOutageGateway } from "../../mocks/gateway/mutations-outage.ts";
 import { startMock } from "../../mocks/server.ts";
 import type { Profile } from "../profile/schema.ts";
 
-export interface ChildOptions {
-  profile: Profile;
-  defects: string[];
-  breaker?: BreakerConfig;
-}
+export type ChildOptions =
+  | { role: "mock" }
+  | { role: "gateway"; profile: Profile; mock: string; defects: string[]; breaker?: BreakerConfig };
 
-export type ChildMessage = { type: "ready"; gateway: string; mock: string } | { type: "error"; message: string };
+export type ChildMessage = { type: "ready"; url: string } | { type: "error"; message: string };
 
 const send = (m: ChildMessage) => process.send?.(m);
 
-async function main(): Promise<void> {
-  const o = JSON.parse(process.argv[2] ?? "{}") as ChildOptions;
-  // A journal big enough for a few seconds of a storm at 500 requests per second between two polls.
-  const mock = await startMock({ providers: DEFAULT_PROVIDERS, journal: { maxEntries: 50_000 } });
-  const gw = await startOutageGateway({
+async function start(o: ChildOptions): Promise<{ url: string; close(): Promise<void> }> {
+  if (o.role === "mock")
+    // A journal big enough for a few seconds of a storm at 500 requests per second between two polls.
+    return startMock({ providers: DEFAULT_PROVIDERS, journal: { maxEntries: 50_000 } });
+  return startOutageGateway({
     profile: o.profile,
-    upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: mock.providerUrl(p.name) })),
+    upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: `${o.mock}/${p.name}/v1` })),
     defects: o.defects,
     breaker: o.breaker,
-  }).catch(async (e: Error) => {
-    await mock.close();
-    throw e;
   });
+}
+
+async function main(): Promise<void> {
+  const server = await start(JSON.parse(process.argv[2] ?? "{}") as ChildOptions);
   const stop = async () => {
-    await gw.close().catch(() => undefined);
-    await mock.close().catch(() => undefined);
+    await server.close().catch(() => undefined);
     process.exit(0);
   };
-  // The parent asks, or goes away: either way the servers close.
+  // The parent asks, or goes away: either way the server closes.
   process.on("message", (m) => m === "close" && void stop());
   process.on("disconnect", () => void stop());
-  send({ type: "ready", gateway: gw.url, mock: mock.url });
+  send({ type: "ready", url: server.url });
 }
 
 main().catch((e: Error) => {

@@ -1,4 +1,4 @@
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { BreakerConfig } from "../../mocks/gateway/breaker.ts";
@@ -9,10 +9,10 @@ import type { Target } from "../target.ts";
 import type { ChildMessage, ChildOptions } from "./builtin-child.ts";
 
 /**
- * The built-in outage target: the mock and the reference gateway, in a child process so they do not share
- * the load engine's event loop (at 500 requests per second that matters on two cores). The gateway keeps
- * its own default timeouts (2 s per attempt, 10 s per request) rather than `faultline run`'s short ones, so
- * a brownout looks to it as it would to a production gateway.
+ * The built-in outage target: the mock and the reference gateway, each in a child process, so neither
+ * shares the load engine's event loop (at 500 requests per second that matters, even on two cores). The
+ * gateway keeps its own default timeouts (2 s per attempt, 10 s per request) rather than `faultline run`'s
+ * short ones, so a brownout looks to it as it would to a production gateway.
  */
 export interface OutageBuiltin {
   target: Target & { mock: string };
@@ -21,22 +21,27 @@ export interface OutageBuiltin {
 
 const STARTUP_MS = 30_000;
 
-export async function startOutageBuiltin(
-  profile: Profile,
-  o: { defects?: string[]; breaker?: BreakerConfig } = {},
-): Promise<OutageBuiltin> {
+interface Child {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function startChild(o: ChildOptions): Promise<Child> {
   const self = import.meta.url;
-  const child = fork(fileURLToPath(new URL(`./builtin-child${self.endsWith(".ts") ? ".ts" : ".js"}`, self)), [
-    JSON.stringify({ profile, defects: o.defects ?? [], breaker: o.breaker } satisfies ChildOptions),
-  ], {
-    // From the sources the child needs the TypeScript loader; from a build it is plain JavaScript.
-    execArgv: self.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const ts = self.endsWith(".ts");
+  const child: ChildProcess = fork(
+    fileURLToPath(new URL(`./builtin-child.${ts ? "ts" : "js"}`, self)),
+    [JSON.stringify(o)],
+    {
+      // From the sources the child needs the TypeScript loader; from a build it is plain JavaScript.
+      execArgv: ts ? ["--import", import.meta.resolve("tsx")] : [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const timer = setTimeout(() => child.kill(), STARTUP_MS);
   const [first] = (await Promise.race([
     once(child, "message"),
-    once(child, "exit").then(() => [{ type: "error", message: "the built-in target exited on start" }]),
+    once(child, "exit").then(() => [{ type: "error", message: `the ${o.role} process exited on start` }]),
   ])) as [ChildMessage];
   clearTimeout(timer);
   if (first.type !== "ready") {
@@ -44,16 +49,9 @@ export async function startOutageBuiltin(
     throw new UsageError(`the built-in outage target did not start: ${first.message}`);
   }
   return {
-    target: {
-      gateway: first.gateway,
-      mock: first.mock,
-      apiKey: GATEWAY_DEFAULTS.apiKeys[0]!,
-      model: GATEWAY_DEFAULTS.models[0]!,
-      deadlineMs: GATEWAY_DEFAULTS.deadlineMs,
-      headers: {},
-    },
+    url: first.url,
     async close() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");
       child.send("close");
       const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
@@ -61,4 +59,37 @@ export async function startOutageBuiltin(
       clearTimeout(kill);
     },
   };
+}
+
+export async function startOutageBuiltin(
+  profile: Profile,
+  o: { defects?: string[]; breaker?: BreakerConfig } = {},
+): Promise<OutageBuiltin> {
+  const mock = await startChild({ role: "mock" });
+  try {
+    const gateway = await startChild({
+      role: "gateway",
+      profile,
+      mock: mock.url,
+      defects: o.defects ?? [],
+      breaker: o.breaker,
+    });
+    return {
+      target: {
+        gateway: gateway.url,
+        mock: mock.url,
+        apiKey: GATEWAY_DEFAULTS.apiKeys[0]!,
+        model: GATEWAY_DEFAULTS.models[0]!,
+        deadlineMs: GATEWAY_DEFAULTS.deadlineMs,
+        headers: {},
+      },
+      async close() {
+        await gateway.close();
+        await mock.close();
+      },
+    };
+  } catch (e) {
+    await mock.close();
+    throw e;
+  }
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Conditions the harness can create (CONTRACTS.md, "Conditions the harness creates"). */
+/** Conditions the harness can create (docs/contract.md, "Conditions"). */
 export const CONDITIONS = [
   "auth.missing",
   "auth.malformed",
@@ -80,7 +80,7 @@ export const CatalogueEntry = z
     type: z.string().optional(),
     /** Fields every answer with this code must carry (e.g. `error.active_requests`). */
     requires: z.array(jsonPath).optional(),
-    /** Where this entry came from: seed file and line. */
+    /** Where this entry came from: the public document by name and the sentence quoted, or `docs/contract.md §N`. */
     source: z.string().min(1),
   })
   .strict();
@@ -142,7 +142,7 @@ export const Family = z
   .strict();
 export type Family = z.infer<typeof Family>;
 
-/** Idempotent replay (CONTRACTS.md §14; IETF draft-ietf-httpapi-idempotency-key-header). */
+/** Idempotent replay (docs/contract.md §14; IETF draft-ietf-httpapi-idempotency-key-header). */
 export const Idempotency = z
   .object({
     header: z.string().default("idempotency-key"),
@@ -182,8 +182,10 @@ export const Profile = z
   .object({
     name: z.string().min(1),
     description: z.string().default(""),
-    /** The seed document the contract was encoded from. */
-    seed: z.string().optional(),
+    /** The gateway's public documentation the contract was encoded from, by name (`Lumenfall API reference, "Errors"`). */
+    documentation: z.string().min(1).optional(),
+    /** Deprecated: the old name of `documentation`, still read so older profile files load. */
+    seed: z.string().optional().meta({ deprecated: true, description: "Deprecated: use documentation." }),
     contentType: z.string().default("application/json"),
     auth: z
       .object({
@@ -198,15 +200,26 @@ export const Profile = z
       chat: { method: "POST", path: "/v1/chat/completions", dialect: "openai" },
     }),
     catalogue: z.record(z.string(), CatalogueEntry),
-    /** Which code each condition yields; a list where the seed allows several. */
+    /** Which code each condition yields; a list where the documentation allows several. */
     conditions: Conditions,
     /** Field-specific codes: a request.invalid case that breaks this field expects this code. */
     fieldCodes: z.record(z.string(), z.string()).default({}),
     exhaustion: ExhaustionSpec,
     upstreamError: UpstreamErrorSpec,
     retryAfter: RetryAfterSpec,
-    /** Request ids on errors (envelope.requestId): `must` where the seed promises one on every error. */
-    requestId: z.object({ level: Level, source: z.string() }).strict().optional(),
+    /** Request ids on errors (envelope.requestId): `must` where the documentation promises one on every error. */
+    requestId: z
+      .object({
+        level: Level,
+        /** The response header that carries the request id, where the documentation names one (`request-id`). */
+        header: z
+          .string()
+          .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
+          .optional(),
+        source: z.string(),
+      })
+      .strict()
+      .optional(),
     families: z.record(z.string(), Family).default({}),
     idempotency: Idempotency.optional(),
     tasks: Tasks.optional(),
@@ -263,7 +276,9 @@ export const Profile = z
           });
       }
     }
-  });
+  })
+  // `seed:` is read as `documentation:` so a profile written before the rename keeps loading.
+  .transform(({ seed, ...p }) => (p.documentation === undefined && seed !== undefined ? { ...p, documentation: seed } : p));
 export type Profile = z.infer<typeof Profile>;
 
 /**
