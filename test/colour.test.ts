@@ -1,8 +1,11 @@
 // Colour in the console summary: only the PASS/FAIL words and the verdict, only when wanted (NO_COLOR,
 // FORCE_COLOR, a terminal).
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { colourEnabled, paintSummary } from "../suites/report/colour.ts";
 
 const tty = { isTTY: true };
@@ -54,6 +57,9 @@ describe("paintSummary", () => {
     expect(paintSummary(summary, false)).toBe(summary);
   });
 });
+
+const reportDir = mkdtempSync(join(tmpdir(), "faultline-colour-"));
+afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
 
 /** `faultline run` of one check against the built-in gateway, its stdout piped (not a terminal). */
 function runOne(env: NodeJS.ProcessEnv): Promise<string> {

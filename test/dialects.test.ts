@@ -327,11 +327,11 @@ describe("OpenAI's fast serialisation writes the bytes JSON.stringify would", ()
   it.each(contexts.map((c, i) => [i, c] as const))("stream events %i", (_i, c) => {
     const events = dialect("openai").streamEvents({ ...c, stream: true });
     const expected = [
-      sse(JSON.stringify(chunk(c, { role: "assistant", content: "" }, null))),
-      ...pieces(c.text).map((p) => sse(JSON.stringify(chunk(c, { content: p }, null)))),
+      sse(chunk(c, { role: "assistant", content: "" }, null)),
+      ...pieces(c.text).map((p) => sse(chunk(c, { content: p }, null))),
     ];
     expect(events.content).toEqual(expected);
-    expect(events.closing).toEqual([sse(JSON.stringify(chunk(c, {}, "stop"))), sse("[DONE]")]);
+    expect(events.closing).toEqual([sse(chunk(c, {}, "stop")), sse("[DONE]")]);
   });
 
   it.each(ERROR_KINDS)("error body of %s, cached or with a message of its own", (kind) => {

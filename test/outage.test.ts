@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { JournalEntry } from "../mocks/journal.ts";
 import { runOutageCommand } from "../scripts/cli/outage.ts";
+import { replayCase } from "../scripts/cli/replay.ts";
 import { judgeRecovery, type RecoveryBin } from "../suites/checks/recovery.ts";
 import { UsageError } from "../suites/errors.ts";
 import { conditionOf, planOf } from "../suites/outage/judging.ts";
@@ -220,6 +221,26 @@ describe("faultline outage against the built-in reference gateway", () => {
     expect(existsSync(join(report, "outage.html"))).toBe(true);
     expect(readFileSync(join(report, "outage.json"), "utf8")).not.toContain("fl-test-key");
     expect(out.output).toMatch(/PASSED: 2 of 2 phases passed/);
+  });
+
+  it("a violation in a phase replays from its case file: the request with what each provider did to it", async () => {
+    const report = join(dir, "exhaustion-200");
+    const out = await runOutageCommand({
+      scenario: "429-storm",
+      profile: "lumenfall",
+      rate: 20,
+      duration: 4,
+      defect: ["exhaustion_200"],
+      report,
+      quiet: true,
+    });
+    expect(out.exitCode).toBe(1);
+    const v = out.result.violations.find((x) => x.checkId === "EXH-001")!;
+    expect(v.phase).toBe("storm");
+    const still = await replayCase(v.caseFile!, { defect: ["exhaustion_200"] }, {});
+    expect(still.output).toContain("STILL FAILING");
+    const fixed = await replayCase(v.caseFile!, {}, {});
+    expect(fixed.output).toContain("FIXED");
   });
 
   it("refuses bad usage with exit 2, naming the flag", async () => {

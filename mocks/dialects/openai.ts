@@ -253,10 +253,12 @@ export const openai: Dialect = {
     const render = () =>
       JSON.stringify({ error: { message, type: e.type, param: e.param ?? null, code: e.code } });
     // A storm answers the same kind with the same message over and over: one body per kind.
-    const body =
-      message === e.message
-        ? (KIND_BODIES[kind] ??= render())
-        : cached(errorBodies, `${kind}\u0000${message}`, render);
+    let body: string;
+    if (message !== e.message) body = cached(errorBodies, `${kind}\u0000${message}`, render);
+    else {
+      KIND_BODIES[kind] ??= render();
+      body = KIND_BODIES[kind];
+    }
     return { status: e.status, headers, body };
   },
 

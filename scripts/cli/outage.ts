@@ -159,8 +159,11 @@ export async function runOutageCommand(
       say,
     });
     const dir = flags.report ?? "reports/outage";
+    const runDefects = (flags.defect ?? []).filter((d) => !isOutageMutation(d));
     const files = writeOutageReport(dir, result, target, profile, {
-      replayArgs: builtin ? ` --profile ${flags.profile}` : undefined,
+      // A built-in run's gateway is gone when it ends: its cases replay against a new built-in one, with the
+      // defects `faultline run` knows (the outage-only ones need traffic, not one case).
+      replayArgs: builtin ? ` --profile ${flags.profile}${runDefects.length ? ` --defect ${runDefects.join(",")}` : ""}` : undefined,
     });
     say(formatOutage(result));
     say(`faultline outage: report written to ${files.json} and ${files.html}`);

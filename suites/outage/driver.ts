@@ -71,9 +71,13 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopStats> {
   return stats;
 }
 
-/** One agent per run: unbounded connections, so an open loop never queues behind a slow answer. */
+/**
+ * One agent per run: unbounded connections, so an open loop never queues behind a slow answer. Idle
+ * connections are dropped after 1 s, far inside Node's 5 s server default, so a loaded machine's timer lag
+ * never makes the harness reuse a connection the gateway is closing (a reset that would not be the gateway's).
+ */
 export function outageAgent(): Agent {
-  return new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 4_000 });
+  return new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
 }
 
 function lower(h: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -278,7 +278,9 @@ export const Profile = z
     }
   })
   // `seed:` is read as `documentation:` so a profile written before the rename keeps loading.
-  .transform(({ seed, ...p }) => (p.documentation === undefined && seed !== undefined ? { ...p, documentation: seed } : p));
+  .transform(({ seed, ...p }) =>
+    p.documentation === undefined && seed !== undefined ? { ...p, documentation: seed } : p,
+  );
 export type Profile = z.infer<typeof Profile>;
 
 /**
