@@ -53,7 +53,8 @@ export const DEFAULT_PROVIDERS: ProviderConfig[] = [
   { name: "gamma", dialect: "openai", models: DEFAULT_MODELS.openai },
 ];
 
-const MARKER = /^faultline:([A-Za-z0-9_-]{1,64})/;
+/** Sticky: tried exactly where `indexOf` found "faultline:", with no slice of the body. */
+const MARKER = /faultline:([A-Za-z0-9_-]{1,64})/y;
 
 /** The decision: what one attempt gets. Decide is pure data in, data out; transports write it. */
 export interface Decision {
@@ -256,7 +257,8 @@ export class MockEngine {
     if (header) return header.startsWith("faultline:") ? header.slice(10) : header;
     // indexOf first: a body without a marker never runs the regular expression.
     for (let at = req.body.indexOf("faultline:"); at !== -1; at = req.body.indexOf("faultline:", at + 1)) {
-      const id = MARKER.exec(req.body.slice(at, at + 80))?.[1];
+      MARKER.lastIndex = at;
+      const id = MARKER.exec(req.body)?.[1];
       if (id) return id;
     }
     return undefined;
@@ -282,7 +284,8 @@ export class MockEngine {
     let attempt: number;
     let random: () => number;
     if (state) {
-      ({ attempt, random } = state.next(name));
+      attempt = state.next(name);
+      random = state.random(name);
     } else {
       attempt = (this.unplanned.get(name) ?? 0) + 1;
       this.unplanned.set(name, attempt);
@@ -329,7 +332,7 @@ export class MockEngine {
     if (!p) return undefined;
     const planId = this.planIdOf(req);
     const state = planId ? this.plans.get(planId)?.state : undefined;
-    const attempt = state ? state.next(name).attempt : 0;
+    const attempt = state ? state.next(name) : 0;
     const ctx = this.context(p, undefined, false, attempt, this.unplannedRandom);
     const reply = p.dialect.error("too_large", ctx, { message: reason });
     const entry = this.record(req, name, p, state ? planId : undefined, attempt, { step: "refused", reason });
@@ -365,7 +368,9 @@ export class MockEngine {
     step: StepSpec,
   ): JournalEntry {
     p.requests++;
+    // The entry itself, every field up front (the journal keeps this object, not a copy).
     return this.journal.record({
+      seq: 0,
       planId,
       provider: name,
       dialect: p.config.dialect,
@@ -375,8 +380,12 @@ export class MockEngine {
       query: req.rawQuery ?? req.query.toString(),
       headers: req.headers,
       body: req.body,
+      bodyTruncated: false,
       step,
       receivedAt: Date.now(),
+      answeredAt: undefined,
+      status: undefined,
+      outcome: undefined,
     });
   }
 }

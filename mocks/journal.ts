@@ -61,36 +61,21 @@ export class Journal {
     readonly redactor: Redactor = new Redactor(),
   ) {}
 
-  record(
-    e: Omit<JournalEntry, "seq" | "headers" | "body" | "bodyTruncated"> & {
-      headers: Record<string, string>;
-      body: string;
-    },
-  ): JournalEntry {
+  /**
+   * Keeps one entry: the object given, numbered (`seq`) and with its body capped, not a copy of it.
+   * Give every field, so entries share one shape when the transport fills in how they ended.
+   */
+  record(entry: JournalEntry): JournalEntry {
+    const e = entry;
+    e.seq = ++this.seq;
     // A string's UTF-8 length is at most 3 bytes per UTF-16 unit, so short bodies skip the byte count.
-    const truncated =
-      e.body.length * 3 > this.limits.maxBodyBytes && Buffer.byteLength(e.body) > this.limits.maxBodyBytes;
-    // Every field up front, so entries share one shape when the transport fills in how they ended.
-    const entry: JournalEntry = {
-      seq: ++this.seq,
-      planId: e.planId,
-      provider: e.provider,
-      dialect: e.dialect,
-      attempt: e.attempt,
-      method: e.method,
-      path: e.path,
-      query: e.query,
-      // The request's own header object, not a copy: it is garbage otherwise, and a copy per answer
-      // was the journal's largest cost.
-      headers: e.headers,
-      body: truncated ? Buffer.from(e.body).subarray(0, this.limits.maxBodyBytes).toString() : e.body,
-      bodyTruncated: truncated,
-      step: e.step,
-      receivedAt: e.receivedAt,
-      answeredAt: e.answeredAt,
-      status: e.status,
-      outcome: e.outcome,
-    };
+    if (
+      e.body.length * 3 > this.limits.maxBodyBytes &&
+      Buffer.byteLength(e.body) > this.limits.maxBodyBytes
+    ) {
+      e.body = Buffer.from(e.body).subarray(0, this.limits.maxBodyBytes).toString();
+      e.bodyTruncated = true;
+    }
     if (e.planId) {
       const n = this.perPlan.get(e.planId) ?? 0;
       if (n >= this.limits.maxPerPlan) {

@@ -200,14 +200,20 @@ export class PlanState {
   private randoms = new Map<string, () => number>();
   constructor(readonly plan: Plan) {}
 
-  next(provider: string): { attempt: number; random: () => number } {
+  /** Counts one more attempt at the provider and answers its number, from 1. */
+  next(provider: string): number {
     const attempt = (this.attempts.get(provider) ?? 0) + 1;
     this.attempts.set(provider, attempt);
+    return attempt;
+  }
+
+  /** The provider's seeded random stream within this plan. */
+  random(provider: string): () => number {
     let random = this.randoms.get(provider);
     if (!random) {
       random = seededRandom(hashSeed(this.plan.seed, provider));
       this.randoms.set(provider, random);
     }
-    return { attempt, random };
+    return random;
   }
 }

@@ -3,6 +3,9 @@ import { type Plan, PlanState, type StepSpec, stepFor } from "./plan.ts";
 import { hashSeed } from "./rng.ts";
 import { ANY_PROVIDER, type Scenario } from "./scenario-schema.ts";
 
+/** One shared spec: the engine works out a spec's parameters once per object. */
+const OK: StepSpec = Object.freeze({ step: "ok" });
+
 export type ScenarioEvent =
   | {
       type: "phase";
@@ -90,10 +93,9 @@ export class ScenarioPlayer {
 
   private stepFor(provider: string): StepSpec {
     const st = this.phaseState;
-    if (!st) return { step: "ok" };
-    const key = st.plan.providers[provider] ? provider : ANY_PROVIDER;
-    const { attempt, random } = st.next(provider);
-    return stepFor(st.plan, key, attempt, random);
+    if (!st) return OK;
+    const key = Object.hasOwn(st.plan.providers, provider) ? provider : ANY_PROVIDER;
+    return stepFor(st.plan, key, st.next(provider), st.random(provider));
   }
 
   /** `at` is the planned start, not the timer's firing time, so long loops do not drift. */

@@ -2,13 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { CONTROL_PREFIX, type ControlOptions, control } from "./control.ts";
 import { json } from "./dialects/types.ts";
-import { controlError, DEFAULT_PROVIDERS, type EngineOptions, MockEngine } from "./engine.ts";
+import { controlError, DEFAULT_PROVIDERS, type Decision, type EngineOptions, MockEngine } from "./engine.ts";
 import { BodyTooLarge, type MockLimits } from "./limits.ts";
 import type { ScenarioEvent } from "./scenario.ts";
 import { ScenarioHost } from "./scenario-routes.ts";
 import type { Scenario } from "./scenario-schema.ts";
-import { type Outcome, onRequest, write } from "./transport.ts";
-import type { MockRequest, Reply } from "./types.ts";
+import { onRequest, type RequestSink, type WriteSink, write } from "./transport.ts";
+import type { MockRequest } from "./types.ts";
 
 export interface MockServerOptions extends Partial<EngineOptions>, ControlOptions {
   host?: string;
@@ -79,22 +79,23 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
 
   function answerControl(mreq: MockRequest, res: ServerResponse): void {
     control(engine, mreq, controlOpts).then(
-      (reply) => write(res, reply ?? controlError(404, `no control route ${mreq.method} ${mreq.path}`)),
+      (reply) =>
+        write(res, reply ?? controlError(404, `no control route ${mreq.method} ${mreq.path}`), IGNORE, res),
       (e) => fail(res, e),
     );
   }
 
-  function settle(
-    res: ServerResponse,
-    decision: { reply: Reply; entry: Parameters<MockEngine["settle"]>[0] },
-  ): void {
-    const outcome = write(res, decision.reply);
-    if (typeof outcome === "string") engine.settle(decision.entry, decision.reply, outcome);
-    else
-      outcome.then(
-        (o: Outcome) => engine.settle(decision.entry, decision.reply, o),
-        (e) => fail(res, e),
-      );
+  /** Closes each provider answer's journal entry with how it ended (the decision is the context). */
+  const settled: WriteSink<Decision & { res: ServerResponse }> = {
+    written: (outcome, d) => engine.settle(d.entry, d.reply, outcome),
+    failed: (e, d) => fail(d.res, e),
+  };
+  const IGNORE: WriteSink<ServerResponse> = { written: () => {}, failed: (e, res) => fail(res, e) };
+
+  function settle(res: ServerResponse, decision: Decision): void {
+    const d = decision as Decision & { res: ServerResponse };
+    d.res = res;
+    write(res, decision.reply, settled, d);
   }
 
   // The hot path is synchronous from the last body byte to the answer's write: no promise, no await.
@@ -106,14 +107,8 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
       }
       const decision = engine.decide(mreq);
       if (!decision) {
-        write(
-          res,
-          json(404, {
-            error: {
-              message: `no provider for ${mreq.path}; providers: ${engine.providerNames().join(", ")}`,
-            },
-          }),
-        );
+        const message = `no provider for ${mreq.path}; providers: ${engine.providerNames().join(", ")}`;
+        write(res, json(404, { error: { message } }), IGNORE, res);
         return;
       }
       settle(res, decision);
@@ -128,17 +123,17 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
     engine.metrics.refused(limit);
     const decision = limit === "maxBodyBytes" ? engine.decideTooLarge(mreq, err.message) : undefined;
     if (decision) settle(res, decision);
-    else write(res, controlError(413, err.message));
+    else write(res, controlError(413, err.message), IGNORE, res);
   }
 
+  const sink: RequestSink<ServerResponse> = { done: handle, tooLarge };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const [max] = bodyLimit(req.url ?? "/", engine.limits);
-    onRequest(
-      req,
-      max,
-      (mreq) => handle(mreq, res),
-      (mreq, n) => tooLarge(mreq, res, n),
-    );
+    const url = req.url ?? "/";
+    // Provider paths, the common case, skip the comparisons that pick a control call's limit.
+    const max = url.startsWith(CONTROL_PREFIX)
+      ? bodyLimit(url, engine.limits)[0]
+      : engine.limits.maxBodyBytes;
+    onRequest(req, max, sink, res);
   });
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
   await new Promise<void>((resolve, reject) => {

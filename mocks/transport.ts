@@ -49,19 +49,21 @@ function toMockRequest(req: IncomingMessage, body: string): MockRequest {
   );
 }
 
+/** Where `onRequest` hands a request once its body is read. */
+export interface RequestSink<C> {
+  done(r: MockRequest, context: C): void;
+  /** The body went past the limit; it was read to its end and dropped. */
+  tooLarge(r: MockRequest, context: C, receivedBytes: number): void;
+}
+
 /**
- * Reads a request into plain data and hands it to `done`; event listeners rather than async
- * iteration or a promise, as this is the hot path. A body past `maxBytes` is read to its end and
- * dropped, never cut: `tooLarge` gets the request without it, and the caller answers 413. (Answering
- * before the body is read would close a socket with unread data, and the client would see a reset
- * instead of the 413.)
+ * Reads a request into plain data and hands it to the sink with `context` (the response, usually);
+ * event listeners rather than async iteration or a promise, and one sink for every request rather than
+ * closures per request, as this is the hot path. A body past `maxBytes` is read to its end and dropped,
+ * never cut: the sink's `tooLarge` gets the request without it, and answers 413. (Answering before the
+ * body is read would close a socket with unread data, and the client would see a reset, not the 413.)
  */
-export function onRequest(
-  req: IncomingMessage,
-  maxBytes: number,
-  done: (r: MockRequest) => void,
-  tooLarge: (r: MockRequest, receivedBytes: number) => void,
-): void {
+export function onRequest<C>(req: IncomingMessage, maxBytes: number, sink: RequestSink<C>, context: C): void {
   let first: Buffer | undefined;
   let chunks: Buffer[] | undefined;
   let size = 0;
@@ -77,19 +79,25 @@ export function onRequest(
     }
   });
   req.on("end", () => {
-    if (size > maxBytes) tooLarge(toMockRequest(req, ""), size);
-    else
-      done(
-        toMockRequest(req, chunks ? Buffer.concat(chunks).toString("utf8") : (first?.toString("utf8") ?? "")),
-      );
+    if (size > maxBytes) sink.tooLarge(toMockRequest(req, ""), context, size);
+    else {
+      const body = chunks ? Buffer.concat(chunks).toString("utf8") : (first?.toString("utf8") ?? "");
+      sink.done(toMockRequest(req, body), context);
+    }
   });
 }
+
+type Settle = { resolve: (r: MockRequest) => void; reject: (e: Error) => void; maxBytes: number };
+const PROMISE_SINK: RequestSink<Settle> = {
+  done: (r, p) => p.resolve(r),
+  tooLarge: (_r, p, n) => p.reject(new BodyTooLarge(n, p.maxBytes, "maxBodyBytes")),
+};
 
 /** Reads a request into plain data; a body past `maxBytes` rejects with BodyTooLarge once it is read. */
 export function readRequest(req: IncomingMessage, maxBytes = 10 * 1024 * 1024): Promise<MockRequest> {
   return new Promise((resolve, reject) => {
     req.on("error", reject);
-    onRequest(req, maxBytes, resolve, (_r, n) => reject(new BodyTooLarge(n, maxBytes, "maxBodyBytes")));
+    onRequest(req, maxBytes, PROMISE_SINK, { resolve, reject, maxBytes });
   });
 }
 
@@ -121,24 +129,98 @@ function rst(socket: Socket): void {
 
 export type Outcome = "answered" | "fault" | "client_closed";
 
-/** Writes a Reply to a node:http response, including the socket-level faults. */
-export function writeReply(res: ServerResponse, reply: Reply): Promise<Outcome> {
-  return Promise.resolve(write(res, reply));
+/** Told how each exchange ended; one object for every request, the request's own data in `context`. */
+export interface WriteSink<C> {
+  written(outcome: Outcome, context: C): void;
+  failed(error: unknown, context: C): void;
 }
 
-/**
- * Writes a Reply; a whole answer with no delay is written at once and its outcome returned as is, so
- * the common case costs no promise. Everything else (delays, faults, streams) goes through `later`.
- */
-export function write(res: ServerResponse, reply: Reply): Outcome | Promise<Outcome> {
-  if (reply.delayMs || reply.fault || reply.chunks || reply.end === "hang") return later(res, reply);
+const PROMISE_WRITE: WriteSink<{ resolve: (o: Outcome) => void; reject: (e: unknown) => void }> = {
+  written: (o, p) => p.resolve(o),
+  failed: (e, p) => p.reject(e),
+};
+
+/** Writes a Reply to a node:http response, including the socket-level faults. */
+export function writeReply(res: ServerResponse, reply: Reply): Promise<Outcome> {
+  return new Promise((resolve, reject) => write(res, reply, PROMISE_WRITE, { resolve, reject }));
+}
+
+/** A whole body at once, with its length: what most answers are. */
+function whole(res: ServerResponse, reply: Reply): void {
   const body = reply.body ?? "";
   // A content-length spares the client chunked framing, as real providers do for JSON.
   // The reply is this request's own, so its headers can take the length without a copy.
   reply.headers["content-length"] = String(Buffer.byteLength(body));
   res.writeHead(reply.status, reply.headers);
   res.end(body);
-  return "answered";
+}
+
+/** Whether every chunk goes out at once and the stream ends cleanly: then it needs no timer or promise. */
+function instantStream(reply: Reply): boolean {
+  if ((reply.end ?? "finish") !== "finish") return false;
+  for (const c of reply.chunks!) if (c.delayMs) return false;
+  return true;
+}
+
+/**
+ * A whole answer after a delay: one timer, and a close listener that gives up as soon as the client
+ * goes away. No promise and no async frame, as a thousand of these run at once under a latency plan.
+ */
+class Delayed<C> {
+  private readonly timer: NodeJS.Timeout;
+  private readonly onClose = () => {
+    clearTimeout(this.timer);
+    this.sink.written("client_closed", this.context);
+  };
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly reply: Reply,
+    private readonly sink: WriteSink<C>,
+    private readonly context: C,
+  ) {
+    this.timer = setTimeout(Delayed.fire, reply.delayMs, this);
+    res.on("close", this.onClose);
+  }
+  private static fire(d: Delayed<unknown>): void {
+    d.res.removeListener("close", d.onClose);
+    if (d.res.destroyed) return d.sink.written("client_closed", d.context);
+    try {
+      whole(d.res, d.reply);
+      d.sink.written("answered", d.context);
+    } catch (e) {
+      d.sink.failed(e, d.context);
+    }
+  }
+}
+
+/**
+ * Writes a Reply and tells the sink how it ended. Whole answers and streams without pauses are written
+ * at once (the sink hears before `write` returns); a delayed whole answer takes one timer; faults and
+ * paced streams go through `later`.
+ */
+export function write<C>(res: ServerResponse, reply: Reply, sink: WriteSink<C>, context: C): void {
+  if (!reply.fault && reply.end !== "hang") {
+    if (!reply.chunks) {
+      if (!reply.delayMs) {
+        whole(res, reply);
+        sink.written("answered", context);
+      } else new Delayed(res, reply, sink, context);
+      return;
+    }
+    if (!reply.delayMs && instantStream(reply)) {
+      res.writeHead(reply.status, reply.headers);
+      res.flushHeaders();
+      // One write per event, as a streaming server sends them.
+      for (const c of reply.chunks) res.write(c.data);
+      res.end();
+      sink.written("answered", context);
+      return;
+    }
+  }
+  later(res, reply).then(
+    (o) => sink.written(o, context),
+    (e) => sink.failed(e, context),
+  );
 }
 
 async function later(res: ServerResponse, reply: Reply): Promise<Outcome> {

@@ -4,8 +4,8 @@ import { UsageError } from "./errors.ts";
 import type { Scenario } from "./harness/scenario-case.ts";
 import type { CaseSpec, RequestSpec } from "./harness/types.ts";
 import { describeZodError } from "./profile/load.ts";
-import { SECRET_SLOTS } from "./report/files.ts";
 import type { Target } from "./target.ts";
+import { keySource, SECRET_FIELDS, type SecretField } from "./target-keys.ts";
 
 const CaseFile = z.object({
   faultline: z.literal(1),
@@ -97,20 +97,18 @@ export function fillEnvSlots(text: string, env: NodeJS.ProcessEnv, json = false)
 }
 
 /** The flag and variable that give a secret slot. */
-export function slotSource(slot: (typeof SECRET_SLOTS)[number]): string {
-  const flag = `--${slot.replace(/[A-Z]/g, (x) => `-${x.toLowerCase()}`)}`;
-  const env = `FAULTLINE_${slot.replace(/[A-Z]/g, (x) => `_${x}`).toUpperCase()}`;
-  return `set ${env} (or pass ${flag})`;
+export function slotSource(slot: SecretField): string {
+  return keySource(slot);
 }
 
 /** Fills the `{{apiKey}}` slots of a JSON text with the given secrets, and `{{env.NAME}}` from the environment. */
 export function fillSecretText(
   text: string,
-  keys: Partial<Record<(typeof SECRET_SLOTS)[number], string>>,
+  keys: Partial<Record<SecretField, string>>,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
   let out = text;
-  for (const slot of SECRET_SLOTS) {
+  for (const slot of SECRET_FIELDS) {
     if (!out.includes(`{{${slot}}}`)) continue;
     const v = keys[slot];
     if (!v) throw new UsageError(`the case sends the target's ${slot}: ${slotSource(slot)}`);

@@ -2,6 +2,7 @@
 import { blackbox } from "./blackbox.ts";
 import type { Suite } from "./harness/property.ts";
 import { requestShape } from "./request-shape.ts";
+import { resilience } from "./resilience.ts";
 import { idempotency, tasks } from "./stateful.ts";
 import { streams, upstream } from "./upstream.ts";
 
@@ -14,4 +15,4 @@ export type { Profile } from "./profile/schema.ts";
 export { resolveTarget, type Target } from "./target.ts";
 
 /** Every suite, in the order a run reports them. */
-export const SUITES: Suite[] = [blackbox, requestShape, upstream, streams, idempotency, tasks];
+export const SUITES: Suite[] = [blackbox, requestShape, upstream, streams, idempotency, tasks, resilience];

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { UsageError } from "./errors.ts";
 import { describeZodError } from "./profile/load.ts";
 import type { Profile } from "./profile/schema.ts";
+import { fromEnv, SECRET_KEYS, TARGET_KEYS, type TargetField, targetKey } from "./target-keys.ts";
 
 const url = z.url({ protocol: /^https?$/ });
 
@@ -39,22 +40,6 @@ export const Target = z
   .strict();
 export type Target = z.infer<typeof Target>;
 
-/** Flag → field. Environment variables are FAULTLINE_<FIELD in upper snake case>. */
-const FIELDS = [
-  "gateway",
-  "apiKey",
-  "model",
-  "brokeKey",
-  "limitedKey",
-  "otherApiKey",
-  "concurrencyKey",
-  "disabledModel",
-  "mock",
-  "deadlineMs",
-  "chatPath",
-  "auth",
-] as const;
-
 /**
  * The client key a target with `auth: none` carries, so every property can still build its requests; the
  * gateway is not expected to check it (that is what REJ-001 then reports).
@@ -71,16 +56,12 @@ export function parseHeaderFlag(spec: string): [string, string] {
   return [name.toLowerCase(), spec.slice(i + 1).trim()];
 }
 
-function envName(field: string): string {
-  return `FAULTLINE_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-}
-
 /**
  * Resolves the target: flags win over environment variables (FAULTLINE_GATEWAY, FAULTLINE_API_KEY, …),
- * which win over a config file (YAML or JSON with the same field names).
+ * which win over a config file (YAML or JSON with the same field names); target-keys.ts lists them.
  */
 export function resolveTarget(
-  flags: Partial<Record<(typeof FIELDS)[number], string | number | undefined>> & {
+  flags: Partial<Record<TargetField, string | number | undefined>> & {
     config?: string;
     /** Headers from `--header` flags: they win over the config file's, name by name. */
     headers?: Record<string, string>;
@@ -97,11 +78,11 @@ export function resolveTarget(
     fromFile = raw as Record<string, unknown>;
   }
   const merged: Record<string, unknown> = { ...fromFile };
-  for (const f of FIELDS) {
-    const e = env[envName(f)];
-    if (e !== undefined && e !== "") merged[f] = f === "deadlineMs" ? Number(e) : e;
-    const v = flags[f];
-    if (v !== undefined) merged[f] = v;
+  for (const k of TARGET_KEYS) {
+    const e = fromEnv(k, env);
+    if (e !== undefined) merged[k.field] = e;
+    const v = flags[k.field];
+    if (v !== undefined) merged[k.field] = v;
   }
   if (flags.headers && Object.keys(flags.headers).length) {
     const fileHeaders = typeof merged.headers === "object" && merged.headers !== null ? merged.headers : {};
@@ -113,7 +94,7 @@ export function resolveTarget(
   const parsed = Target.safeParse(merged);
   if (!parsed.success) {
     throw new UsageError(
-      `invalid target:\n${describeZodError("target", parsed.error)}\n(set with flags such as --gateway, environment variables such as ${envName("gateway")}, or --config FILE)`,
+      `invalid target:\n${describeZodError("target", parsed.error)}\n(set with flags such as --gateway, environment variables such as ${targetKey("gateway").env}, or --config FILE)`,
     );
   }
   return {
@@ -141,11 +122,7 @@ function clientKeyForms(key: string | undefined): string[] {
 /** The secrets nothing Faultline prints or writes may show: keys, provider keys, credential headers. */
 export function targetSecrets(t: Target): string[] {
   return [
-    ...clientKeyForms(t.apiKey),
-    ...clientKeyForms(t.brokeKey),
-    ...clientKeyForms(t.limitedKey),
-    ...clientKeyForms(t.otherApiKey),
-    ...clientKeyForms(t.concurrencyKey),
+    ...SECRET_KEYS.flatMap((k) => clientKeyForms(t[k.field])),
     ...Object.values(t.upstreamKeys ?? {}),
     ...Object.entries(t.headers ?? {})
       .filter(([name]) => CREDENTIAL_HEADER.test(name))

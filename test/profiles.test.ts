@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,17 +6,31 @@ import { profileJsonSchema, SCHEMA_FILE } from "../scripts/profile-schema.ts";
 import { builtinProfiles, loadProfile, PROFILE_DIR } from "../suites/profile/load.ts";
 import { type CatalogueEntry, familyNames, familyProfile } from "../suites/profile/schema.ts";
 
-// The five seed systems' profiles: they load, every code cites the seed line it came from, `extends:`
-// lets a user write only what differs, a broken profile is refused by field, and the editor schema is current.
-const SEED_PROFILES = {
+// The built-in profiles: they load, every source names the public document it quotes (or the rule of
+// docs/contract.md Faultline decided), `extends:` lets a user write only what differs, a broken profile is
+// refused by field, and the editor schema is current.
+const ALL = builtinProfiles();
+
+// Local copies of the five documented gateways' public error pages, kept beside the checkout; where they
+// are present, every quotation of a profile's documentation must be found in its copy word for word.
+const COPIES = {
   lumenfall: "000",
   lemondata: "001",
   "meta-envelope": "002",
   "data-envelope": "003",
   llmapi: "004",
 } as const;
-const SEED_DIR = resolve(PROFILE_DIR, "../../../shared/seeds");
-const CITATION = /\b(00\d) lines? (\d+)(?:-(\d+))?/g;
+const COPY_DIR = resolve(PROFILE_DIR, "../../../shared/seeds");
+
+/** References that only make sense inside the workspace the profiles were first written in. */
+const NOT_PUBLIC = [
+  /shared\//,
+  /CONTRACTS\.md/,
+  /\b\d{3}_[0-9a-f]{16}\.txt\b/,
+  /^seed:/m,
+  /\b(?:line|lines|Line|Lines) \d+/,
+  /\b00\d (?:line|lines)\b/,
+];
 
 const scratch = mkdtempSync(join(tmpdir(), "faultline-profiles-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -37,29 +51,37 @@ function entries(name: string): Array<[string, CatalogueEntry]> {
   return [...top, ...fam];
 }
 
-/** The lines a source cites: "002 line 47", "001 lines 43-46", "003 line 52 … (line 54)". */
-function citedLines(source: string): { seed?: string; lines: number[] } {
-  const lines: number[] = [];
-  let seed: string | undefined;
-  for (const m of source.matchAll(CITATION)) {
-    seed ??= m[1];
-    const from = Number(m[2]);
-    const to = m[3] ? Number(m[3]) : from;
-    for (let n = from; n <= to; n++) lines.push(n);
-  }
-  for (const m of source.matchAll(/\(lines? (\d+)(?:-(\d+))?\)|, lines? (\d+)(?:-(\d+))?/g)) {
-    const from = Number(m[1] ?? m[3]);
-    const to = Number(m[2] ?? m[4] ?? from);
-    for (let n = from; n <= to; n++) lines.push(n);
-  }
-  return { seed, lines };
+/** Every `source:` in a profile (catalogue, exhaustion, families, idempotency, tasks …), with its path. */
+function sources(node: unknown, at = ""): Array<[string, string]> {
+  if (typeof node !== "object" || node === null) return [];
+  return Object.entries(node).flatMap(
+    ([k, v]): Array<[string, string]> =>
+      k === "source" && typeof v === "string" ? [[at, v]] : sources(v, at ? `${at}.${k}` : k),
+  );
+}
+
+/** The sentences a source quotes from `doc`: every "…" after `doc:`. */
+function quotesOf(source: string, doc: string): string[] {
+  const at = source.indexOf(`${doc}: `);
+  if (at < 0) return [];
+  return [...source.slice(at + doc.length + 1).matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+}
+
+/** Quotes compared as text: typographic quotes, table cell bars and line breaks do not count. */
+function norm(s: string): string {
+  return s
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/\s*\|\s*/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 describe("built-in profiles", () => {
-  it.each(Object.keys(SEED_PROFILES))("%s loads, with every family resolvable", (name) => {
+  it.each(ALL)("%s loads, names its documentation, and every family resolves", (name) => {
     const p = loadProfile(name);
     expect(p.name).toBe(name);
-    expect(builtinProfiles()).toContain(name);
+    expect(p.documentation, `${name}: documentation`).toMatch(/\S/);
     for (const f of familyNames(p)) {
       const fp = familyProfile(p, f);
       for (const code of [fp.exhaustion.codes, fp.upstreamError.code].flat())
@@ -67,44 +89,68 @@ describe("built-in profiles", () => {
     }
   });
 
-  it.each(Object.keys(SEED_PROFILES))("%s starts with the editor's schema line", (name) => {
+  it.each(ALL)("%s starts with the editor's schema line", (name) => {
     const text = readFileSync(join(PROFILE_DIR, `${name}.yaml`), "utf8");
     expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../schema/profile.schema.json");
   });
 
-  // A code the seed never mentions (a state conflict the seed is silent on) may instead cite the
-  // CONTRACTS.md decision it comes from.
-  it.each(Object.entries(SEED_PROFILES))("every %s catalogue entry cites a line of seed %s", (name, seed) => {
-    expect(loadProfile(name).seed?.startsWith(seed)).toBe(true);
-    for (const [code, e] of entries(name)) {
-      const cited = citedLines(e.source);
-      if (cited.seed === undefined && /^CONTRACTS\.md §\d+/.test(e.source)) continue;
-      expect.soft(cited.seed, `${name} ${code}: "${e.source}"`).toBe(seed);
-      expect.soft(cited.lines.length, `${name} ${code}: "${e.source}"`).toBeGreaterThan(0);
+  it.each(ALL)(
+    "%s cites only what a reader of the project can open: no workspace files, no line numbers",
+    (name) => {
+      const text = readFileSync(join(PROFILE_DIR, `${name}.yaml`), "utf8");
+      for (const re of NOT_PUBLIC) expect.soft(text, `${name}: ${re}`).not.toMatch(re);
+    },
+  );
+
+  // A source either quotes the gateway's documentation (`<its name>: "the sentence"`) or names the rule
+  // Faultline decided where the documentation is silent (`docs/contract.md §N`).
+  it.each(ALL)("every %s source quotes its documentation or cites docs/contract.md §N", (name) => {
+    const p = loadProfile(name);
+    const doc = p.documentation!;
+    const all = sources(p);
+    expect(all.length).toBeGreaterThan(0);
+    for (const [at, source] of all) {
+      const quoted = source.startsWith(`${doc}: "`) && quotesOf(source, doc).length > 0;
+      const decided = /docs\/contract\.md §\d+/.test(source);
+      expect.soft(quoted || decided, `${name} ${at}: "${source}"`).toBe(true);
     }
   });
 
-  // The seeds sit beside the repository (../shared/seeds); a checkout without them still runs the tests above.
-  it.skipIf(!existsSync(SEED_DIR)).each(Object.entries(SEED_PROFILES))(
-    "%s: a code the seed spells out is cited at a line that names it",
-    (name) => {
-      const file = loadProfile(name).seed!;
-      const seedLines = readFileSync(join(SEED_DIR, file), "utf8").split("\n");
+  it.skipIf(!existsSync(COPY_DIR)).each(Object.entries(COPIES))(
+    "%s: every quotation is found in the documentation, and a code the page spells out is quoted",
+    (name, copy) => {
+      const file = readdirSync(COPY_DIR).find((f) => f.startsWith(`${copy}_`))!;
+      const page = readFileSync(join(COPY_DIR, file), "utf8");
+      const text = norm(page);
+      const p = loadProfile(name);
+      for (const [at, source] of sources(p)) {
+        for (const q of quotesOf(source, p.documentation!))
+          for (const part of q.split("…").map(norm).filter(Boolean))
+            expect.soft(text.includes(part), `${name} ${at}: "${part}" is not on the page`).toBe(true);
+      }
+      // Tables run columns together ("AUTHENTICATION_FAILED401"): what follows a code may touch it unless it
+      // could continue it (IMAGE_TASK_NOT_FOUND does not name NOT_FOUND).
       for (const [where, e] of entries(name)) {
         const code = where.split(".").at(-1)!;
-        // Seed tables run columns together ("AUTHENTICATION_FAILED401", "UPSTREAM_ERRORvaries"): what follows a
-        // code may touch it unless it could continue it (IMAGE_TASK_NOT_FOUND does not name NOT_FOUND).
         const goesOn = /[a-z]/.test(code) ? "[a-z_]" : "[A-Z_]";
         const names = new RegExp(`(^|[^A-Za-z_])${code}(?!${goesOn})`);
-        const { lines } = citedLines(e.source);
-        for (const n of lines)
-          expect.soft(n, `${name} ${where}: line ${n}`).toBeLessThanOrEqual(seedLines.length);
-        if (!seedLines.some((l) => names.test(l))) continue;
-        const hit = lines.some((n) => names.test(seedLines[n - 1] ?? ""));
-        expect.soft(hit, `${name} ${where}: "${e.source}" cites no line naming ${code}`).toBe(true);
+        if (!names.test(page)) continue;
+        const quoted = quotesOf(e.source, p.documentation!).some((q) => names.test(q));
+        expect.soft(quoted, `${name} ${where}: "${e.source}" quotes no sentence naming ${code}`).toBe(true);
       }
     },
   );
+
+  it("reads the deprecated `seed:` as `documentation:`", () => {
+    const file = writeProfile(
+      "old.yaml",
+      "extends: lumenfall\nname: old\ndocumentation: null\nseed: our errors page\n",
+    );
+    expect(loadProfile(file).documentation).toBe("our errors page");
+    const both = writeProfile("both.yaml", "extends: lumenfall\nname: both\nseed: old name\n");
+    expect(loadProfile(both).documentation).toBe(loadProfile("lumenfall").documentation);
+    expect(loadProfile(both)).not.toHaveProperty("seed");
+  });
 });
 
 describe("extends", () => {

@@ -7,6 +7,7 @@ import { type ErrorSpec, GatewayError } from "./contract.ts";
 import type { ChatRoute, ClientCodec } from "./families/index.ts";
 import { closestModel } from "./hints.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { GatewayPolicy } from "./policy.ts";
 import type { Responder } from "./respond.ts";
 import type { ChatRequest } from "./validate.ts";
 
@@ -30,6 +31,8 @@ export interface ChatContext {
   breakers?: CircuitBreakers;
   /** Makes the gateway stop serving: only the `exit_on_stream_reset` defect calls it. */
   crash: () => void;
+  /** The decisions a one-defect mutant may bend (policy.ts). */
+  policy: GatewayPolicy;
 }
 
 /** A field's own code where the profile names one (seed 002 lines 143-160), else the request.invalid code. */
@@ -48,6 +51,13 @@ function invalidSpec(c: ChatContext, v: { param?: string; field?: string; messag
 
 /** Body, validation, model catalogue and key fixtures, in the order the brief ranks them. */
 export async function admit(c: ChatContext): Promise<ChatRequest> {
+  const chat = await admitRequest(c);
+  checkAccount(c);
+  return chat;
+}
+
+/** The request itself: body, validation, model catalogue. */
+export async function admitRequest(c: ChatContext): Promise<ChatRequest> {
   const { contract } = c.reply;
   const limit = contract.profile.limits.maxBodyBytes ?? c.opts.maxBodyBytes;
   const body = await readJsonBody(c.req, limit);
@@ -73,13 +83,18 @@ export async function admit(c: ChatContext): Promise<ChatRequest> {
     const spec = contract.condition(cond, `Model ${model} does not exist`, { param: "model", didYouMean });
     throw new GatewayError(spec);
   }
+  return v.request;
+}
+
+/** The account behind the key: its balance and its rate limit (docs/contract.md §19: before any provider). */
+export function checkAccount(c: ChatContext): void {
+  const { contract } = c.reply;
   if (c.key === c.opts.brokeKey) {
     throw new GatewayError(contract.condition("balance.insufficient", "Account balance too low"));
   }
   if (c.key === c.opts.limitedKey) {
     throw new GatewayError(contract.condition("rate.limited", "Too many requests: wait before retrying"));
   }
-  return v.request;
 }
 
 /** Holds one of the key's concurrency slots until the answer is complete; refuses when none is free. */

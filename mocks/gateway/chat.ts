@@ -1,4 +1,4 @@
-import { admit, type ChatContext, enterGate } from "./admit.ts";
+import { type ChatContext, enterGate } from "./admit.ts";
 import { type Failure, failover } from "./failover.ts";
 import type { StopReason } from "./guard.ts";
 import type { Upstream } from "./options.ts";
@@ -7,18 +7,6 @@ import { relayStream } from "./stream.ts";
 import type { ChatRequest } from "./validate.ts";
 
 export type { ChatContext } from "./admit.ts";
-
-function upstreamHeaders(c: ChatContext, stream: boolean) {
-  // The plan header is forwarded so plans tied by header (not only by body marker) reach the mock.
-  const plan = c.req.headers["x-faultline-plan"];
-  return (u: Upstream): Record<string, string> => ({
-    "content-type": "application/json",
-    accept: stream ? "text/event-stream" : "application/json",
-    authorization: `Bearer ${c.opts.upstreamKey(u.name)}`,
-    "user-agent": "faultline-reference-gateway",
-    ...(typeof plan === "string" ? { "x-faultline-plan": plan } : {}),
-  });
-}
 
 function answerExhausted(c: ChatContext, chat: ChatRequest, failures: Failure[]): void {
   const last = failures.at(-1);
@@ -48,11 +36,13 @@ function answerExhausted(c: ChatContext, chat: ChatRequest, failures: Failure[])
     message += ` [sent Authorization: Bearer ${c.opts.upstreamKey(last.provider)}]`;
   if (c.defects.has("leak_upstream_url") && last)
     message += ` [last tried ${c.opts.upstreams.find((u) => u.name === last.provider)?.baseUrl}]`;
-  sendError(c.reply, c.reply.contract.exhausted(message));
+  const spec = c.reply.contract.exhausted(message);
+  spec.retryAfterS = c.policy.exhaustedRetryAfterS(failures, c.opts.retryAfterS);
+  sendError(c.reply, spec);
 }
 
 export async function handleChat(c: ChatContext): Promise<void> {
-  const chat = await admit(c);
+  const chat = await c.policy.admit(c);
   const release = enterGate(c);
   try {
     await serve(c, chat);
@@ -76,11 +66,12 @@ async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
       dispatcher: c.dispatcher,
       payload: JSON.stringify({ ...chat.body, model: c.opts.upstreamModel }),
       stream: chat.stream,
-      headersFor: upstreamHeaders(c, chat.stream),
+      headersFor: (u: Upstream) => c.policy.upstreamHeaders(c, chat.stream, u),
       stops,
       attemptTimeoutMs: noDeadline ? undefined : c.opts.attemptTimeoutMs,
       defects: c.defects,
       breakers: c.breakers,
+      askAgain: c.policy.askAgain,
     });
     switch (out.kind) {
       case "client_gone":
@@ -88,7 +79,9 @@ async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
       case "completion":
         sendJson(c.reply, 200, c.codec.fromCompletion(out.completion, chat.model, c.reply.requestId));
         return;
-      case "stream":
+      case "stream": {
+        const limits = c.policy.streamLimits(c.opts);
+        if (!limits.untilDeadline) clearTimeout(timer);
         await relayStream(
           {
             reply: c.reply,
@@ -96,13 +89,15 @@ async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
             first: out.first,
             guard: out.guard,
             encoder: c.codec.encoder(chat.model, c.reply.requestId),
-            idleTimeoutMs: noDeadline ? undefined : c.opts.attemptTimeoutMs,
+            idleTimeoutMs: noDeadline ? undefined : limits.idleTimeoutMs,
             defects: c.defects,
             crash: c.crash,
+            errorFrames: c.policy.streamErrorFrames,
           },
           (kind, why) => (kind === "upstream" ? contract.upstream(502, why) : contract.exhausted(why)),
         );
         return;
+      }
       case "upstream_error": {
         const spec = contract.upstream(
           out.status,

@@ -13,6 +13,8 @@ export interface ErrorSpec {
   /** Values for the code's `requires` paths, by their last segment (`active_requests`). */
   extra?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** The wait this answer asks for (s), when it is not the gateway's usual one: the providers' (§24). */
+  retryAfterS?: number;
 }
 
 /** Thrown by any stage of the pipeline; the server renders it. */
@@ -100,10 +102,13 @@ export class Contract {
     return { code: u.code, status: u.status === "provider" ? providerStatus : u.status, message };
   }
 
-  /** Statuses on which the client is told when to come back (RFC 9110 §10.2.3). */
-  wantsRetryAfter(status: number): boolean {
+  /**
+   * Statuses on which the client is told when to come back (RFC 9110 §10.2.3): those the profile lists,
+   * and any 429 or 503 that carries a wait of its own (`asked`: the providers' Retry-After, §24).
+   */
+  wantsRetryAfter(status: number, asked = false): boolean {
     if (this.defects.has("no_retry_after")) return false;
-    return this.profile.retryAfter.statuses.includes(status);
+    return this.profile.retryAfter.statuses.includes(status) || (asked && (status === 429 || status === 503));
   }
 
   /** The error body, built from the profile's envelope paths so any profile renders without code changes. */

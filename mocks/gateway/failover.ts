@@ -12,6 +12,8 @@ export interface Failure {
   raw?: RawAnswer;
   /** The provider did not answer in time (attempt timeout or the request's deadline). */
   timedOut?: boolean;
+  /** The wait the provider asked for (Retry-After), in seconds. */
+  retryAfterS?: number;
 }
 
 export type FailoverOutcome =
@@ -42,6 +44,8 @@ export interface FailoverRequest {
   defects: ReadonlySet<string>;
   /** Providers whose breaker is open are skipped without an attempt. */
   breakers?: CircuitBreakers;
+  /** Whether to ask the same provider again after a failed attempt (policy.ts); never, by default. */
+  askAgain?: (status: number | undefined, attempts: number) => boolean;
 }
 
 /** What the attempt says about the provider's health. */
@@ -58,8 +62,10 @@ function verdictOf(r: AttemptResult): AttemptVerdict {
 export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
   const failures: Failure[] = [];
   const retried = new Set<string>();
+  const attempts = new Map<string, number>();
   for (let i = 0; i < f.upstreams.length; i++) {
     const upstream = f.upstreams[i]!;
+    attempts.set(upstream.name, (attempts.get(upstream.name) ?? 0) + 1);
     if (f.breakers && !f.breakers.allow(upstream.name)) {
       failures.push({ provider: upstream.name, reason: "circuit open" });
       continue;
@@ -96,6 +102,7 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
       status: r.status,
       raw: r.raw,
       timedOut: guard.reason === "timeout",
+      retryAfterS: r.retryAfterS,
     });
     if (f.defects.has("no_failover")) break;
     if (f.stream && f.defects.has("stream_no_failover")) break;
@@ -107,7 +114,7 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
       // The defect: ask the same provider again at once, ignoring its Retry-After.
       retried.add(upstream.name);
       i--;
-    }
+    } else if (f.askAgain?.(r.status, attempts.get(upstream.name)!)) i--;
   }
   return { kind: "exhausted", failures };
 }

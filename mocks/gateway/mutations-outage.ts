@@ -45,12 +45,13 @@ export const OUTAGE_MUTATIONS: readonly OutageMutation[] = [
     expectedCheck: "RA-004",
     profile: "meta-envelope",
     summary:
-      "under a storm (10 or more 429/503 answers in the last second) the gateway's 429/503 answers lose their Retry-After",
+      "under a storm (from the 5th 429/503 answer in a row until the next 2xx) the gateway's 429/503 answers lose their Retry-After",
   },
 ];
 
 export const RETRY_STORM_ATTEMPTS = 5;
-export const STORM_THRESHOLD_PER_S = 10;
+/** 429/503 answers in a row after which the mutant considers itself under a storm. */
+export const STORM_AFTER = 5;
 /** The broken breaker's settings: the reference breaker's defaults. */
 const NEVER_CLOSING: BreakerConfig = { failureThreshold: 5, openMs: 5_000 };
 
@@ -147,25 +148,21 @@ async function startRelay(
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Strips Retry-After from 429/503 answers while the gateway has answered a storm of them in the last second. */
+/** Strips Retry-After from 429/503 answers once they come in a storm: STORM_AFTER in a row, until a 2xx. */
 function dropRetryAfterUnderStorm(server: Server): void {
-  const recent: number[] = [];
+  let inARow = 0;
   const inner = server.listeners("request") as Listener[];
   server.removeAllListeners("request");
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
     res.writeHead = ((status: number, ...rest: unknown[]) => {
-      if (status === 429 || status === 503) {
-        const now = Date.now();
-        while (recent.length && recent[0]! < now - 1_000) recent.shift();
-        recent.push(now);
-        if (recent.length >= STORM_THRESHOLD_PER_S) {
-          // The defect: the load-shedding path builds its answer without the header.
-          res.removeHeader("retry-after");
-          for (const h of rest)
-            if (h && typeof h === "object" && !Array.isArray(h))
-              delete (h as Record<string, unknown>)["retry-after"];
-        }
+      if (status >= 200 && status < 300) inARow = 0;
+      if ((status === 429 || status === 503) && ++inARow >= STORM_AFTER) {
+        // The defect: the load-shedding path builds its answer without the header.
+        res.removeHeader("retry-after");
+        for (const h of rest)
+          if (h && typeof h === "object" && !Array.isArray(h))
+            delete (h as Record<string, unknown>)["retry-after"];
       }
       return writeHead(status, ...rest);
     }) as ServerResponse["writeHead"];

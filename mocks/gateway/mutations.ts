@@ -1,4 +1,5 @@
 import { UsageError } from "../../suites/errors.ts";
+import { CHECK_MUTATIONS } from "./mutations-checks.ts";
 import { PROFILE_MUTATIONS } from "./mutations-profile.ts";
 import { REQUEST_MUTATIONS } from "./mutations-request.ts";
 import { STATEFUL_MUTATIONS } from "./mutations-stateful.ts";
@@ -201,6 +202,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...PROFILE_MUTATIONS,
   ...STATEFUL_MUTATIONS,
   ...REQUEST_MUTATIONS,
+  ...CHECK_MUTATIONS,
 ];
 
 const IDS = new Set(MUTATIONS.map((m) => m.id));

@@ -18,6 +18,7 @@ import { codecFor } from "./families/index.ts";
 import { IdempotencyLayer } from "./idempotency.ts";
 import { assertDefects } from "./mutations.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
+import { policyFor } from "./policy.ts";
 import { type Responder, sendError, sendJson } from "./respond.ts";
 import { compileRoutes, matchRoute } from "./routes.ts";
 import { TaskService } from "./tasks.ts";
@@ -73,6 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   const maxBodyBytes = opts.profile.limits.maxBodyBytes ?? opts.maxBodyBytes;
   const breakers = createBreakers(opts.breaker, defects);
+  const policy = policyFor(defects);
   // [/stateful]
   // What a crash looks like in process: the listening socket and every connection go away at once.
   const crash =
@@ -142,12 +144,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           gate,
           breakers,
           crash,
+          policy,
         });
       // [stateful] a request with an Idempotency-Key runs at most once per client and key
       if (idem) await idem.run({ req, reply, credential: auth.key, maxBodyBytes }, chat);
       else await chat(req);
     } catch (e) {
-      if (e instanceof GatewayError) sendError(reply, e.spec);
+      if (e instanceof GatewayError) sendError(reply, policy.errorSpec(e));
       else if (!client.signal.aborted) {
         sendError(reply, { code: "INTERNAL_ERROR", status: 500, message: "The gateway failed unexpectedly" });
       }

@@ -17,6 +17,8 @@ export interface Relay {
   defects: ReadonlySet<string>;
   /** Stops the whole gateway: only the `exit_on_stream_reset` defect calls it. */
   crash?: () => void;
+  /** The frames a broken stream ends with (policy.ts); the encoder's error frame by default. */
+  errorFrames?: (encoder: StreamEncoder, body: Record<string, unknown>, spec: ErrorSpec) => string;
 }
 
 type Next =
@@ -97,9 +99,10 @@ export async function relayStream(
       r.guard.reason === undefined
         ? next.why
         : "The provider's stream stalled past the gateway's time limits";
-    const body = r.reply.contract.render(breakSpec(next.broken, why), requestId);
+    const spec = breakSpec(next.broken, why);
+    const body = r.reply.contract.render(spec, requestId);
     // No waiting for drain here: the guard may already be spent, and these are the last bytes.
-    res.write(r.encoder.error(body));
+    res.write(r.errorFrames ? r.errorFrames(r.encoder, body, spec) : r.encoder.error(body));
     if (r.defects.has("stream_done_after_break")) res.write(r.encoder.close());
     res.end();
   } catch {

@@ -15,7 +15,15 @@ export type AttemptResult =
   | { kind: "completion"; completion: Record<string, unknown> }
   /** A stream whose first content event has arrived: from here on the gateway is committed to it. */
   | { kind: "stream"; reader: SseReader; first: Record<string, unknown> }
-  | { kind: "failed"; retryable: boolean; status?: number; reason: string; raw?: RawAnswer }
+  | {
+      kind: "failed";
+      retryable: boolean;
+      status?: number;
+      reason: string;
+      raw?: RawAnswer;
+      /** The wait the provider asked for (Retry-After), in seconds. */
+      retryAfterS?: number;
+    }
   | { kind: "stopped"; by: "client" | "deadline" };
 
 export interface AttemptRequest {
@@ -74,6 +82,15 @@ function transportReason(e: unknown): string {
   return `connection failed (${err.code ?? err.cause?.code ?? "unknown"})`;
 }
 
+/** RFC 9110 §10.2.3: delay-seconds or an HTTP-date, as seconds from now; undefined when absent or invalid. */
+export function retryAfterSeconds(v: string | string[] | undefined, now = Date.now()): number | undefined {
+  if (typeof v !== "string") return undefined;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - now) / 1000));
+}
+
 const fail = (reason: string, raw?: RawAnswer, retryable = true): AttemptResult => ({
   kind: "failed",
   retryable,
@@ -99,7 +116,8 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
     const contentType = String(res.headers["content-type"] ?? "");
     if (status < 200 || status >= 300) {
       const raw = { status, contentType, body: await readText(res.body, MAX_ERROR_BYTES) };
-      return fail(`status ${status}`, raw, isRetryableStatus(status));
+      const retryAfterS = retryAfterSeconds(res.headers["retry-after"]);
+      return { kind: "failed", retryable: isRetryableStatus(status), status, reason: `status ${status}`, raw, retryAfterS };
     }
     const streamed = /^text\/event-stream/i.test(contentType);
     if (!a.stream || !streamed) {

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
+import { TARGET_KEYS } from "../../suites/target-keys.ts";
 
 /** Parses an integer flag, naming the flag and what was seen when it is not one. */
 export function intOption(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -23,4 +24,19 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
   });
+}
+
+/**
+ * Adds the target's keys (suites/target-keys.ts) as options, each naming its environment variable; replay
+ * takes only those its case file does not carry.
+ */
+export function addTargetOptions(command: Command, which: "run" | "replay"): Command {
+  for (const k of TARGET_KEYS) {
+    if (which === "replay" && !k.replay) continue;
+    const usage = `${k.flag} <${k.arg}>`;
+    const help = `${k.help} (env ${k.env})`;
+    if ("range" in k) command.option(usage, help, intOption(k.flag, ...k.range));
+    else command.option(usage, help);
+  }
+  return command;
 }

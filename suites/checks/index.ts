@@ -10,6 +10,12 @@ import "./profile-features.ts";
 import "./idempotency.ts";
 import "./tasks.ts";
 import "./request-shape.ts";
+import "./credentials.ts";
+import "./billing.ts";
+import "./amplification.ts";
+import "./retry-after-gateway.ts";
+import "./internals.ts";
+import "./stream-silence.ts";
 
 export type { Check, Finding, Judgement, RunState } from "./registry.ts";
 export { allChecks, check, defineCheck, levelOf } from "./registry.ts";

@@ -1,4 +1,5 @@
 import { getPath, hasPath } from "../harness/json-path.ts";
+import { providerRetryAfterS } from "./amplification.ts";
 import { defineCheck } from "./registry.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 import { codeOf, isError, show } from "./util.ts";
@@ -177,17 +178,17 @@ defineCheck({
   level: "should",
   title: "Upstream Retry-After is honoured",
   sentence:
-    "If the gateway retries the same provider after a 429/503 with Retry-After N, the journal shows no retry before N seconds.",
-  source: "CONTRACTS.md §10 Honouring upstream Retry-After",
+    "If the gateway retries the same provider after a 429/503 (or any error) with Retry-After N, the journal shows no retry before N seconds.",
+  source: "CONTRACTS.md §10 Honouring upstream Retry-After; docs/contract.md §23",
   fix: "Move to another provider, or wait at least Retry-After before asking the same provider again.",
   applies: (j) => (j.exchange.journal?.length ?? 0) > 1,
   judge({ exchange: ex }) {
     const journal = [...ex.journal!].sort((a, b) => a.receivedAt - b.receivedAt);
     for (const [i, e] of journal.entries()) {
-      if (e.status !== 429 && e.status !== 503) continue;
-      const mode = e.step.retryAfter ?? (e.step.step === "rate_limit" ? "seconds" : "none");
-      if (mode === "none") continue;
-      const waitS = typeof e.step.retryAfterS === "number" ? e.step.retryAfterS : 1;
+      // Anthropic's 529 and a 503 or 500 told to wait count too (§23: "never retries a provider before
+      // the Retry-After it gave"), not only the 429.
+      const waitS = providerRetryAfterS(e);
+      if (waitS === undefined) continue;
       const next = journal.slice(i + 1).find((x) => x.provider === e.provider);
       // 50 ms of slack for clocks and the mock's own answer time.
       if (next && next.receivedAt - e.receivedAt < waitS * 1000 - 50) {

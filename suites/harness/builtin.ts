@@ -4,6 +4,7 @@ import { applyRequestMutations } from "../../mocks/gateway/mutations-request.ts"
 import { startMock } from "../../mocks/server.ts";
 import type { Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
+import { type BuiltinDefaults, TARGET_KEYS } from "../target-keys.ts";
 
 /** The built-in reference gateway's attempt timeout and deadline: short, so runs stay fast. */
 export const BUILTIN = { attemptTimeoutMs: 250, deadlineMs: 3_000 } as const;
@@ -11,6 +12,20 @@ export const BUILTIN = { attemptTimeoutMs: 250, deadlineMs: 3_000 } as const;
 export interface BuiltinSetup {
   target: Target;
   close(): Promise<void>;
+}
+
+/** The target built-in mode runs against: each key's built-in value (target-keys.ts) over these servers. */
+export function builtinTarget(gatewayUrl: string, mockUrl: string): Target {
+  const d: BuiltinDefaults = {
+    ...GATEWAY_DEFAULTS,
+    gatewayUrl,
+    mockUrl,
+    // The reference gateway's deadline, plus the grace the harness gives any gateway.
+    deadlineMs: BUILTIN.deadlineMs + 2_000,
+  };
+  const target: Record<string, unknown> = { headers: {} };
+  for (const k of TARGET_KEYS) if ("builtin" in k) target[k.field] = k.builtin(d);
+  return target as Target;
 }
 
 /** Starts the mock and the reference gateway in front of it, and the target that points at them. */
@@ -26,19 +41,7 @@ export async function startBuiltin(profile: Profile, defects: string[] = []): Pr
     });
     applyRequestMutations(gw.server, profile, defects);
     return {
-      target: {
-        gateway: gw.url,
-        mock: mock.url,
-        apiKey: GATEWAY_DEFAULTS.apiKeys[0]!,
-        model: GATEWAY_DEFAULTS.models[0]!,
-        brokeKey: GATEWAY_DEFAULTS.brokeKey,
-        limitedKey: GATEWAY_DEFAULTS.limitedKey,
-        otherApiKey: GATEWAY_DEFAULTS.otherApiKey,
-        concurrencyKey: GATEWAY_DEFAULTS.concurrencyKey,
-        disabledModel: GATEWAY_DEFAULTS.disabledModels[0],
-        deadlineMs: BUILTIN.deadlineMs + 2_000,
-        headers: {},
-      },
+      target: builtinTarget(gw.url, mock.url),
       async close() {
         await gw.close();
         await mock.close();

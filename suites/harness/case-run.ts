@@ -1,5 +1,6 @@
 import type { Check } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
+import { STEP_COVERAGE } from "./coverage.ts";
 import { type Execution, execute, type Verdict } from "./execute.ts";
 import type { Watchdog } from "./liveness.ts";
 import type { ViolationRecord } from "./result.ts";
@@ -35,8 +36,11 @@ export interface CaseEnv {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const FAILOVER = new Set(["upstream.failover", "upstream.stream_failover"]);
-const isOk = (step: unknown) =>
-  step === "ok" || (typeof step === "object" && step !== null && (step as { step?: unknown }).step === "ok");
+/** A step that answers (ok, latency, slow_stream): the provider a failover case expects to be asked. */
+const isOk = (step: unknown) => {
+  const id = typeof step === "object" && step !== null ? (step as { step?: unknown }).step : step;
+  return typeof id === "string" && STEP_COVERAGE[id]?.json === "answer";
+};
 
 export interface Skip {
   reason: string;

@@ -9,10 +9,53 @@ export interface Breakage {
   mutate(body: Record<string, unknown>): unknown;
 }
 
+/** One turn of a conversation; the last turn of a request is the user's. */
+export interface Turn {
+  role: "user" | "assistant";
+  text: string;
+}
+
+/**
+ * A chat request as the official SDKs build it, in dialect-neutral terms: a conversation, an optional
+ * system prompt, and the optional fields SDKs send. Each dialect writes it in its own schema.
+ */
+export interface ChatShape {
+  turns: Turn[];
+  system?: string;
+  /** The output cap: OpenAI's `max_tokens` or its newer `max_completion_tokens`, or none (not for Anthropic, which requires it). */
+  maxTokens?: { field: "max_tokens" | "max_completion_tokens"; value: number } | "absent";
+  /** 0..1: valid in every dialect (Anthropic's range is 0..1, OpenAI's and Gemini's 0..2). */
+  temperature?: number;
+  /** OpenAI's `user`, Anthropic's `metadata.user_id`. */
+  user?: string;
+  /** OpenAI's `stream_options: {include_usage: true}` on a stream. */
+  includeUsage?: boolean;
+  /** A JSON request says `stream: false` instead of leaving `stream` out. */
+  streamFalse?: boolean;
+}
+
+/** What every request sent so far looked like: one user turn, a 32-token cap. */
+export const simpleShape = (text: string): ChatShape => ({ turns: [{ role: "user", text }] });
+
+const DEFAULT_MAX_TOKENS = 32;
+
+/** The output cap a shape asks for, in `field`; nothing when it asks for none. */
+function cap(s: ChatShape, field: string): Record<string, number> {
+  if (s.maxTokens === "absent") return {};
+  return { [field]: s.maxTokens?.value ?? DEFAULT_MAX_TOKENS };
+}
+
+/** `stream: true`, `stream: false` or nothing, as the shape and the request mode say. */
+function streamField(s: ChatShape, stream: boolean): Record<string, boolean> {
+  return stream ? { stream: true } : s.streamFalse ? { stream: false } : {};
+}
+
 /** How the harness speaks one client-facing dialect: paths, bodies, negative data, completions. */
 export interface ClientDialect {
   path(template: string, model: string, stream: boolean): string;
   body(text: string, model: string, stream: boolean): Record<string, unknown>;
+  /** A body for a richer request: conversation, system prompt, optional fields. */
+  build(shape: ChatShape, model: string, stream: boolean): Record<string, unknown>;
   /** Bodies that break the endpoint's schema; boundary values sit just outside each declared range. */
   breakages: Breakage[];
   /** The completion text of a JSON answer or a reassembled stream. */
@@ -51,11 +94,20 @@ function parse(data: string): Record<string, unknown> | undefined {
 
 const openai: ClientDialect = {
   path: (t) => t,
-  body: (text, model, stream) => ({
+  body: (text, model, stream) => openai.build(simpleShape(text), model, stream),
+  // openai-node's ChatCompletionCreateParams: messages with roles, max_tokens or max_completion_tokens,
+  // temperature, user, stream and stream_options.include_usage.
+  build: (s, model, stream) => ({
     model,
-    messages: [{ role: "user", content: text }],
-    max_tokens: 32,
-    ...(stream ? { stream: true } : {}),
+    messages: [
+      ...(s.system !== undefined ? [{ role: "system", content: s.system }] : []),
+      ...s.turns.map((t) => ({ role: t.role, content: t.text })),
+    ],
+    ...cap(s, s.maxTokens !== "absent" && s.maxTokens ? s.maxTokens.field : "max_tokens"),
+    ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
+    ...(s.user !== undefined ? { user: s.user } : {}),
+    ...streamField(s, stream),
+    ...(stream && s.includeUsage ? { stream_options: { include_usage: true } } : {}),
   }),
   breakages: [
     { name: "no model", mutate: deleter("model") },
@@ -96,11 +148,16 @@ const openai: ClientDialect = {
 
 const anthropic: ClientDialect = {
   path: (t) => t,
-  body: (text, model, stream) => ({
+  body: (text, model, stream) => anthropic.build(simpleShape(text), model, stream),
+  // The Messages API: max_tokens is required, system is top-level, metadata.user_id names the end user.
+  build: (s, model, stream) => ({
     model,
-    max_tokens: 32,
-    messages: [{ role: "user", content: text }],
-    ...(stream ? { stream: true } : {}),
+    max_tokens: s.maxTokens !== "absent" && s.maxTokens ? s.maxTokens.value : DEFAULT_MAX_TOKENS,
+    ...(s.system !== undefined ? { system: s.system } : {}),
+    messages: s.turns.map((t) => ({ role: t.role, content: t.text })),
+    ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
+    ...(s.user !== undefined ? { metadata: { user_id: s.user } } : {}),
+    ...streamField(s, stream),
   }),
   breakages: [
     { name: "no model", mutate: deleter("model") },
@@ -134,10 +191,23 @@ const gemini: ClientDialect = {
     t
       .replace("{model}", encodeURIComponent(model))
       .replace(/:generateContent$/, stream ? ":streamGenerateContent?alt=sse" : ":generateContent"),
-  body: (text) => ({
-    contents: [{ role: "user", parts: [{ text }] }],
-    generationConfig: { maxOutputTokens: 32 },
-  }),
+  body: (text, model, stream) => gemini.build(simpleShape(text), model, stream),
+  // generateContent: roles user and model, systemInstruction, the knobs in generationConfig; streaming is
+  // the method (streamGenerateContent), never a body field.
+  build: (s) => {
+    const config = {
+      ...cap(s, "maxOutputTokens"),
+      ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
+    };
+    return {
+      contents: s.turns.map((t) => ({
+        role: t.role === "assistant" ? "model" : "user",
+        parts: [{ text: t.text }],
+      })),
+      ...(s.system !== undefined ? { systemInstruction: { parts: [{ text: s.system }] } } : {}),
+      ...(Object.keys(config).length ? { generationConfig: config } : {}),
+    };
+  },
   breakages: [
     { name: "no contents", mutate: deleter("contents") },
     { name: "contents not a list", mutate: setter("contents", "hello") },

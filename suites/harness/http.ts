@@ -1,15 +1,35 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Agent, request } from "undici";
 import type { Exchange, RequestSpec, SseEvent } from "./types.ts";
 
 const MAX_CAPTURE_BYTES = 1024 * 1024;
 
-// One pooled agent for the run; loopback gateways answer fast, so keep-alive matters for speed. Closing it
-// (at the end of a CLI command) leaves the next send a fresh one, so runs in one process do not share a corpse.
-let pool: Agent | undefined;
+// Loopback gateways answer fast, so keep-alive matters for speed. Each run and replay sends through a pool
+// of its own (withHttpPool), closed when it ends: two of them in one process, one after the other or side
+// by side, never share a socket to a gateway that has since closed. Outside one (the vitest suites), sends
+// share a pool that closeHttp ends.
+const newPool = () => new Agent({ connections: 64, keepAliveTimeout: 4_000, pipelining: 1 });
+const scoped = new AsyncLocalStorage<Agent>();
+let shared: Agent | undefined;
 const agent = () => {
-  pool ??= new Agent({ connections: 64, keepAliveTimeout: 4_000, pipelining: 1 });
-  return pool;
+  const own = scoped.getStore();
+  if (own) return own;
+  shared ??= newPool();
+  return shared;
 };
+
+/**
+ * Runs `fn` with a connection pool of its own, destroyed when `fn` settles: a request still in flight then
+ * (a case abandoned by a stopped run) ends at once instead of holding the process open.
+ */
+export async function withHttpPool<T>(fn: () => Promise<T>): Promise<T> {
+  const pool = newPool();
+  try {
+    return await scoped.run(pool, fn);
+  } finally {
+    await pool.destroy().catch(() => undefined);
+  }
+}
 
 export function parseSse(text: string): { events: SseEvent[]; endedCleanly: boolean } {
   const events: SseEvent[] = [];
@@ -96,8 +116,9 @@ function describe(e: unknown, signal: AbortSignal): { code: string; message: str
   return { code: err.code ?? err.cause?.code ?? "ERROR", message: err.message ?? String(e) };
 }
 
+/** Closes the shared pool (the one sends outside withHttpPool use); the next such send opens a new one. */
 export async function closeHttp(): Promise<void> {
-  const p = pool;
-  pool = undefined;
+  const p = shared;
+  shared = undefined;
   await p?.close();
 }

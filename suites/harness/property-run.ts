@@ -4,6 +4,7 @@ import { allChecks } from "../checks/index.ts";
 import type { Check } from "../checks/registry.ts";
 import { type CaseEnv, type CaseMark, type CaseRun, recordViolation, runCase } from "./case-run.ts";
 import type { RunContext } from "./context.ts";
+import type { CoverageTally } from "./coverage-matrix.ts";
 import { type Execution, failing } from "./execute.ts";
 import type { Watchdog } from "./liveness.ts";
 import type { Tally } from "./outcomes.ts";
@@ -40,6 +41,10 @@ export interface RunEnv {
   stop?: string;
   setup?: SetupProblem[];
   hook(ctx: RunContext): Promise<boolean>;
+  /** What every upstream case reached, for the coverage matrix. */
+  coverage?: CoverageTally;
+  /** Coverage cases of one property run at once (they are independent plans). */
+  coverageWidth: number;
 }
 
 export const stoppedReason = (env: RunEnv): string | undefined => {
@@ -58,6 +63,18 @@ export function addViolation(env: RunEnv, v: ViolationRecord, replaceUnshrunk = 
   const i = t.violations.findIndex((x) => x.property === v.property);
   if (i >= 0 && replaceUnshrunk) t.violations[i] = v;
   else if (i < 0 && t.violations.length < MAX_VIOLATIONS_PER_CHECK) t.violations.push(v);
+}
+
+/** Counts one case into the coverage matrix: judged (failed or held, reached or not), inconclusive, or a crash. */
+function tallyCoverage(env: RunEnv, c: CaseSpec, r: CaseRun, ctx: RunContext): void {
+  if (!env.coverage || r.kind === "stopped") return;
+  if (r.kind === "judged")
+    env.coverage.record(c, {
+      kind: "judged",
+      journal: r.ex.exchange.journal ?? [],
+      failed: [...new Set(failing(r.ex.verdicts, ctx).map((v) => v.checkId))],
+    });
+  else env.coverage.record(c, { kind: r.kind });
 }
 
 /** Counts one case's result into the run's tallies. */
@@ -98,11 +115,13 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
   if (primary.size === 0)
     return { ...base, status: "skipped", reason: "none of its checks is selected", durationMs: 0 };
   const checks: Check[] = allChecks().filter((c) => env.active.has(c.id));
+  const inFamily = (c: CaseSpec): CaseSpec =>
+    family === "default" ? c : { ...c, family, property: prop.id };
+  const coverage = (prop.coverage?.(ctx) ?? []).map(inFamily);
   const budgetMs =
-    env.opts.propertyBudgetMs ?? defaultPropertyBudgetMs(ctx.harnessDeadlineMs, runs, env.settleMs);
-  const arbitrary = prop
-    .arbitrary(ctx)
-    .map((c) => (family === "default" ? c : { ...c, family, property: prop.id }));
+    env.opts.propertyBudgetMs ??
+    defaultPropertyBudgetMs(ctx.harnessDeadlineMs, runs + coverage.length, env.settleMs);
+  const arbitrary = prop.arbitrary(ctx).map(inFamily);
   const caseEnv: CaseEnv = {
     watchdog: env.watchdog,
     settleMs: env.settleMs,
@@ -112,45 +131,79 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
   const run = (c: CaseSpec, path?: string) =>
     runCase(c, ctx, checks, caseEnv, (ex) => ({ c, ex, property: prop.id, seed, path }));
 
-  // Generation: every requested case runs and every check judges it, whatever failed before, so one
-  // defect cannot hide another. The predicate records instead of failing; only a harness error or a
-  // stopping run ends it early (endOnFailure: no shrinking of those).
   let index = 0;
   let executed = 0;
   let inconclusive = 0;
   let settled = 0;
   let crashed = false;
+  let coverageFailed = false;
+  let failures = 0;
   let thrown: Error | undefined;
   let first: { index: number; c: CaseSpec; ex: Execution } | undefined;
   const firstSeen = new Map<string, ViolationRecord>();
+  /** Tallies one case of either phase; the judged execution when there is one. */
+  const count = (c: CaseSpec, r: CaseRun, path?: string): Execution | undefined => {
+    executed++;
+    if ((r.kind === "judged" || r.kind === "inconclusive") && r.settled) settled++;
+    tallyCase(env, r, primary);
+    tallyCoverage(env, c, r, ctx);
+    if (r.kind === "inconclusive") inconclusive++;
+    if (r.kind === "culprit") crashed = true;
+    if (r.kind === "culprit" || (r.kind === "judged" && r.ex.verdicts.length)) failures++;
+    env.opts.onCase?.({ property: prop.id, done: executed, requested: runs + coverage.length, failures });
+    if (r.kind !== "judged") return undefined;
+    for (const v of r.ex.verdicts)
+      if (!firstSeen.has(v.checkId)) firstSeen.set(v.checkId, recordViolation(v, c, r.ex, seed, path, false));
+    return r.ex;
+  };
+
+  // Coverage phase: every deterministic case, a few at once. A failure is recorded as found (these
+  // cases have no fast-check path to shrink along); the random phase still runs and shrinks its own.
+  const queue = [...coverage];
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(env.coverageWidth, queue.length)) }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        if (thrown || stoppedReason(env) || Date.now() - started > budgetMs) return;
+        try {
+          const r = await run(c);
+          if (r.kind === "stopped") return;
+          const ex = count(c, r);
+          if (ex && failing(ex.verdicts, ctx, primary).length) coverageFailed = true;
+        } catch (e) {
+          thrown = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+    }),
+  );
+  const coverageShort = queue.length > 0;
+
+  // Generation: every requested case runs and every check judges it, whatever failed before, so one
+  // defect cannot hide another. The predicate records instead of failing; only a harness error or a
+  // stopping run ends it early (endOnFailure: no shrinking of those).
   const generation = fc.asyncProperty(arbitrary, async (c) => {
     const i = index++;
     try {
       const r = await run(c, String(i));
       if (r.kind === "stopped") return false;
-      executed++;
-      if (r.kind !== "culprit" && r.settled) settled++;
-      tallyCase(env, r, primary);
-      if (r.kind === "inconclusive") inconclusive++;
-      if (r.kind === "culprit") crashed = true;
-      if (r.kind !== "judged") return true;
-      for (const v of r.ex.verdicts)
-        if (!firstSeen.has(v.checkId))
-          firstSeen.set(v.checkId, recordViolation(v, c, r.ex, seed, String(i), false));
-      if (!first && failing(r.ex.verdicts, ctx, primary).length) first = { index: i, c, ex: r.ex };
+      const ex = count(c, r, String(i));
+      if (ex && !first && failing(ex.verdicts, ctx, primary).length) first = { index: i, c, ex };
       return true;
     } catch (e) {
       thrown = e instanceof Error ? e : new Error(String(e));
       return false;
     }
   });
-  const gen = await fc.check(generation, {
-    seed,
-    numRuns: runs,
-    interruptAfterTimeLimit: budgetMs,
-    markInterruptAsFailure: false,
-    endOnFailure: true,
-  });
+  const generationMs = started + budgetMs - Date.now();
+  const gen =
+    thrown || stoppedReason(env) || generationMs <= 0
+      ? { interrupted: true }
+      : await fc.check(generation, {
+          seed,
+          numRuns: runs,
+          interruptAfterTimeLimit: generationMs,
+          markInterruptAsFailure: false,
+          endOnFailure: true,
+        });
   for (const v of firstSeen.values()) addViolation(env, v);
   // A mock that stopped answering fails every upstream property after this one the same way: stop here.
   if (thrown && ctx.mock)
@@ -195,16 +248,26 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
   }
 
   const durationMs = Date.now() - started;
-  const done = { ...base, executed, inconclusive, ...(settled ? { settled } : {}), durationMs };
+  const requested = runs + coverage.length;
+  const done = {
+    ...base,
+    requested,
+    ...(coverage.length ? { coverageCases: coverage.length } : {}),
+    executed,
+    inconclusive,
+    ...(settled ? { settled } : {}),
+    durationMs,
+  };
   if (thrown) return { ...done, status: "error", reason: thrown.message };
   const stop = stoppedReason(env);
   const short =
-    executed < runs
+    executed < requested || coverageShort
       ? stop
-        ? `the run stopped after ${executed} of ${runs} cases (${stop})`
-        : `stopped by its time budget (${budgetMs} ms, --property-budget-ms) after ${executed} of ${runs} cases`
+        ? `the run stopped after ${executed} of ${requested} cases (${stop})`
+        : `stopped by its time budget (${budgetMs} ms, --property-budget-ms) after ${executed} of ${requested} cases`
       : undefined;
-  if (first || crashed) return { ...done, status: "failed", ...(short ? { reason: short } : {}) };
+  if (first || crashed || coverageFailed)
+    return { ...done, status: "failed", ...(short ? { reason: short } : {}) };
   if (short || gen.interrupted) return { ...done, status: "incomplete", reason: short ?? "interrupted" };
   return { ...done, status: "passed" };
 }

@@ -19,6 +19,11 @@ export interface Property {
   /** The checks whose failure falsifies the property (and gets shrunk); every check still judges every exchange. */
   checks: string[];
   arbitrary(ctx: RunContext): fc.Arbitrary<CaseSpec>;
+  /**
+   * The coverage phase: deterministic cases run before the random ones, every one judged like them
+   * (harness/coverage.ts). They are not shrunk: each is already one step in one place.
+   */
+  coverage?(ctx: RunContext): CaseSpec[];
 }
 
 export interface Suite {

@@ -1,4 +1,5 @@
 import type { Level } from "../profile/schema.ts";
+import type { CoverageMatrix } from "./coverage-matrix.ts";
 import type { CaseSpec, Exchange } from "./types.ts";
 
 /**
@@ -38,8 +39,10 @@ export interface PropertyOutcome {
   suite: string;
   title: string;
   seed: number;
-  /** Cases asked for (`--runs` or the property's own count). */
+  /** Cases asked for: the coverage phase's and the random phase's (`--runs` or the property's own count). */
   requested: number;
+  /** Of those, the coverage phase's deterministic cases (harness/coverage.ts). */
+  coverageCases?: number;
   /** Cases that actually ran against the gateway (generation, not shrinking). */
   executed: number;
   /** Cases that could not be judged (the gateway answered from its own state, or it was down). */
@@ -112,4 +115,6 @@ export interface RunResult {
   setup?: SetupProblem[];
   /** What preflight saw: the providers the gateway used, and in which order. */
   preflight?: PreflightSummary;
+  /** Which mock step reached the gateway in which condition, JSON or streamed, and how it ended. */
+  coverage?: CoverageMatrix;
 }

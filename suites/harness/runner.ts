@@ -2,6 +2,7 @@ import { allChecks } from "../checks/index.ts";
 import { familyNames, familyProfile } from "../profile/schema.ts";
 import { type CaseMark, recordViolation } from "./case-run.ts";
 import type { RunContext } from "./context.ts";
+import { CoverageTally } from "./coverage-matrix.ts";
 import { runHook } from "./hook.ts";
 import { send } from "./http.ts";
 import { Watchdog } from "./liveness.ts";
@@ -42,6 +43,11 @@ export interface RunOptions {
    */
   concurrency?: number;
   /**
+   * Coverage-phase cases of one property run at once (default 4; 1 with --settle-ms or --between-cases,
+   * whose gateways keep state that cases running side by side would disturb).
+   */
+  coverageConcurrency?: number;
+  /**
    * How long to wait before the one retry of a case whose provider the gateway skipped (a circuit breaker
    * or cooldown). Default 0: such a case is retried at once and, if skipped again, inconclusive; a gateway
    * with a breaker needs its open time here to be judged.
@@ -56,6 +62,16 @@ export interface RunOptions {
   /** Aborting it stops the run after the cases in flight; the result says so in `stopped`. */
   signal?: AbortSignal;
   onProperty?: (p: PropertyOutcome) => void;
+  /** After every case a property runs (coverage and generation; not shrinking): for live progress. */
+  onCase?: (p: CaseProgress) => void;
+}
+
+/** One property's progress: cases done of those it will run, and how many of them broke a check. */
+export interface CaseProgress {
+  property: string;
+  done: number;
+  requested: number;
+  failures: number;
 }
 
 export function matchesPattern(id: string, patterns: string[]): boolean {
@@ -102,6 +118,8 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
     opts,
     settleMs: opts.settleMs ?? 0,
     restartWaitMs,
+    coverage: ctx.mock ? new CoverageTally() : undefined,
+    coverageWidth: opts.coverageConcurrency ?? (opts.settleMs || opts.betweenCases ? 1 : 4),
     watchdog: new Watchdog<CaseMark>(ctx.target, {
       probeDeadlineMs: Math.min(ctx.harnessDeadlineMs, 5_000),
       restartWaitMs,
@@ -192,5 +210,6 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
     durationMs: Date.now() - started,
     ...(stop ? { stopped: { reason: stop } } : {}),
     ...(env.setup ? { setup: env.setup } : {}),
+    ...(env.coverage ? { coverage: env.coverage.matrix() } : {}),
   };
 }

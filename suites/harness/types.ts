@@ -1,4 +1,5 @@
 import type { JournalEntry } from "../../mocks/journal.ts";
+import type { CoverageLabel } from "./coverage.ts";
 import type { Scenario, StepExchange } from "./scenario-case.ts";
 
 export interface RequestSpec {
@@ -28,6 +29,8 @@ export interface CaseSpec {
   family?: string;
   /** A multi-request case (idempotent replay, async tasks); `request` is then its first step's. */
   scenario?: Scenario;
+  /** Set on the coverage phase's cases: the step it places, and where (harness/coverage.ts). */
+  coverage?: CoverageLabel;
   note?: string;
 }
 

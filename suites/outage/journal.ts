@@ -2,23 +2,22 @@ import type { JournalEntry } from "../../mocks/journal.ts";
 import { markerIn } from "./sample.ts";
 
 /**
- * How far back each poll reaches at most: an attempt still open after this long (one the gateway abandoned
- * to a hang, say) is taken as it stands. Attempts end within the gateway's attempt timeout, so a few
- * seconds cover them, and every poll stays small.
+ * How old an attempt must be before the feed reads it. The journal fills in an attempt's status when it
+ * ends, and attempts end within a gateway's attempt timeout (2 s for the reference gateway), so reading
+ * them this late reads them complete, once; an attempt still open by then is taken as it stands, as
+ * `faultline run` takes the journal right after an answer. Kept well inside what the mock's journal holds
+ * at a storm's rate (10,000 entries by default).
  */
-const MAX_REACH_MS = 5_000;
+export const JOURNAL_LAG_MS = 3_000;
 
 /**
- * Follows the mock's journal (`GET /_faultline/journal?since=`) while a run goes on, and files every
- * attempt under the request it belongs to, by the marker in its body. Entries are fetched again until
- * they are complete (answered or ended), since the journal fills in an attempt's status when it ends.
+ * Follows the mock's journal (`GET /_faultline/journal?since=&until=`) while a run goes on, and files every
+ * attempt under the request it belongs to, by the marker in its body. Each entry is read once.
  */
 export class JournalFeed {
-  private readonly byRequest = new Map<string, Map<number, JournalEntry>>();
-  private newestAt = 0;
-  private readonly open = new Map<number, number>();
-  /** Requests already taken → their latest attempt's time, so an overlapping poll does not file them again. */
-  private readonly taken = new Map<string, number>();
+  private readonly byRequest = new Map<string, JournalEntry[]>();
+  /** Everything received up to here (mock clock, epoch ms) has been read; older entries are not this run's. */
+  private readUntil = Date.now() - 60_000;
   /** Entries the mock dropped from its journal since the feed started (its cap): attempts may be missing. */
   dropped = 0;
   private droppedAtStart: number | undefined;
@@ -29,22 +28,20 @@ export class JournalFeed {
     /** Only markers of this run: `<runId>.<n>`. */
     private readonly runId: string,
     private readonly token?: string,
-    private readonly timeoutMs = 5_000,
+    private readonly timeoutMs = 10_000,
   ) {}
 
   /**
-   * Reads what the journal holds since the oldest attempt not yet complete; resolves once it is filed.
-   * Answers how many entries it read, so a caller that fell behind can poll again at once.
+   * Reads the attempts received since the last poll and at least `lagMs` ago; answers the time up to which
+   * every attempt has been read (the mock's clock: this machine's, or one kept close to it).
    */
-  async poll(): Promise<number> {
-    const reach = this.newestAt - MAX_REACH_MS;
-    let oldestOpen = this.newestAt;
-    for (const [seq, at] of this.open) {
-      if (at < reach) this.open.delete(seq);
-      else if (at < oldestOpen) oldestOpen = at;
-    }
-    const since = Math.max(0, oldestOpen - 1, reach);
-    const res = await fetch(`${this.mockUrl}/_faultline/journal?since=${since}`, {
+  async poll(lagMs = JOURNAL_LAG_MS): Promise<number> {
+    // An entry is stamped when the mock records it, so nothing stamped before `until` can still arrive:
+    // consecutive windows neither overlap nor leave a gap.
+    const until = Date.now() - lagMs;
+    const since = this.readUntil + 1;
+    if (until < since) return this.readUntil;
+    const res = await fetch(`${this.mockUrl}/_faultline/journal?since=${since}&until=${until}`, {
       headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
       signal: AbortSignal.timeout(this.timeoutMs),
     });
@@ -58,33 +55,23 @@ export class JournalFeed {
       this.dropped = body.dropped - this.droppedAtStart;
     }
     for (const e of body.entries) this.file(e);
-    // A taken request older than any poll can reach will not come back: forget it (oldest first).
-    for (const [id, at] of this.taken) {
-      if (at >= this.newestAt - 2 * MAX_REACH_MS) break;
-      this.taken.delete(id);
-    }
-    return body.entries.length;
+    this.readUntil = until;
+    return until;
   }
 
   private file(e: JournalEntry): void {
-    this.newestAt = Math.max(this.newestAt, e.receivedAt);
     const id = markerIn(e.body);
-    if (!id?.startsWith(`${this.runId}.`) || this.taken.has(id)) return;
-    const attempts = this.byRequest.get(id) ?? new Map<number, JournalEntry>();
-    this.byRequest.set(id, attempts);
+    if (!id?.startsWith(`${this.runId}.`)) return;
+    const attempts = this.byRequest.get(id) ?? [];
     // Only what the checks read; the body has served its purpose (the marker).
-    attempts.set(e.seq, { ...e, body: "", bodyTruncated: false });
-    if (e.outcome === undefined && e.answeredAt === undefined) this.open.set(e.seq, e.receivedAt);
-    else this.open.delete(e.seq);
+    attempts.push({ ...e, body: "", bodyTruncated: false });
+    this.byRequest.set(id, attempts);
   }
 
   /** The attempts of one request, in the order the mock received them; forgotten once taken. */
   take(id: string): JournalEntry[] {
-    const attempts = this.byRequest.get(id);
+    const attempts = this.byRequest.get(id) ?? [];
     this.byRequest.delete(id);
-    const list = [...(attempts?.values() ?? [])].sort((a, b) => a.seq - b.seq);
-    for (const e of list) this.open.delete(e.seq);
-    this.taken.set(id, list.at(-1)?.receivedAt ?? this.newestAt);
-    return list;
+    return attempts.sort((a, b) => a.seq - b.seq);
   }
 }

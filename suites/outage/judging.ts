@@ -1,6 +1,5 @@
 import type { JournalEntry } from "../../mocks/journal.ts";
 import { allChecks, levelOf } from "../checks/index.ts";
-import { OUTAGE_EXCHANGE_CHECKS } from "../checks/recovery.ts";
 import type { Check, RunState } from "../checks/registry.ts";
 import { judge, PLAN_PLACEHOLDER, type Verdict } from "../harness/execute.ts";
 import type { CaseSpec, Exchange, RequestSpec } from "../harness/types.ts";
@@ -58,8 +57,9 @@ export interface JudgeContext {
   checks: Check[];
 }
 
+/** Every check of the registry judges every request of an outage run (REC-001 judges the timeline). */
 export function outageChecks(): Check[] {
-  return [...allChecks(), ...OUTAGE_EXCHANGE_CHECKS];
+  return allChecks();
 }
 
 export interface SampleVerdict {

@@ -110,11 +110,9 @@ export interface OutageResult {
 
 /** Examples kept per check and phase (every failure is counted; these get case files). */
 const EXAMPLES_PER_PHASE = 3;
-/** A request is judged once a journal poll that started this long after its answer has been read. */
+/** After the last answer, before the journal is read to its end: the mock records an attempt's end just after it. */
 const JOURNAL_SETTLE_MS = 250;
 const POLL_EVERY_MS = 500;
-/** A poll this big means the feed fell behind: the next one follows at once. */
-const BEHIND_ENTRIES = 5_000;
 const JUDGE_SLICE = 200;
 
 interface Pending {
@@ -283,13 +281,11 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   let polling = true;
   let pollError: Error | undefined;
   const poller = (async () => {
-    let behind = false;
     while (polling) {
-      if (!behind) await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
-      const started = Date.now();
+      await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
       try {
-        behind = (await feed.poll()) > BEHIND_ENTRIES;
-        await judgeReady(started - JOURNAL_SETTLE_MS);
+        // A request answered by the time the journal has been read up to is judged with all its attempts.
+        await judgeReady(await feed.poll());
       } catch (e) {
         pollError = e as Error;
       }
@@ -348,7 +344,7 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   polling = false;
   await poller;
   await new Promise((r) => setTimeout(r, JOURNAL_SETTLE_MS));
-  await feed.poll();
+  await feed.poll(0);
   pending.sort((a, b) => a.doneAt - b.doneAt);
   await judgeReady(Number.POSITIVE_INFINITY);
   if (pollError)
@@ -509,7 +505,7 @@ async function preflight(
     await stopScenario(o).catch(() => undefined);
     const s = await sendSample(agent, o.target.gateway, id, requestFor(template, id), o.harnessDeadlineMs);
     await new Promise((r) => setTimeout(r, JOURNAL_SETTLE_MS));
-    await feed.poll();
+    await feed.poll(0);
     const journal = feed.take(id);
     if (s.status === undefined)
       return [

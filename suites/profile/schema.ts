@@ -228,6 +228,8 @@ export const Profile = z
     deadlineMs: z.number().int().positive().default(30_000),
     /** Under an outage run, how soon after the providers recover the gateway must serve 2xx again (REC-001). */
     recoveryS: z.number().positive().max(3_600).default(30),
+    /** Upstream attempts one client request may cause in all (AMP-001); without it, at most 2 per provider. */
+    maxAttemptsPerRequest: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -2,6 +2,7 @@ import { PLAN_PLACEHOLDER } from "../harness/execute.ts";
 import { NONCE_PLACEHOLDER } from "../harness/scenario-case.ts";
 import type { CaseSpec, RequestSpec } from "../harness/types.ts";
 import { CREDENTIAL_HEADER, type Target } from "../target.ts";
+import { SECRET_KEYS } from "../target-keys.ts";
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, "'\\''")}'`;
@@ -10,11 +11,7 @@ function shellQuote(s: string): string {
 /** Environment variable names for the target's secrets: printed commands refer to them, never to values. */
 export function secretEnvRefs(t: Target): Array<[string, string]> {
   const refs: Array<[string | undefined, string]> = [
-    [t.apiKey, "FAULTLINE_API_KEY"],
-    [t.brokeKey, "FAULTLINE_BROKE_KEY"],
-    [t.limitedKey, "FAULTLINE_LIMITED_KEY"],
-    [t.otherApiKey, "FAULTLINE_OTHER_API_KEY"],
-    [t.concurrencyKey, "FAULTLINE_CONCURRENCY_KEY"],
+    ...SECRET_KEYS.map((k): [string | undefined, string] => [t[k.field], k.env]),
     // Provider credentials a target hands the gateway in a templated header (suites/templates.ts).
     ...Object.entries(t.upstreamKeys ?? {}).map(([p, k]): [string, string] => [
       k,

@@ -3,13 +3,14 @@ import { join, relative, resolve } from "node:path";
 import type { CheckResult, RunResult } from "../harness/result.ts";
 import type { Profile } from "../profile/schema.ts";
 import { type Target, targetSecrets } from "../target.ts";
+import { SECRET_FIELDS } from "../target-keys.ts";
 import type { RerunCommand } from "./console.ts";
 import { curlsFor, secretEnvRefs } from "./curl.ts";
 import { escapeControl, sanitizer } from "./safe-text.ts";
 import { verdictOf } from "./verdict.ts";
 
 /** Secrets in a case file become `{{apiKey}}`-style slots that `faultline replay` fills from its own target. */
-export const SECRET_SLOTS = ["apiKey", "brokeKey", "limitedKey", "otherApiKey", "concurrencyKey"] as const;
+export const SECRET_SLOTS = SECRET_FIELDS;
 
 /** Other secrets (credential headers, provider keys) become `{{env.NAME}}`: replay reads the variable. */
 export function templateSecrets(text: string, t: Target): string {

@@ -1,0 +1,39 @@
+import { defineCheck } from "./registry.ts";
+import { attemptsSummary } from "./upstream.ts";
+import { isError } from "./util.ts";
+
+const REFUSED = /^(auth|request|model)\.|^balance\.insufficient$|^rate\.limited$/;
+
+/**
+ * Conditions a gateway must refuse before it asks any provider (docs/contract.md §19): the client's
+ * credential, its request, its model, its balance and its rate limit. A case of one of them may carry a
+ * plan, only so the journal shows whether an attempt went out; no provider is expected to be asked.
+ */
+export function refusedBeforeUpstream(condition: string): boolean {
+  return REFUSED.test(condition);
+}
+
+defineCheck({
+  id: "BILL-001",
+  level: "must",
+  title: "No upstream work before a client-side rejection",
+  sentence:
+    "An answer for auth.*, request.*, model.*, balance.insufficient or rate.limited follows no upstream attempt.",
+  source: "docs/contract.md §19 No billable work on a client-side rejection",
+  fix: "Authenticate, validate the body and the model, and check the account's balance and rate limit before calling any provider.",
+  // Judged only when the request carried its plan's marker: otherwise the mock could not tie an attempt to it.
+  applies: (j) =>
+    refusedBeforeUpstream(j.case.condition) &&
+    !j.case.scenario &&
+    isError(j.exchange.status) &&
+    j.exchange.journal !== undefined &&
+    !!j.exchange.planId &&
+    (j.exchange.request.body ?? "").includes(`faultline:${j.exchange.planId}`),
+  judge: ({ exchange: ex, case: c }) =>
+    ex.journal!.length
+      ? {
+          expected: `no upstream attempt before the ${c.condition} answer`,
+          received: `${ex.status} after ${ex.journal!.length} upstream attempt(s): ${attemptsSummary(ex.journal)}`,
+        }
+      : undefined,
+});

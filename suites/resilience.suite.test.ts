@@ -1,0 +1,4 @@
+import { describeSuite } from "./harness/vitest.ts";
+import { resilience } from "./resilience.ts";
+
+describeSuite(resilience);

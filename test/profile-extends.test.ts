@@ -1,0 +1,209 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runHarness } from "../scripts/cli/run.ts";
+import { UsageError } from "../suites/errors.ts";
+import { loadProfile } from "../suites/profile/load.ts";
+import { familyProfile } from "../suites/profile/schema.ts";
+
+// `extends:` merges a child over its parent as a JSON Merge Patch (RFC 7396) does: `null` removes the
+// inherited key. A removal of nothing is refused with what exists; a removal that leaves a reference
+// dangling is refused naming both ends; inside literal maps (`fixed`, a task's `body`) null is a value.
+const scratch = mkdtempSync(join(tmpdir(), "faultline-extends-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let n = 0;
+function child(lines: string[]): string {
+  const file = join(scratch, `child-${++n}.yaml`);
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
+function refusal(file: string): string {
+  try {
+    loadProfile(file);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError); // the CLI's exit code 2
+    return (e as Error).message;
+  }
+  throw new Error(`${file} loaded, but a refusal was expected`);
+}
+
+describe("null removes an inherited key", () => {
+  it("removes catalogue entries, an endpoint, a mapping, a hint, a family and a family's entry; keeps the rest", () => {
+    const base = loadProfile("lemondata");
+    const p = loadProfile(
+      child([
+        "extends: lemondata",
+        "name: lemon-lite",
+        "catalogue: { expired_api_key: null, quota_exceeded: null }",
+        "endpoints: { models: null }",
+        "conditions: { concurrency.limited: null }",
+        "envelope: { hints: { didYouMean: null } }",
+        "families:",
+        "  gemini: null",
+        "  anthropic:",
+        "    catalogue: { insufficient_balance_error: null }",
+        "    conditions: { balance.insufficient: null }",
+      ]),
+    );
+    expect(Object.keys(p.catalogue)).toEqual(
+      Object.keys(base.catalogue).filter((c) => c !== "expired_api_key" && c !== "quota_exceeded"),
+    );
+    expect(p.endpoints).toEqual({ chat: base.endpoints.chat });
+    expect(p.conditions).not.toHaveProperty("concurrency.limited");
+    expect(p.conditions["rate.limited"]).toBe(base.conditions["rate.limited"]);
+    expect(p.envelope.hints).toEqual({ retryable: "error.retryable" });
+    expect(Object.keys(p.families)).toEqual(["anthropic"]);
+    expect(p.families.anthropic?.catalogue).not.toHaveProperty("insufficient_balance_error");
+    // The family now answers a broke key with the top level's code, which its merged catalogue knows.
+    expect(familyProfile(p, "anthropic").conditions["balance.insufficient"]).toBe("insufficient_balance");
+  });
+
+  it("removes whole optional blocks: idempotency, tasks, requestId", () => {
+    const p = loadProfile(child(["extends: data-envelope", "idempotency: null", "tasks: null"]));
+    expect(p.idempotency).toBeUndefined();
+    expect(p.tasks).toBeUndefined();
+    const q = loadProfile(
+      child(["extends: meta-envelope", "requestId: null", "envelope: { requestId: null }"]),
+    );
+    expect(q.requestId).toBeUndefined();
+    expect(q.envelope.requestId).toBeUndefined();
+    expect(q.envelope.timestamp).toBe(loadProfile("meta-envelope").envelope.timestamp);
+  });
+
+  it("keeps null as a value inside envelope.fixed and a task's body, and removes a whole fixed map", () => {
+    const p = loadProfile(child(["extends: lumenfall", "envelope: { fixed: { data: null } }"]));
+    expect(p.envelope.fixed).toEqual({ data: null });
+    const t = loadProfile(child(["extends: data-envelope", "tasks: { body: { seed: null } }"]));
+    expect(t.tasks?.body).toEqual({ model: "{{model}}", prompt: "{{prompt}}", seed: null });
+    expect(t.tasks?.fixed).toEqual({ success: true, error: null });
+    const m = loadProfile(child(["extends: meta-envelope", "envelope: { fixed: null }"]));
+    expect(m.envelope.fixed).toEqual({});
+  });
+
+  it("chains: a middle file removes, a leaf adds back", () => {
+    const middle = child([
+      "extends: anthropic-compatible",
+      "name: middle",
+      "catalogue: { billing_error: null }",
+      "conditions: { balance.insufficient: null }",
+    ]);
+    expect(loadProfile(middle).catalogue).not.toHaveProperty("billing_error");
+    const leaf = child([
+      `extends: ${middle}`,
+      "name: leaf",
+      "catalogue: { billing_error: { status: 402, source: 'ours: \"402 billing_error\"' } }",
+      "conditions: { balance.insufficient: billing_error }",
+    ]);
+    expect(loadProfile(leaf).catalogue.billing_error?.status).toBe(402);
+    // The leaf cannot remove what the middle already removed.
+    expect(refusal(child([`extends: ${middle}`, "catalogue: { billing_error: null }"]))).toContain(
+      `"${middle}" has no catalogue.billing_error`,
+    );
+  });
+});
+
+describe("a removal of nothing names the key and lists what exists", () => {
+  it.each([
+    [
+      "an unknown catalogue code",
+      ["extends: anthropic-compatible", "catalogue: { overload_error: null }"],
+      /catalogue\.overload_error: null removes an inherited key, but "anthropic-compatible" has no catalogue\.overload_error; catalogue has: invalid_request_error, .*, overloaded_error$/,
+    ],
+    [
+      "an endpoint the parent does not declare",
+      ["extends: lumenfall", "endpoints: { embeddings: null }"],
+      /endpoints\.embeddings: null removes .* has no endpoints\.embeddings; endpoints has: chat, models$/,
+    ],
+    [
+      "a key under a family the parent lacks",
+      ["extends: lemondata", "families: { vertex: { catalogue: { X: null } } }"],
+      /families\.vertex\.catalogue\.X: null removes .* has no families\.vertex\.catalogue\.X; families has: anthropic, gemini$/,
+    ],
+    [
+      "a hint field the parent never had",
+      ["extends: lumenfall", "envelope: { hints: { retryable: null } }"],
+      /envelope\.hints\.retryable: .* envelope has: code, message, type$/,
+    ],
+  ])("%s", (_, lines, message) => {
+    expect(refusal(child(lines))).toMatch(message);
+  });
+});
+
+describe("a removal that leaves the profile invalid names both ends", () => {
+  it.each([
+    [
+      "a condition mapped to a removed code",
+      ["extends: anthropic-compatible", "catalogue: { billing_error: null }"],
+      /profile\.conditions\.balance\.insufficient: code "billing_error" is not in the catalogue; .* — catalogue\.billing_error: null in .*child-\d+\.yaml removed code "billing_error"; remove or change conditions\.balance\.insufficient too/,
+    ],
+    [
+      "the exhaustion code removed",
+      [
+        "extends: lumenfall",
+        "catalogue: { ALL_PROVIDERS_EXHAUSTED: null }",
+        "conditions: { upstream.exhausted: null }",
+      ],
+      /profile\.exhaustion: code "ALL_PROVIDERS_EXHAUSTED" is not in the catalogue — catalogue\.ALL_PROVIDERS_EXHAUSTED: null in .* removed code "ALL_PROVIDERS_EXHAUSTED"; remove or change exhaustion too/,
+    ],
+    [
+      "a required endpoint removed",
+      ["extends: lumenfall", "endpoints: { chat: null }"],
+      /profile\.endpoints\.chat: .* — endpoints\.chat: null in .* removed endpoints\.chat; remove or change endpoints\.chat too/,
+    ],
+    [
+      "a family's condition left on a removed code",
+      ["extends: lemondata", "families: { anthropic: { catalogue: { insufficient_balance_error: null } } }"],
+      /profile\.families\.anthropic\.conditions\.balance\.insufficient: code "insufficient_balance_error" .* — families\.anthropic\.catalogue\.insufficient_balance_error: null in .* removed code "insufficient_balance_error"/,
+    ],
+  ])("%s", (_, lines, message) => {
+    expect(refusal(child(lines))).toMatch(message);
+  });
+});
+
+describe("the recipe for an Anthropic front door (docs/gateways/anthropic-front-door.md)", () => {
+  const doc = readFileSync(new URL("../docs/gateways/anthropic-front-door.md", import.meta.url), "utf8");
+  const recipe = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+  const errors = [...doc.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/\s+/g, " ").trim());
+
+  it("its profile loads with its removals, and its two refusals read as the page shows them", () => {
+    const p = loadProfile(child([recipe]));
+    expect(p.name).toBe("my-claude-gateway");
+    expect(p.catalogue).not.toHaveProperty("permission_error");
+    expect(p.catalogue).not.toHaveProperty("timeout_error");
+    expect(p.endpoints.models).toBeUndefined();
+    expect(p.envelope.requestId).toBeUndefined();
+    expect(p.requestId?.header).toBe("request-id");
+    expect(errors).toHaveLength(2);
+    const typo = refusal(child([recipe.replace("permission_error: null", "permision_error: null")]));
+    const dangling = refusal(child([recipe.replace(/ {2}model\.disabled: .*\n/, "")]));
+    for (const [shown, real] of [
+      [errors[0]!, typo],
+      [errors[1]!, dangling],
+    ] as const) {
+      for (const part of shown.split(/…\/?/).map((s) =>
+        s
+          .trim()
+          .replace(/^\S*my-claude-gateway\.yaml:?/, "")
+          .trim(),
+      ))
+        if (part) expect(real.replace(/\s+/g, " "), part).toContain(part);
+    }
+  });
+
+  // The reference gateway keeps any valid profile's contract, removals included.
+  it("the reference gateway keeps it with --strict", async () => {
+    const profile = child([recipe]);
+    const out = await runHarness(
+      { profile, seed: 5, runs: 5, quiet: true, strict: true, report: join(scratch, "report") },
+      {},
+    );
+    expect(
+      out.result!.checks.filter((c) => c.outcome === "fail").map((c) => c.id),
+      out.output,
+    ).toEqual([]);
+    expect(out.exitCode, out.output).toBe(0);
+  }, 120_000);
+});
