@@ -5,14 +5,15 @@
  */
 import { type Gateway, type GatewayOptions, startGateway, type Upstream } from "../mocks/gateway/index.ts";
 import type { MockServer } from "../mocks/server.ts";
-import { type ReplayFlags, replayCase } from "../scripts/cli/replay.ts";
-import { type HarnessOutcome, type RunFlags, runHarness } from "../scripts/cli/run.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 import type { Profile } from "../suites/profile/schema.ts";
+import { type ReplayFlags, type ReplayOutcome, replayCase } from "./replay.ts";
+import { type HarnessOutcome, type RunFlags, type RunHooks, runHarness } from "./run.ts";
 
 export type { Gateway, Upstream } from "../mocks/gateway/index.ts";
 export type { MockServer, MockServerOptions } from "../mocks/server.ts";
 export type {
+  CaseProgress,
   CheckOutcome,
   CheckResult,
   PropertyOutcome,
@@ -21,9 +22,15 @@ export type {
   ViolationRecord,
 } from "../suites/harness/runner.ts";
 export type { Profile } from "../suites/profile/schema.ts";
+export type { ReplayVerdict } from "./replay.ts";
 
-/** The flags of `faultline run`, by their camel-case names; `profile` defaults to `lumenfall`. */
-export interface RunOptions extends Omit<RunFlags, "profile" | "quiet"> {
+/**
+ * The flags of `faultline run`, by their camel-case names (`profile` defaults to `lumenfall`), and what to
+ * hear while it goes: `onLine` (each line the CLI would print), `onCase` (after every case: the property,
+ * cases done of requested, failures so far), `onProperty` (each property's outcome), and `signal` to stop
+ * it early (the partial report is written; the exit code is 130, or 143 when the reason is "SIGTERM").
+ */
+export interface RunOptions extends Omit<RunFlags, "profile" | "quiet">, RunHooks {
   profile?: string;
   /** Where FAULTLINE_* settings are read from; none are read unless you pass one (e.g. `process.env`). */
   env?: NodeJS.ProcessEnv;
@@ -31,7 +38,10 @@ export interface RunOptions extends Omit<RunFlags, "profile" | "quiet"> {
 
 /** A finished run. */
 export interface RunOutcome {
-  /** What `faultline run` would exit with: 0 passed, 1 a check failed or the gateway is down. */
+  /**
+   * What `faultline run` would exit with: 0 passed, 1 a check failed (or the gateway went down), 2 nothing
+   * was judged (a setup error, with the fix in `result.setup`), 130/143 stopped by `signal`.
+   */
   exitCode: HarnessOutcome["exitCode"];
   /** Every property's and check's outcome, each violation with its reproduction; absent if the run never started. */
   result: HarnessOutcome["result"];
@@ -44,8 +54,8 @@ export interface RunOutcome {
  * report to `report` (default `reports/faultline`), as `faultline run` does.
  */
 export async function run(options: RunOptions = {}): Promise<RunOutcome> {
-  const { env = {}, profile = "lumenfall", ...flags } = options;
-  const o = await runHarness({ ...flags, profile, quiet: true }, env);
+  const { env = {}, profile = "lumenfall", onLine, onCase, onProperty, signal, ...flags } = options;
+  const o = await runHarness({ ...flags, profile }, env, { onLine, onCase, onProperty, signal });
   return { exitCode: o.exitCode, result: o.result, output: o.output };
 }
 
@@ -55,11 +65,11 @@ export interface ReplayOptions extends ReplayFlags {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Reruns one case file from a report (none given: against the built-in gateway): `fixed` or not. */
-export async function replay(
-  caseFile: string,
-  options: ReplayOptions = {},
-): Promise<{ fixed: boolean; output: string }> {
+/**
+ * Reruns one case file from a report (no `gateway`: against the built-in one) and judges it by the check it
+ * failed: `verdict` FIXED, STILL FAILING or COULD NOT RUN (`exitCode` 0, 1, 2, as `faultline replay`).
+ */
+export async function replay(caseFile: string, options: ReplayOptions = {}): Promise<ReplayOutcome> {
   const { env = {}, ...flags } = options;
   return replayCase(caseFile, flags, env);
 }

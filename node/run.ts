@@ -142,7 +142,7 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
       throw new UsageError(
         "--defect applies to the built-in reference gateway only; drop --gateway to use it",
       );
-    let targetFlags = targetFlagsOf(flags);
+    const targetFlags = targetFlagsOf(flags);
     if (builtin) {
       const setup = await startBuiltin(profile, flags.defect ?? []);
       closers.push(() => setup.close());

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import type { RunContext } from "./harness/context.ts";
+import { PLAN_PLACEHOLDER } from "./harness/execute.ts";
 import type { Property, Suite } from "./harness/property.ts";
 import { authHeader, type ChatOptions, chatRequest, clientDialect, prompt } from "./harness/requests.ts";
 import type { CaseSpec, RequestSpec } from "./harness/types.ts";
@@ -14,6 +15,8 @@ const CLIENT_CHECKS = [
   "ENV-001",
   "ENV-002",
   "ENV-003",
+  "BILL-001",
+  "INT-001",
 ];
 
 function expectCodes(p: Profile, cond: Condition): string[] | undefined {
@@ -21,6 +24,10 @@ function expectCodes(p: Profile, cond: Condition): string[] | undefined {
   return c === undefined ? undefined : [c].flat();
 }
 
+/**
+ * With the mock, a request that carries the plan marker gets an `ok` plan on every provider: no provider
+ * should be asked, and the journal shows it when one is (BILL-001, docs/contract.md §19).
+ */
 function caseOf(
   ctx: RunContext,
   property: string,
@@ -28,7 +35,15 @@ function caseOf(
   request: RequestSpec,
   note?: string,
 ): CaseSpec {
-  return { property, condition, request, expectCodes: expectCodes(ctx.profile, condition), note };
+  const c: CaseSpec = {
+    property,
+    condition,
+    request,
+    expectCodes: expectCodes(ctx.profile, condition),
+    note,
+  };
+  if (!ctx.mock || !request.body?.includes(PLAN_PLACEHOLDER)) return c;
+  return { ...c, plan: { providers: Object.fromEntries(ctx.providers.map((n) => [n, ["ok"]])) } };
 }
 
 const auth: Property = {
@@ -60,7 +75,7 @@ const auth: Property = {
         ),
       )
       .map(([text, a]) => {
-        const req = chatRequest(p, t, { text });
+        const req = chatRequest(p, t, { text, withMarker: !!ctx.mock });
         const headers = { ...req.headers };
         delete headers[headerName];
         if (a.value !== undefined && p.auth.scheme === "bearer") headers[headerName] = a.value;
@@ -88,7 +103,7 @@ const malformedJson: Property = {
         fc.nat(),
       )
       .map(([text, kind, ct, n]) => {
-        const valid = chatRequest(p, t, { text }).body!;
+        const valid = chatRequest(p, t, { text, withMarker: !!ctx.mock }).body!;
         const body = {
           truncated: valid.slice(0, 1 + (n % (valid.length - 1))),
           trailing: `${valid}}garbage`,
@@ -128,7 +143,7 @@ const invalid: Property = {
         ctx,
         "blackbox.invalid",
         "request.invalid",
-        chatRequest(p, t, { text, mutate: b.mutate }),
+        chatRequest(p, t, { text, mutate: b.mutate, withMarker: !!ctx.mock }),
         b.name,
       );
       const fieldCode = b.field ? p.fieldCodes[b.field] : undefined;
@@ -152,7 +167,7 @@ const unknownModel: Property = {
           ctx,
           "blackbox.model_unknown",
           "model.unknown",
-          chatRequest(p, t, { text, model: `nonexistent-${name}` }),
+          chatRequest(p, t, { text, model: `nonexistent-${name}`, withMarker: !!ctx.mock }),
         ),
       );
   },
@@ -171,10 +186,11 @@ const fixtures: Property = {
   arbitrary(ctx) {
     const { profile: p, target: t } = ctx;
     // Each fixture the target supplies: the condition it creates and how the request uses it.
+    const withMarker = !!ctx.mock;
     const fixtures: Array<[Condition, string | undefined, (x: string) => ChatOptions]> = [
-      ["model.disabled", t.disabledModel, (x) => ({ text: x, model: t.disabledModel })],
-      ["balance.insufficient", t.brokeKey, (x) => ({ text: x, key: t.brokeKey })],
-      ["rate.limited", t.limitedKey, (x) => ({ text: x, key: t.limitedKey })],
+      ["model.disabled", t.disabledModel, (x) => ({ text: x, model: t.disabledModel, withMarker })],
+      ["balance.insufficient", t.brokeKey, (x) => ({ text: x, key: t.brokeKey, withMarker })],
+      ["rate.limited", t.limitedKey, (x) => ({ text: x, key: t.limitedKey, withMarker })],
     ];
     const options = fixtures
       .filter(([, supplied]) => supplied)
@@ -242,7 +258,7 @@ const tooLarge: Property = {
         ctx,
         "blackbox.too_large",
         "request.too_large",
-        chatRequest(p, t, { text: `${text} ${padding}` }),
+        chatRequest(p, t, { text: `${text} ${padding}`, withMarker: !!ctx.mock }),
         `${over} bytes over`,
       );
     });

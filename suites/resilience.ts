@@ -41,7 +41,8 @@ const loadRefusal: fc.Arbitrary<Step> = fc
 const rateLimited: Property = {
   id: "resilience.rate_limited",
   suite: "resilience",
-  title: "when every provider is rate-limited with a long Retry-After, the gateway neither storms them nor hides the wait",
+  title:
+    "when every provider is rate-limited with a long Retry-After, the gateway neither storms them nor hides the wait",
   needsMock: true,
   runs: (ctx) => Math.min(ctx.runs, 4),
   checks: ["RA-004", "AMP-001", "RA-003", "EXH-001", "CRED-001", "INT-001"],

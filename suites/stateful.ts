@@ -7,8 +7,8 @@ import { NONCE_PLACEHOLDER, type ScenarioStep } from "./harness/scenario-case.ts
 import type { CaseSpec, RequestSpec } from "./harness/types.ts";
 import type { Profile } from "./profile/schema.ts";
 
-// Multi-request properties: idempotent replay (CONTRACTS.md §14) and the async task lifecycle
-// (CONTRACTS.md, llmapi and data-envelope rows). Each case is a small scenario (harness/scenario-case.ts).
+// Multi-request properties: idempotent replay (docs/contract.md §14) and the async task lifecycle
+// (docs/contract.md, llmapi and data-envelope rows). Each case is a small scenario (harness/scenario-case.ts).
 
 type Form = "quoted" | "bare";
 const form: fc.Arbitrary<Form> = fc.constantFrom("quoted", "bare");
@@ -22,146 +22,216 @@ const noIdempotency = (ctx: RunContext) =>
 const noTasks = (ctx: RunContext) =>
   ctx.profile.tasks ? undefined : "the profile declares no async tasks (tasks:)";
 
+/**
+ * The POSTs a key applies to (§14: "Every POST the profile declares idempotent honours the key"): the
+ * chat endpoint, and the task submit (a generation) where the profile declares tasks.
+ */
+type Endpoint = "chat" | "submit";
+function idempotentEndpoints(ctx: RunContext): Endpoint[] {
+  return ctx.profile.tasks?.submit.method === "POST" ? ["chat", "submit"] : ["chat"];
+}
+
 /** `"k"` (the IETF draft's sf-string) or `k` (Stripe's bare token). */
 function withKey(p: Profile, r: RequestSpec, key: string, f: Form): RequestSpec {
   const header = p.idempotency!.header.toLowerCase();
   return { ...r, headers: { ...r.headers, [header]: f === "quoted" ? `"${key}"` : key } };
 }
 
-/** Every attempt of the first provider answers its own text, so a second execution never looks like a replay. */
-function distinctAnswers(
-  ctx: RunContext,
-  firstStep: Record<string, unknown> = {},
-): Record<string, unknown[]> {
-  const [first, ...rest] = ctx.providers;
-  const texts = ["one", "two", "three"].map((n) => ({
-    step: "ok",
-    text: `Faultline answer ${n}.`,
-    ...firstStep,
-  }));
+/** What the first provider's attempts do: answer (each its own text), refuse the prompt, or fail. */
+type FirstAnswer = "ok" | "refused" | "failed";
+
+/**
+ * Every attempt of the first provider answers its own text, so a second execution never looks like a
+ * replay. `refused`: the first provider refuses the prompt (a 4xx answer). `failed`: every provider fails
+ * once, then answers: a 5xx first answer, and a retry that can succeed when it runs again.
+ */
+function idemPlan(ctx: RunContext, first: FirstAnswer, hold: boolean): Record<string, unknown[]> {
+  const [head, ...rest] = ctx.providers;
+  const held = hold ? { delayMs: HOLD_MS } : {};
+  if (first === "failed")
+    return Object.fromEntries(
+      ctx.providers.map((n, i) => [n, [{ step: "server_error", ...(i === 0 ? held : {}) }, "ok"]]),
+    );
+  const texts =
+    first === "refused"
+      ? [{ step: "content_policy", ...held }]
+      : ["one", "two", "three"].map((n) => ({ step: "ok", text: `Faultline answer ${n}.`, ...held }));
   return Object.fromEntries([
-    [first!, texts],
+    [head!, texts],
     ...rest.map((n) => [n, [{ step: "ok", text: `Answer from ${n}.` }]]),
   ]);
 }
 
-function idemProperty(
-  id: string,
-  condition: string,
-  check: string,
-  title: string,
-  build: (ctx: RunContext, text: string, key: string, f: Form) => { steps: ScenarioStep[]; hold?: boolean },
-  runs = 8,
-  skip?: (ctx: RunContext) => string | undefined,
-): Property {
+interface IdemCase {
+  ctx: RunContext;
+  endpoint: Endpoint;
+  text: string;
+  key: string;
+  form: Form;
+}
+
+/** The idempotent POST of a case, by another client when `apiKey` is given. */
+function post(c: IdemCase, text = c.text, apiKey?: string): RequestSpec {
+  return c.endpoint === "chat"
+    ? chatRequest(c.ctx.profile, c.ctx.target, { text, withMarker: true, key: apiKey })
+    : taskRequest(c.ctx, "submit", { text, key: apiKey });
+}
+
+/** A step of a case: a submit's answers use the task envelope, and its upstream work comes later. */
+function step(c: IdemCase, name: string, request: RequestSpec, startAfterMs?: number): ScenarioStep {
   return {
-    id,
-    suite: "idempotency",
-    title,
-    perFamily: false,
-    needsMock: true,
-    skip: (ctx) => noIdempotency(ctx) ?? skip?.(ctx),
-    runs: (ctx) => Math.min(ctx.runs, runs),
-    checks: [check, "TRN-001", "ENV-001", "ENV-002", "ENV-003", "LEAK-001"],
-    arbitrary: (ctx) =>
-      fc.tuple(prompt, keySuffix, form).map(([text, n, f]): CaseSpec => {
-        const { steps, hold } = build(ctx, text, `fl-${NONCE_PLACEHOLDER}-${n}`, f);
-        return {
-          property: id,
-          condition,
-          request: steps[0]!.request,
-          plan: { providers: distinctAnswers(ctx, hold ? { delayMs: HOLD_MS } : {}) },
-          scenario: { steps, judge: "second" },
-        };
-      }),
+    name,
+    request,
+    ...(startAfterMs !== undefined ? { startAfterMs } : {}),
+    ...(c.endpoint === "submit" ? { envelope: "tasks" as const, async: true } : {}),
   };
 }
 
-const chat = (ctx: RunContext, text: string, key?: string) =>
-  chatRequest(ctx.profile, ctx.target, { text, withMarker: true, key });
+interface IdemSpec {
+  id: string;
+  condition: string;
+  checks: string[];
+  title: string;
+  steps: (c: IdemCase) => ScenarioStep[];
+  /** The first provider's behaviour (default: it answers). */
+  first?: FirstAnswer[];
+  /** The first provider holds its answer, so the second step overlaps the first. */
+  hold?: boolean;
+  /** Default: every idempotent endpoint. */
+  endpoints?: (ctx: RunContext) => Endpoint[];
+  runs?: number;
+  skip?: (ctx: RunContext) => string | undefined;
+}
 
-const replay = idemProperty(
-  "idempotency.replay",
-  "idempotency.replay",
-  "IDEM-001",
-  "a repeated key and payload after completion replays the stored answer without an upstream attempt",
-  (ctx, text, key, f) => {
-    const r = withKey(ctx.profile, chat(ctx, text), key, f);
+function idemProperty(spec: IdemSpec): Property {
+  const endpoints = spec.endpoints ?? idempotentEndpoints;
+  const firsts = spec.first ?? ["ok"];
+  const build = (
+    ctx: RunContext,
+    endpoint: Endpoint,
+    text: string,
+    n: number,
+    f: Form,
+    first: FirstAnswer,
+  ) => {
+    const c: IdemCase = { ctx, endpoint, text, key: `fl-${NONCE_PLACEHOLDER}-${n}`, form: f };
+    const steps = spec.steps(c);
     return {
-      steps: [
-        { name: "first", request: r },
-        { name: "second", request: r },
-      ],
-    };
-  },
-);
+      property: spec.id,
+      condition: spec.condition,
+      request: steps[0]!.request,
+      plan: { providers: idemPlan(ctx, first, !!spec.hold) },
+      scenario: { steps, judge: "second" },
+      ...(endpoint === "submit" || first !== "ok" ? { note: `${endpoint}, first answer ${first}` } : {}),
+    } satisfies CaseSpec;
+  };
+  return {
+    id: spec.id,
+    suite: "idempotency",
+    title: spec.title,
+    perFamily: false,
+    needsMock: true,
+    skip: (ctx) => noIdempotency(ctx) ?? spec.skip?.(ctx),
+    runs: (ctx) => Math.min(ctx.runs, spec.runs ?? 8),
+    checks: [...spec.checks, "TRN-001", "ENV-001", "ENV-002", "ENV-003", "LEAK-001"],
+    // One case per endpoint and first answer before the random ones: none is left to chance.
+    coverage: (ctx) =>
+      endpoints(ctx).flatMap((ep) =>
+        firsts.map((first) => build(ctx, ep, "Idempotency coverage: répète-moi ça.", 0, "quoted", first)),
+      ),
+    arbitrary: (ctx) =>
+      fc
+        .tuple(prompt, keySuffix, form, fc.constantFrom(...endpoints(ctx)), fc.constantFrom(...firsts))
+        .map(([text, n, f, ep, first]) => build(ctx, ep, text, n, f, first)),
+  };
+}
 
-const mismatch = idemProperty(
-  "idempotency.mismatch",
-  "idempotency.mismatch",
-  "IDEM-002",
-  "a reused key with another payload is rejected with the mismatch status",
-  (ctx, text, key, f) => ({
-    steps: [
-      { name: "first", request: withKey(ctx.profile, chat(ctx, text), key, f) },
-      { name: "second", request: withKey(ctx.profile, chat(ctx, `${text} Once more.`), key, f) },
-    ],
-  }),
-);
+const keyed = (c: IdemCase, f = c.form, text = c.text, apiKey?: string) =>
+  withKey(c.ctx.profile, post(c, text, apiKey), c.key, f);
 
-const inFlight = idemProperty(
-  "idempotency.in_flight",
-  "idempotency.in_flight",
-  "IDEM-003",
-  "a duplicate while the first is in flight is refused or answered with the stored result, never executed twice",
-  (ctx, text, key, f) => {
-    const r = withKey(ctx.profile, chat(ctx, text), key, f);
-    return {
-      hold: true,
-      steps: [
-        { name: "first", request: r },
-        { name: "second", request: r, startAfterMs: DUPLICATE_AFTER_MS },
-      ],
-    };
-  },
-  4,
-);
+const replay = idemProperty({
+  id: "idempotency.replay",
+  condition: "idempotency.replay",
+  checks: ["IDEM-001"],
+  title:
+    "a repeated key and payload after completion replays the stored answer (status, body, content type) without an upstream attempt, on every idempotent POST",
+  steps: (c) => [step(c, "first", keyed(c)), step(c, "second", keyed(c))],
+});
 
-const scope = idemProperty(
-  "idempotency.scope",
-  "idempotency.scope",
-  "IDEM-004",
-  "the same key from another client runs as that client's own request",
-  (ctx, text, key, f) => ({
-    steps: [
-      { name: "first", request: withKey(ctx.profile, chat(ctx, text), key, f) },
-      { name: "second", request: withKey(ctx.profile, chat(ctx, text, ctx.target.otherApiKey), key, f) },
-    ],
-  }),
-  8,
-  (ctx) => (ctx.target.otherApiKey ? undefined : "the target has no second client key (--other-api-key)"),
-);
+const replayError = idemProperty({
+  id: "idempotency.replay_error",
+  condition: "idempotency.replay_error",
+  checks: ["IDEM-001", "IDEM-006"],
+  title:
+    "a request whose first answer was a provider's refusal is replayed where the profile stores errors, else replayed or run again",
+  first: ["refused"],
+  endpoints: () => ["chat"],
+  runs: 4,
+  steps: (c) => [step(c, "first", keyed(c)), step(c, "second", keyed(c))],
+});
 
-const keyForms = idemProperty(
-  "idempotency.key_forms",
-  "idempotency.key_forms",
-  "IDEM-005",
-  'the quoted ("k") and bare (k) forms of a key name the same key',
-  (ctx, text, key, f) => {
-    const r = chat(ctx, text);
-    return {
-      steps: [
-        { name: "first", request: withKey(ctx.profile, r, key, f) },
-        { name: "second", request: withKey(ctx.profile, r, key, f === "quoted" ? "bare" : "quoted") },
-      ],
-    };
-  },
-);
+const retryFailed = idemProperty({
+  id: "idempotency.retry_failed",
+  condition: "idempotency.retry_failed",
+  checks: ["IDEM-006"],
+  title: "a retry after a 5xx first answer is replayed or run again, never refused as in flight",
+  first: ["failed"],
+  endpoints: () => ["chat"],
+  runs: 4,
+  steps: (c) => [step(c, "first", keyed(c)), step(c, "second", keyed(c))],
+});
+
+const mismatch = idemProperty({
+  id: "idempotency.mismatch",
+  condition: "idempotency.mismatch",
+  checks: ["IDEM-002"],
+  title: "a reused key with another payload is rejected with the mismatch status",
+  steps: (c) => [step(c, "first", keyed(c)), step(c, "second", keyed(c, c.form, `${c.text} Once more.`))],
+});
+
+const inFlight = idemProperty({
+  id: "idempotency.in_flight",
+  condition: "idempotency.in_flight",
+  checks: ["IDEM-003"],
+  title:
+    "a duplicate while the first is in flight is refused or answered with the stored result, never executed twice — whether the first then succeeds or fails",
+  hold: true,
+  first: ["ok", "failed"],
+  // A submit answers at once: there is no first request in flight to duplicate.
+  endpoints: () => ["chat"],
+  runs: 4,
+  steps: (c) => [step(c, "first", keyed(c)), step(c, "second", keyed(c), DUPLICATE_AFTER_MS)],
+});
+
+const scope = idemProperty({
+  id: "idempotency.scope",
+  condition: "idempotency.scope",
+  checks: ["IDEM-004"],
+  title: "the same key from another client runs as that client's own request",
+  skip: (ctx) =>
+    ctx.target.otherApiKey ? undefined : "the target has no second client key (--other-api-key)",
+  steps: (c) => [
+    step(c, "first", keyed(c)),
+    step(c, "second", keyed(c, c.form, c.text, c.ctx.target.otherApiKey)),
+  ],
+});
+
+const keyForms = idemProperty({
+  id: "idempotency.key_forms",
+  condition: "idempotency.key_forms",
+  checks: ["IDEM-005"],
+  title: 'the quoted ("k") and bare (k) forms of a key name the same key',
+  steps: (c) => [
+    step(c, "first", keyed(c)),
+    step(c, "second", keyed(c, c.form === "quoted" ? "bare" : "quoted")),
+  ],
+});
 
 export const idempotency: Suite = {
   id: "idempotency",
-  title: "Idempotent replay: stored answers, mismatches, duplicates in flight, client scope, key forms",
-  properties: [replay, mismatch, inFlight, scope, keyForms],
+  title:
+    "Idempotent replay: stored answers and errors, retries after failures, mismatches, duplicates in flight, client scope, key forms",
+  properties: [replay, replayError, retryFailed, mismatch, inFlight, scope, keyForms],
 };
 
 // ── Async tasks ──────────────────────────────────────────────────────────────────────────────────────

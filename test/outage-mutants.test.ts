@@ -13,9 +13,9 @@ import type { OutageResult } from "../suites/outage/run.ts";
 const dir = mkdtempSync(join(tmpdir(), "faultline-outage-mutants-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// A profile that gives recovery 3 s instead of 30, so a gateway that never recovers is caught in seconds.
+// A profile that gives recovery 5 s instead of 30, so a gateway that never recovers is caught in seconds.
 const quick = join(dir, "quick.yaml");
-writeFileSync(quick, "extends: lumenfall\nname: quick-recovery\nrecoveryS: 3\n");
+writeFileSync(quick, "extends: lumenfall\nname: quick-recovery\nrecoveryS: 5\n");
 
 async function outage(name: string, flags: Partial<OutageFlags>) {
   const out = await runOutageCommand({
@@ -54,7 +54,8 @@ describe("outage-level one-defect gateways, each caught at phase level", () => {
     expect(exitCode, output).toBe(1);
     expect(check(r, "AMP-001")).toMatchObject({ outcome: "fail", level: "should" });
     const amp = split(r, "AMP-001");
-    expect(amp.storm).toBeGreaterThan(30);
+    // Most of the storm's requests, though a loaded machine may let a few reach the mock after it ended.
+    expect(amp.storm).toBeGreaterThan(phase(r, "storm").sent / 3);
     expect(amp.recovery).toBeLessThanOrEqual(Math.max(2, amp.storm / 5));
     expect(phase(r, "storm").attemptsPerRequest.max).toBe(3 * RETRY_STORM_ATTEMPTS);
     expect(phase(r, "storm").passed).toBe(false);
@@ -80,7 +81,7 @@ describe("outage-level one-defect gateways, each caught at phase level", () => {
     const good = await outage("breaker-ok", { breakerThreshold: 5, breakerOpenMs: 1_000, profile: quick });
     expect(good.exitCode, good.output).toBe(0);
     expect(check(good.r, "REC-001").outcome).toBe("pass");
-    expect(good.r.recovery.recoveredAfterS).toBeLessThanOrEqual(3);
+    expect(good.r.recovery.recoveredAfterS).toBeLessThanOrEqual(5);
   });
 
   it("storm_drops_retry_after: RA-004 fails in the storm only; the reference gateway passes it", async () => {
@@ -92,7 +93,7 @@ describe("outage-level one-defect gateways, each caught at phase level", () => {
     expect(bad.exitCode, bad.output).toBe(1);
     expect(check(bad.r, "RA-004")).toMatchObject({ outcome: "fail" });
     const ra = split(bad.r, "RA-004");
-    expect(ra.storm).toBeGreaterThan(30);
+    expect(ra.storm).toBeGreaterThan(phase(bad.r, "storm").sent / 3);
     expect(ra.recovery).toBeLessThanOrEqual(Math.max(2, ra.storm / 5));
 
     const good = await outage("reference-meta", { profile: "meta-envelope", strict: true });

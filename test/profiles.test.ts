@@ -153,6 +153,47 @@ describe("built-in profiles", () => {
   });
 });
 
+// Anthropic's Messages API as a gateway's front door: the status ↔ type table of the Claude API reference,
+// "Errors", each entry quoting its own row, in Anthropic's envelope, with Anthropic's credential header.
+describe("anthropic-compatible", () => {
+  const p = loadProfile("anthropic-compatible");
+  const TABLE: Record<string, number> = {
+    invalid_request_error: 400,
+    authentication_error: 401,
+    billing_error: 402,
+    permission_error: 403,
+    not_found_error: 404,
+    request_too_large: 413,
+    rate_limit_error: 429,
+    api_error: 500,
+    timeout_error: 504,
+    overloaded_error: 529,
+  };
+
+  it("has every type of the page's table, each at its status and quoting its own row", () => {
+    expect(Object.keys(p.catalogue).sort()).toEqual(Object.keys(TABLE).sort());
+    for (const [type, status] of Object.entries(TABLE)) {
+      const e = p.catalogue[type]!;
+      expect([e.status].flat()[0], type).toBe(status);
+      expect(e.source, type).toContain(`"${status} - ${type}: `);
+    }
+  });
+
+  it("answers in Anthropic's envelope, takes x-api-key, and names the request-id header", () => {
+    expect(p.envelope).toMatchObject({
+      code: "error.type",
+      message: "error.message",
+      fixed: { type: "error" },
+    });
+    expect(p.auth).toEqual({ header: "x-api-key", scheme: "raw" });
+    expect(p.endpoints.chat).toEqual({ method: "POST", path: "/v1/messages", dialect: "anthropic" });
+    expect(p.requestId).toMatchObject({ header: "request-id" });
+    expect(p.conditions["request.too_large"]).toBe("request_too_large");
+    expect(p.exhaustion.codes).toContain("overloaded_error");
+    expect(p.exhaustion.statuses).toContain(529);
+  });
+});
+
 describe("extends", () => {
   it("overrides scalars and maps, replaces lists, and keeps what the child leaves out", () => {
     const file = writeProfile(

@@ -145,27 +145,36 @@ export class IdempotencyLayer {
       throw new GatewayError({ ...spec, status: this.spec.conflictStatus });
     }
     if (seen?.stored && seen.fingerprint === fp && !this.defects.has("idem_replay_calls_upstream")) {
-      return replay(call.reply, seen.stored);
+      return replay(call.reply, seen.stored, this.defects.has("idem_replay_content_type"));
     }
     const record: IdemRecord = { fingerprint: fp };
     this.store.set(id, record);
     captureResponse(call.reply.res, (stored) => {
+      if (this.store.get(id) !== record) return;
       // A 5xx or 429 means nothing was done: the seed's clients retry those with the same key
       // (003 line 69: "Retry network failures and some 5xx errors with idempotency on POST routes").
-      if (!stored || stored.status >= 500 || stored.status === 429) {
-        if (this.store.get(id) === record) this.store.delete(id);
-      } else if (this.store.get(id) === record) record.stored = stored;
+      const failed = !stored || stored.status >= 500 || stored.status === 429;
+      // The `idem_stuck_after_error` defect forgets to release the key; `idem_errors_not_stored` keeps no 4xx.
+      if (failed && this.defects.has("idem_stuck_after_error")) return;
+      if (failed || (stored.status >= 400 && this.defects.has("idem_errors_not_stored")))
+        this.store.delete(id);
+      else record.stored = stored;
     });
     return exec(copy);
   }
 }
 
-/** Stripe marks replays with `Idempotent-Replayed: true`; the request id stays this exchange's own. */
-function replay(reply: Responder, stored: StoredResponse): void {
+/**
+ * The stored answer again: its status, headers (content type included) and body. Stripe marks replays
+ * with `Idempotent-Replayed: true`; the request id stays this exchange's own. The
+ * `idem_replay_content_type` defect keeps only status and body, as a store of those two would.
+ */
+function replay(reply: Responder, stored: StoredResponse, dropType = false): void {
   const { res } = reply;
   if (res.headersSent || res.destroyed) return;
+  const { "content-type": type, ...rest } = stored.headers;
   res.writeHead(stored.status, {
-    ...stored.headers,
+    ...(dropType ? rest : stored.headers),
     "x-request-id": reply.requestId,
     "idempotent-replayed": "true",
   });

@@ -51,7 +51,8 @@ export const CHECK_MUTATIONS: readonly Mutation[] = [
     id: "stream_error_then_done",
     family: "stream",
     expectedCheck: "STR-005",
-    summary: 'a broken stream ends with a malformed error event ({"error": "<text>"}) followed by data: [DONE]',
+    summary:
+      'a broken stream ends with a malformed error event ({"error": "<text>"}) followed by data: [DONE]',
   },
 ];
 

@@ -1,5 +1,6 @@
 import { UsageError } from "../../suites/errors.ts";
 import { CHECK_MUTATIONS } from "./mutations-checks.ts";
+import { COVERAGE_MUTATIONS } from "./mutations-coverage.ts";
 import { PROFILE_MUTATIONS } from "./mutations-profile.ts";
 import { REQUEST_MUTATIONS } from "./mutations-request.ts";
 import { STATEFUL_MUTATIONS } from "./mutations-stateful.ts";
@@ -203,6 +204,7 @@ export const MUTATIONS: readonly Mutation[] = [
   ...STATEFUL_MUTATIONS,
   ...REQUEST_MUTATIONS,
   ...CHECK_MUTATIONS,
+  ...COVERAGE_MUTATIONS,
 ];
 
 const IDS = new Set(MUTATIONS.map((m) => m.id));

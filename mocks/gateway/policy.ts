@@ -1,5 +1,5 @@
-import { admit } from "./admit.ts";
 import type { ChatContext } from "./admit.ts";
+import { admit } from "./admit.ts";
 import type { ErrorSpec, GatewayError } from "./contract.ts";
 import type { Failure } from "./failover.ts";
 import type { StreamEncoder } from "./families/index.ts";

@@ -31,7 +31,9 @@ export function sendJson(
 /** Renders an error through the profile's envelope, with Retry-After where the profile asks for it. */
 export function sendError(r: Responder, spec: ErrorSpec): void {
   const asked = spec.retryAfterS !== undefined;
-  const retry = r.contract.wantsRetryAfter(spec.status, asked) ? (spec.retryAfterS ?? r.retryAfterS) : undefined;
+  const retry = r.contract.wantsRetryAfter(spec.status, asked)
+    ? (spec.retryAfterS ?? r.retryAfterS)
+    : undefined;
   const headers: Record<string, string> = { ...spec.headers };
   if (retry !== undefined) headers["retry-after"] = String(retry);
   sendJson(

@@ -67,7 +67,8 @@ export class TaskService {
       if (!auth.ok) throw new GatewayError(this.contract.condition(auth.condition, auth.message));
       const who = owner(auth.key);
       if (route.op === "submit") {
-        const idem = this.deps.idempotency;
+        // Every POST the profile declares honours the key; the `idem_chat_only` defect forgets this one.
+        const idem = this.deps.defects.has("idem_chat_only") ? undefined : this.deps.idempotency;
         const call = { req, reply, credential: auth.key, maxBodyBytes: this.maxBodyBytes() };
         if (idem) await idem.run(call, (r) => this.submit(r, reply, who));
         else await this.submit(req, reply, who);

@@ -117,7 +117,14 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
     if (status < 200 || status >= 300) {
       const raw = { status, contentType, body: await readText(res.body, MAX_ERROR_BYTES) };
       const retryAfterS = retryAfterSeconds(res.headers["retry-after"]);
-      return { kind: "failed", retryable: isRetryableStatus(status), status, reason: `status ${status}`, raw, retryAfterS };
+      return {
+        kind: "failed",
+        retryable: isRetryableStatus(status),
+        status,
+        reason: `status ${status}`,
+        raw,
+        retryAfterS,
+      };
     }
     const streamed = /^text\/event-stream/i.test(contentType);
     if (!a.stream || !streamed) {

@@ -9,7 +9,6 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { startMock } from "../../mocks/server.ts";
 import type { Canned, ServerMessage } from "./protocol.ts";
 import { round, summarise } from "./stats.ts";
 
@@ -141,6 +140,8 @@ process.on("message", async (m: { type: string; routes?: Record<string, Canned>;
 });
 
 if (mode === "mock") {
+  // Imported here, so the bare server never loads the mock's modules and its idle memory is its own.
+  const { startMock } = await import("../../mocks/server.ts");
   const mock = await startMock();
   timeRequests(mock.server);
   close = () => mock.close();

@@ -41,6 +41,7 @@ export interface OutageFlags {
   /** The address Artillery's workers reach the collector at (distributed runs). */
   collectorUrl?: string;
   collectorHost?: string;
+  collectorPort?: number;
   defect?: string[];
   breakerThreshold?: number;
   breakerOpenMs?: number;
@@ -147,6 +148,7 @@ export async function runOutageCommand(
           ? artilleryEngine({
               args: flags.artilleryArgs,
               collectorHost: flags.collectorHost,
+              collectorPort: flags.collectorPort,
               collectorUrl: flags.collectorUrl,
               workDir: flags.report ?? "reports/outage",
               env,
@@ -163,7 +165,9 @@ export async function runOutageCommand(
     const files = writeOutageReport(dir, result, target, profile, {
       // A built-in run's gateway is gone when it ends: its cases replay against a new built-in one, with the
       // defects `faultline run` knows (the outage-only ones need traffic, not one case).
-      replayArgs: builtin ? ` --profile ${flags.profile}${runDefects.length ? ` --defect ${runDefects.join(",")}` : ""}` : undefined,
+      replayArgs: builtin
+        ? ` --profile ${flags.profile}${runDefects.length ? ` --defect ${runDefects.join(",")}` : ""}`
+        : undefined,
     });
     say(formatOutage(result));
     say(`faultline outage: report written to ${files.json} and ${files.html}`);
@@ -244,6 +248,11 @@ export function registerOutageCommand(program: Command): void {
     .option(
       "--collector-host <host>",
       "where the sample collector listens for Artillery's workers (default 127.0.0.1)",
+    )
+    .option(
+      "--collector-port <n>",
+      "the collector's port (default: any free one)",
+      intOption("--collector-port", 0, 65_535),
     )
     .option(
       "--collector-url <url>",

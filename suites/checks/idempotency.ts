@@ -20,10 +20,22 @@ const notDeclared = (p: Profile) =>
   p.idempotency ? undefined : "the profile declares no idempotency (idempotency:)";
 const level = (p: Profile) => p.idempotency?.level ?? "must";
 
-/** The first request ran to an answer worth storing: the draft's "previously completed operation". */
-function completed(s: StepExchange | undefined): boolean {
+/**
+ * The first request ran to an answer the gateway must store: the draft's "previously completed
+ * operation". A 2xx always; a 4xx other than 429 where the profile says errors are stored (§14).
+ */
+function completed(s: StepExchange | undefined, p: Profile): boolean {
   const st = s?.exchange?.status;
-  return st !== undefined && st < 500 && st !== 429;
+  if (st === undefined || st >= 500 || st === 429) return false;
+  return st < 400 || p.idempotency?.replaysErrors === true;
+}
+
+/** A media type without its parameters' spacing or case: `application/json; charset=utf-8`. */
+function mediaType(v: string | undefined): string {
+  return (v ?? "")
+    .toLowerCase()
+    .replace(/\s*;\s*/g, ";")
+    .trim();
 }
 
 function pair(j: Judgement, condition: string) {
@@ -33,8 +45,10 @@ function pair(j: Judgement, condition: string) {
   return first && second && second.exchange.status !== undefined ? { first, second } : undefined;
 }
 
+/** The stored answer again: status, content type and body (§14: "the stored status, body and content type"). */
 function sameAnswer(a: Exchange, b: Exchange): boolean {
   if (a.status !== b.status) return false;
+  if (mediaType(a.headers["content-type"]) !== mediaType(b.headers["content-type"])) return false;
   if (a.raw === b.raw) return true;
   // A replay may re-serialise its stored JSON: same value, other key order or spacing.
   return a.json !== undefined && JSON.stringify(sortKeys(a.json)) === JSON.stringify(sortKeys(b.json));
@@ -64,9 +78,13 @@ function judgeReplay(
 ): Finding | undefined {
   const added = newAttempts(first, second);
   if (sameAnswer(first.exchange, second.exchange) && !added) return undefined;
+  const type = (ex: Exchange) => show(ex.headers["content-type"]);
+  const typeDiffers =
+    first.exchange.status === second.exchange.status &&
+    mediaType(first.exchange.headers["content-type"]) !== mediaType(second.exchange.headers["content-type"]);
   return {
-    expected: `the stored answer (${describeResponse(first.exchange)}) and no new upstream attempt`,
-    received: `${describeResponse(second.exchange)}${added ? ` after ${added} new upstream attempt(s)` : ""} — attempts: ${attemptsSummary(j.exchange.journal)}`,
+    expected: `the stored answer (${describeResponse(first.exchange)}${typeDiffers ? `, content-type ${type(first.exchange)}` : ""}) and no new upstream attempt`,
+    received: `${describeResponse(second.exchange)}${typeDiffers ? `, content-type ${type(second.exchange)}` : ""}${added ? ` after ${added} new upstream attempt(s)` : ""} — attempts: ${attemptsSummary(j.exchange.journal)}`,
   };
 }
 
@@ -101,11 +119,11 @@ defineCheck({
   source: `${SRC}; ${DRAFT} §2.6`,
   fix: "Store the status and body of the first request per client and key, and answer a repeat from the store without calling a provider.",
   applies: (j) => {
-    const p = pair(j, "idempotency.replay");
-    return !!p && completed(p.first);
+    const p = pair(j, "idempotency.replay") ?? pair(j, "idempotency.replay_error");
+    return !!p && completed(p.first, j.profile);
   },
   judge: (j) => {
-    const { first, second } = pair(j, "idempotency.replay")!;
+    const { first, second } = (pair(j, "idempotency.replay") ?? pair(j, "idempotency.replay_error"))!;
     return judgeReplay(first, second, j);
   },
 });
@@ -123,7 +141,7 @@ defineCheck({
   fix: "Keep a fingerprint of the payload with each key and reject a different payload under the same key with the documented status.",
   applies: (j) => {
     const p = pair(j, "idempotency.mismatch");
-    return !!p && completed(p.first);
+    return !!p && completed(p.first, j.profile);
   },
   judge: (j) => {
     const { first, second } = pair(j, "idempotency.mismatch")!;
@@ -145,6 +163,20 @@ defineCheck({
  * not overall, keeps a legitimate failover apart: under load the held first provider may still finish its
  * answer just as the gateway gives up on it and asks the next one (docs/contract.md §14).
  */
+/**
+ * Two attempts at one provider open at once: the later arrived before the earlier was answered or
+ * abandoned. One execution asks providers one at a time, so this is a request run twice concurrently.
+ */
+function overlapping(ex: Exchange): string | undefined {
+  const journal = [...(ex.journal ?? [])].sort((a, b) => a.receivedAt - b.receivedAt);
+  for (const [i, a] of journal.entries()) {
+    const b = journal.slice(i + 1).find((x) => x.provider === a.provider);
+    if (b && b.receivedAt < (a.answeredAt ?? Number.POSITIVE_INFINITY))
+      return `${a.provider}#${a.attempt} and ${b.provider}#${b.attempt} were open at the same time`;
+  }
+  return undefined;
+}
+
 function successfulAttempts(ex: Exchange): number {
   const perProvider = new Map<string, number>();
   for (const e of ex.journal ?? [])
@@ -174,10 +206,11 @@ defineCheck({
     const refused = conflict(first.exchange) !== conflict(second.exchange);
     const replayed = first.exchange.status !== undefined && sameAnswer(first.exchange, second.exchange);
     const ok = successfulAttempts(exchange);
-    if ((refused || replayed) && ok <= 1) return undefined;
+    const twice = overlapping(exchange);
+    if ((refused || replayed) && ok <= 1 && !twice) return undefined;
     return {
-      expected: `${expectedError(p, want, "idempotency.in_flight")} or the first request's answer, and at most one successful answer per provider`,
-      received: `${describeResponse(second.exchange)}; ${ok} successful answers from one provider — attempts: ${attemptsSummary(exchange.journal)}`,
+      expected: `${expectedError(p, want, "idempotency.in_flight")} or the first request's answer, at most one successful answer per provider, and never two attempts of one request at once`,
+      received: `${describeResponse(second.exchange)}; ${ok} successful answers from one provider${twice ? `; ${twice}` : ""} — attempts: ${attemptsSummary(exchange.journal)}`,
     };
   },
 });
@@ -194,7 +227,7 @@ defineCheck({
   fix: "Key the idempotency store by the authenticated client and the key together, never by the key alone.",
   applies: (j) => {
     const p = pair(j, "idempotency.scope");
-    return !!p && completed(p.first);
+    return !!p && completed(p.first, j.profile);
   },
   judge: ({ exchange }) => {
     const first = stepOf(exchange, "first")!;
@@ -220,7 +253,7 @@ defineCheck({
   fix: "Parse the header as an RFC 8941 sf-string when it starts with a double quote, and use the bare value otherwise.",
   applies: (j) => {
     const p = pair(j, "idempotency.key_forms");
-    return !!p && completed(p.first);
+    return !!p && completed(p.first, j.profile);
   },
   judge: (j) => {
     const { first, second } = pair(j, "idempotency.key_forms")!;
@@ -231,5 +264,40 @@ defineCheck({
         received: `${f.received} (first key ${show(first.exchange.request.headers[j.profile.idempotency!.header.toLowerCase()])}, then ${show(second.exchange.request.headers[j.profile.idempotency!.header.toLowerCase()])})`,
       }
     );
+  },
+});
+
+// docs/contract.md §14: "after a 5xx or 429 a retry with the same key may replay or run again, but never
+// twice at once". Stripe: "Retries with the same key return the saved response, including 500 errors";
+// the draft (§2.6) leaves a failed first request to the server. What neither allows: a key that stays
+// locked, so that every retry is refused as if the first were still running.
+defineCheck({
+  id: "IDEM-006",
+  notDeclared,
+  level,
+  title: "A retry after a failed request is replayed or run again",
+  sentence:
+    "After a 5xx or 429 (or a 4xx the profile does not store) a retry with the same key replays that answer or runs again — never refused as a duplicate in flight or as a mismatch.",
+  source:
+    "docs/contract.md §14 Idempotent replay; Stripe API reference, Idempotent requests; draft-ietf-httpapi-idempotency-key-header-07 §2.6",
+  fix: "Release the key when the first request ends without a stored answer (5xx, 429), or store that answer and replay it; never leave the key marked in flight.",
+  applies: (j) => {
+    const p = pair(j, "idempotency.retry_failed") ?? pair(j, "idempotency.replay_error");
+    return !!p && p.first.exchange.status !== undefined && !completed(p.first, j.profile);
+  },
+  judge: (j) => {
+    const { first, second } = (pair(j, "idempotency.retry_failed") ?? pair(j, "idempotency.replay_error"))!;
+    const p = j.profile;
+    const replayed = sameAnswer(first.exchange, second.exchange);
+    const conflict = second.exchange.status === p.idempotency!.conflictStatus;
+    const mismatch = second.exchange.status === p.idempotency!.mismatchStatus && !replayed;
+    const added = newAttempts(first, second);
+    // A run of its own shows in the journal; without a journal reading, any answer but a refusal counts.
+    const ranAgain = added === undefined ? !conflict && !mismatch : added > 0;
+    if (!conflict && !mismatch && (replayed || ranAgain)) return undefined;
+    return {
+      expected: `the first answer (${describeResponse(first.exchange)}) replayed, or the request run again`,
+      received: `${describeResponse(second.exchange)}${added === 0 ? " with no upstream attempt of its own" : ""} — attempts: ${attemptsSummary(j.exchange.journal)}`,
+    };
   },
 });

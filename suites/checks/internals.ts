@@ -58,8 +58,7 @@ defineCheck({
   id: "INT-001",
   level: "should",
   title: "No internal details in errors",
-  sentence:
-    "Error bodies carry no stack traces, file-system paths, internal host names or upstream URLs.",
+  sentence: "Error bodies carry no stack traces, file-system paths, internal host names or upstream URLs.",
   source: 'docs/contract.md §25 No internal details in errors; OWASP, "Improper Error Handling"',
   fix: "Answer errors with your own message and code; log stacks, paths and upstream addresses server-side only.",
   applies: (j) =>
@@ -71,7 +70,11 @@ defineCheck({
         return { expected: "no upstream URL", received: `the error names the upstream ${host}` };
       for (const [what, re] of INTERNALS) {
         const m = re.exec(text);
-        if (m) return { expected: "no internal details", received: `${what}: ${JSON.stringify(m[0].slice(0, 120))}` };
+        if (m)
+          return {
+            expected: "no internal details",
+            received: `${what}: ${JSON.stringify(m[0].slice(0, 120))}`,
+          };
       }
     }
     return undefined;

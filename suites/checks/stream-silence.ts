@@ -27,7 +27,12 @@ export function isErrorLikeEvent(e: SseEvent): boolean {
   if (e.event === "error") return true;
   const d = parse(e.data);
   if (isObject(d))
-    return (d.error !== undefined && d.error !== null) || d.type === "error" || d.success === false || d.status === "error";
+    return (
+      (d.error !== undefined && d.error !== null) ||
+      d.type === "error" ||
+      d.success === false ||
+      d.status === "error"
+    );
   return d === undefined && e.data.trim() !== "[DONE]" && /\berror\b/i.test(e.data);
 }
 

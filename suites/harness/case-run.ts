@@ -1,3 +1,4 @@
+import { refusedBeforeUpstream } from "../checks/billing.ts";
 import type { Check } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
 import { STEP_COVERAGE } from "./coverage.ts";
@@ -60,6 +61,8 @@ export interface Skip {
  */
 export function targetSkipped(c: CaseSpec, ex: Exchange, providers: string[]): Skip | undefined {
   if (!c.plan || c.scenario || ex.status === undefined) return undefined;
+  // A client-side refusal's plan only shows whether a provider was asked: none should be (BILL-001).
+  if (refusedBeforeUpstream(c.condition)) return undefined;
   const journal = ex.journal ?? [];
   const why = "(a circuit breaker or cooldown?)";
   if (journal.length === 0)

@@ -219,7 +219,8 @@ export function coverageCases(ctx: RunContext, build: CoverageRequest): CaseSpec
         for (const [placement, i] of positions(names.length)) {
           if (v.narrow && placement !== "first" && placement !== "every") continue;
           // With one provider, "first" is "every": keep one of them.
-          if (names.length === 1 && placement === "first" && role !== "answer") continue;
+          if (names.length === 1 && placement === "first" && (role === "retryable" || role === "hang"))
+            continue;
           const condition = conditionFor(role, stream, placement, names.length, i);
           if (!condition) continue;
           const property = PROPERTY_OF[condition]!;

@@ -116,7 +116,8 @@ export function chatRequest(p: Profile, t: Target, o: ChatOptions): RequestSpec 
       {
         ...simpleShape(""),
         ...fields,
-        turns: [...history, { role: "user", text: o.withMarker ? `${text} ${PLAN_PLACEHOLDER}` : text }],
+        // The marker leads the turn: a gateway that trims or truncates a long prompt keeps its start.
+        turns: [...history, { role: "user", text: o.withMarker ? `${PLAN_PLACEHOLDER} ${text}` : text }],
       },
       model,
       stream,

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -23,6 +23,8 @@ export interface ArtilleryOptions {
   /** Artillery's command and flags: `run` (default) or e.g. `run-fargate --region eu-west-1 --count 4`. */
   args?: string;
   collectorHost?: string;
+  /** 0 (default) picks a free port; a distributed run needs one the workers can be pointed at. */
+  collectorPort?: number;
   /** How workers reach the collector, when not at the address it listens on (distributed runs). */
   collectorUrl?: string;
   /** Where the script, the processor and Artillery's log are written. */
@@ -174,12 +176,29 @@ export function artilleryEngine(o: ArtilleryOptions): LoadEngine {
         });
       });
       const host = o.collectorHost ?? "127.0.0.1";
-      await new Promise<void>((r) => server.listen(0, host, r));
+      await new Promise<void>((r) => server.listen(o.collectorPort ?? 0, host, r));
       const { port } = server.address() as AddressInfo;
       const collector = `${o.collectorUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`}/${token}`;
+      const command = splitArgs(o.args ?? "run");
+      const vars: Record<string, string> = {
+        FAULTLINE_OUTAGE_TEMPLATE: JSON.stringify(d.template),
+        FAULTLINE_COLLECTOR: collector,
+        FAULTLINE_RUN_ID: d.runId,
+        FAULTLINE_GATEWAY: d.gateway,
+        FAULTLINE_DEADLINE_MS: String(d.deadlineMs),
+      };
+      // Artillery's cloud runners do not see this process's environment: they get it from a dotenv file
+      // (`--dotenv`), which holds the client key, so it lives only as long as the run.
+      const remote = command[0] !== "run";
+      const dotenv = join(dir, "faultline.env");
+      if (remote) {
+        const lines = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+        writeFileSync(dotenv, `${lines.join("\n")}\n`, { mode: 0o600 });
+      }
       const args = [
-        ...splitArgs(o.args ?? "run"),
+        ...command,
         join(dir, "outage.yml"),
+        ...(remote ? ["--dotenv", dotenv] : []),
         "--output",
         join(dir, "artillery-report.json"),
       ];
@@ -191,15 +210,7 @@ export function artilleryEngine(o: ArtilleryOptions): LoadEngine {
           const child = spawn(bin, args, {
             cwd: dir,
             stdio: ["ignore", log, log],
-            env: {
-              ...o.env,
-              FAULTLINE_OUTAGE_TEMPLATE: JSON.stringify(d.template),
-              FAULTLINE_COLLECTOR: collector,
-              FAULTLINE_RUN_ID: d.runId,
-              FAULTLINE_GATEWAY: d.gateway,
-              FAULTLINE_DEADLINE_MS: String(d.deadlineMs),
-              ARTILLERY_DISABLE_TELEMETRY: "true",
-            },
+            env: { ...o.env, ...vars, ARTILLERY_DISABLE_TELEMETRY: "true" },
           });
           child.once("error", fail);
           child.once("exit", (c, sig) => done(c ?? (sig ? 1 : 0)));
@@ -215,6 +226,7 @@ export function artilleryEngine(o: ArtilleryOptions): LoadEngine {
         };
       } finally {
         closeSync(log);
+        if (remote) rmSync(dotenv, { force: true });
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
       }

@@ -92,7 +92,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px;margin:0 0 4px}.verdict{font-weight:bold;padding:2px 8px;border-radius:4px}
 .PASSED{background:#d9f2df;color:#125a2a}.FAILED{background:#f8d7d3;color:#8a1f11}
 table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th{text-align:left}tr.fail th{color:#8a1f11}.legend span{display:inline-block;margin-right:14px}
+th{text-align:left}tr.fail th{color:#8a1f11}#checks td:nth-child(5),#checks td:nth-child(6),#phases td[data-field=failed]{text-align:left}.legend span{display:inline-block;margin-right:14px}
 .sw{display:inline-block;width:12px;height:12px;vertical-align:middle;margin-right:4px}
 .chart{margin:8px 0}</style></head>
 <body>

@@ -151,6 +151,11 @@ export const Idempotency = z
     mismatchStatus: z.number().int().min(400).max(499),
     /** Status for a duplicate while the first is in flight (409), unless the stored result is returned. */
     conflictStatus: z.number().int().default(409),
+    /**
+     * A first answer 4xx other than 429 (a provider refused the prompt) is stored and replayed like a
+     * success (docs/contract.md §14: "where the profile says so"); otherwise a retry may replay or run again.
+     */
+    replaysErrors: z.boolean().optional(),
     source: z.string(),
   })
   .strict();

@@ -6,6 +6,7 @@ import type {
   ViolationRecord,
 } from "../harness/result.ts";
 import type { Target } from "../target.ts";
+import { coverageLine } from "./coverage.ts";
 import { curlsFor } from "./curl.ts";
 import { verdictOf } from "./verdict.ts";
 
@@ -50,7 +51,7 @@ function propertyLine(p: RunResult["properties"][number]): string {
   const detail =
     p.status === "skipped" || p.status === "error"
       ? p.reason
-      : `${p.executed} of ${p.requested} cases${p.inconclusive ? `, ${p.inconclusive} inconclusive` : ""}, ${p.durationMs} ms${p.status === "incomplete" && p.reason ? ` — ${p.reason}` : ""}`;
+      : `${p.executed} of ${p.requested} cases${p.coverageCases ? ` (${p.coverageCases} from the coverage phase)` : ""}${p.inconclusive ? `, ${p.inconclusive} inconclusive` : ""}, ${p.durationMs} ms${p.status === "incomplete" && p.reason ? ` — ${p.reason}` : ""}`;
   return `  ${p.status.padEnd(10)} ${p.id.padEnd(26)} ${detail}`;
 }
 
@@ -84,6 +85,7 @@ export function formatRun(
       for (const v of c.violations) out.push(formatViolation(v, t, r.seed, rerun));
     }
   }
+  if (r.coverage) out.push("", coverageLine(r.coverage));
   if (r.stopped) out.push("", `faultline: the run stopped early: ${r.stopped.reason}`);
   const v = verdictOf(r, strict);
   out.push(

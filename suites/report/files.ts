@@ -5,6 +5,7 @@ import type { Profile } from "../profile/schema.ts";
 import { type Target, targetSecrets } from "../target.ts";
 import { SECRET_FIELDS } from "../target-keys.ts";
 import type { RerunCommand } from "./console.ts";
+import { coverageMarkdown } from "./coverage.ts";
 import { curlsFor, secretEnvRefs } from "./curl.ts";
 import { escapeControl, sanitizer } from "./safe-text.ts";
 import { verdictOf } from "./verdict.ts";
@@ -156,6 +157,7 @@ export function summaryMarkdown(
         `| ${c.id} | ${c.outcome === "fail" ? "**fail**" : c.outcome.replace("_", " ")} | ${c.level} | ${c.title} | ${c.source} |`,
     ),
   );
+  if (r.coverage) out.push(...coverageMarkdown(r.coverage));
   const failed = r.checks.filter((c) => c.outcome === "fail");
   if (failed.length) out.push("", "### Violations");
   for (const c of failed) {
