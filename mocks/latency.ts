@@ -1,56 +1,65 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { once, zod } from "./lazy.ts";
 
 /** No single drawn delay exceeds this, so a typo cannot pin a connection for hours. */
 export const MAX_LATENCY_MS = 600_000;
 
-const ms = z.number().int().min(0).max(MAX_LATENCY_MS);
+const msSchema = once(() => zod().z.number().int().min(0).max(MAX_LATENCY_MS));
 
 /**
  * How long an answer waits before its first byte. Lognormal is the usual shape of real API latency
- * (most answers near the median, a long right tail), so `capMs` bounds the tail.
+ * (most answers near the median, a long right tail), so `capMs` bounds the tail. Built on first use.
  */
-export const LatencySpec = z
-  .discriminatedUnion("dist", [
-    z.object({ dist: z.literal("fixed"), ms }).strict(),
-    z.object({ dist: z.literal("uniform"), minMs: ms, maxMs: ms }).strict(),
-    z
-      .object({
-        dist: z.literal("lognormal"),
-        medianMs: ms.min(1),
-        /** Standard deviation of ln(latency); 0.5 gives p99 ≈ 3.2 × median. */
-        sigma: z.number().min(0).max(4),
-        capMs: ms,
-      })
-      .strict(),
-  ])
-  .superRefine((v, ctx) => {
-    if (v.dist === "uniform" && v.minMs > v.maxMs) {
-      ctx.addIssue({ code: "custom", path: ["maxMs"], message: `expected at least minMs (${v.minMs})` });
-    }
-    if (v.dist === "lognormal" && v.capMs < v.medianMs) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["capMs"],
-        message: `expected at least medianMs (${v.medianMs})`,
-      });
-    }
-  });
-export type LatencySpec = z.infer<typeof LatencySpec>;
+export const latencySpec = once(() => {
+  const { z } = zod();
+  const ms = msSchema();
+  return z
+    .discriminatedUnion("dist", [
+      z.object({ dist: z.literal("fixed"), ms }).strict(),
+      z.object({ dist: z.literal("uniform"), minMs: ms, maxMs: ms }).strict(),
+      z
+        .object({
+          dist: z.literal("lognormal"),
+          medianMs: ms.min(1),
+          /** Standard deviation of ln(latency); 0.5 gives p99 ≈ 3.2 × median. */
+          sigma: z.number().min(0).max(4),
+          capMs: ms,
+        })
+        .strict(),
+    ])
+    .superRefine((v, ctx) => {
+      if (v.dist === "uniform" && v.minMs > v.maxMs) {
+        ctx.addIssue({ code: "custom", path: ["maxMs"], message: `expected at least minMs (${v.minMs})` });
+      }
+      if (v.dist === "lognormal" && v.capMs < v.medianMs) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["capMs"],
+          message: `expected at least medianMs (${v.medianMs})`,
+        });
+      }
+    });
+});
+export type LatencySpec = z.infer<ReturnType<typeof latencySpec>>;
 
 /** The same fields written flat beside a step's other parameters (`{step: latency, dist: fixed, ms: 50}`). */
-export const flatLatencyFields = {
-  dist: z.enum(["fixed", "uniform", "lognormal"]),
-  ms: ms.optional(),
-  minMs: ms.optional(),
-  maxMs: ms.optional(),
-  medianMs: ms.optional(),
-  sigma: z.number().optional(),
-  capMs: ms.optional(),
-};
+export function flatLatencyFields() {
+  const { z } = zod();
+  const ms = msSchema();
+  return {
+    dist: z.enum(["fixed", "uniform", "lognormal"]),
+    ms: ms.optional(),
+    minMs: ms.optional(),
+    maxMs: ms.optional(),
+    medianMs: ms.optional(),
+    sigma: z.number().optional(),
+    capMs: ms.optional(),
+  };
+}
 
 /** Validates flat latency fields against LatencySpec, so both forms give the same errors. */
 export function refineFlatLatency(v: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const parsed = LatencySpec.safeParse(pickLatency(v));
+  const parsed = latencySpec().safeParse(pickLatency(v));
   if (parsed.success) return;
   for (const i of parsed.error.issues) ctx.addIssue({ code: "custom", path: i.path, message: i.message });
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { zod } from "./lazy.ts";
 import { stepDef, stepIds } from "./steps.ts";
 
 /** JSON Schema as OpenAPI 3.1 embeds it (draft 2020-12). */
@@ -10,7 +10,7 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 function stepSchemas(): Schema[] {
   return stepIds().map((id) => {
     const def = stepDef(id)!;
-    const params = z.toJSONSchema(def.params, { io: "input", unrepresentable: "any" }) as Schema;
+    const params = zod().z.toJSONSchema(def.params, { io: "input", unrepresentable: "any" }) as Schema;
     const { $schema: _drop, properties = {}, required = [], ...rest } = params;
     return {
       ...rest,

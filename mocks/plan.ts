@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { once, zod } from "./lazy.ts";
 import { DEFAULT_LIMITS, LimitError, type MockLimits } from "./limits.ts";
 import { hashSeed, seededRandom } from "./rng.ts";
 import { stepDef, stepIds } from "./steps.ts";
@@ -127,10 +127,13 @@ export function normalisePolicy(raw: unknown, where: string): ProviderPolicy {
 }
 
 const PLAN_KEYS = ["providers", "seed", "label"] as const;
-const PlanInput = z.object({
-  providers: z.record(z.string(), z.unknown()),
-  seed: z.number().int().optional(),
-  label: z.string().max(200).optional(),
+const PlanInput = once(() => {
+  const { z } = zod();
+  return z.object({
+    providers: z.record(z.string(), z.unknown()),
+    seed: z.number().int().optional(),
+    label: z.string().max(200).optional(),
+  });
 });
 
 /** Validates a plan as posted to the control API or written in a case file. */
@@ -152,7 +155,7 @@ export function parsePlan(
     }
     checkStepCount(rawProviders as Record<string, unknown>, limits.maxPlanSteps, "plan.providers");
   }
-  const parsed = PlanInput.safeParse(raw);
+  const parsed = PlanInput().safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw new PlanError(`plan${i.path.length ? `.${i.path.join(".")}` : ""}: ${i.message}`);

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { once, yaml, zod } from "./lazy.ts";
 import { bytes, checkDepth, DEFAULT_LIMITS, LimitError, type MockLimits } from "./limits.ts";
 import { checkStepCount, normalisePolicy, PlanError, type ProviderPolicy, RESERVED_NAMES } from "./plan.ts";
 import { hashSeed } from "./rng.ts";
@@ -43,36 +42,39 @@ export class ScenarioError extends Error {
   }
 }
 
-const ScenarioInput = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, "expected a short name (letters, digits, - _ .)"),
-    description: z.string().min(1).max(2000),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .optional(),
-    loop: z.boolean().optional(),
-    phases: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1).max(100),
-            durationMs: z.number().int().min(1).max(86_400_000),
-            providers: z
-              .record(
-                z.string().regex(/^(\*|[a-z][a-z0-9_-]{0,31})$/, 'expected a provider name or "*"'),
-                z.unknown(),
-              )
-              .optional(),
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(200),
-  })
-  .strict();
+const ScenarioInput = once(() => {
+  const { z } = zod();
+  return z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, "expected a short name (letters, digits, - _ .)"),
+      description: z.string().min(1).max(2000),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .optional(),
+      loop: z.boolean().optional(),
+      phases: z
+        .array(
+          z
+            .object({
+              name: z.string().min(1).max(100),
+              durationMs: z.number().int().min(1).max(86_400_000),
+              providers: z
+                .record(
+                  z.string().regex(/^(\*|[a-z][a-z0-9_-]{0,31})$/, 'expected a provider name or "*"'),
+                  z.unknown(),
+                )
+                .optional(),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(200),
+    })
+    .strict();
+});
 
 /** `scenario.phases[2].providers.beta`, with brackets for indices and keys that are not identifiers. */
 export function fieldPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {
@@ -117,7 +119,7 @@ function checkRawPhases(raw: unknown, maxPlanSteps: number): void {
 /** Validates a scenario already parsed from YAML or JSON. */
 export function parseScenario(raw: unknown, opts: ScenarioOptions = {}): Scenario {
   checkRawPhases(raw, (opts.limits ?? DEFAULT_LIMITS).maxPlanSteps);
-  const parsed = ScenarioInput.safeParse(raw);
+  const parsed = ScenarioInput().safeParse(raw);
   if (!parsed.success) {
     throw new ScenarioError(
       parsed.error.issues
@@ -179,11 +181,11 @@ export function parseScenarioText(text: string, opts: ScenarioOptions = {}, sour
   }
   let raw: unknown;
   try {
-    raw = /^\s*\{/.test(text) ? JSON.parse(text) : parseYaml(text);
+    raw = /^\s*\{/.test(text) ? JSON.parse(text) : yaml().parse(text);
   } catch (e) {
     // Not JSON after all (a YAML flow mapping starts with `{` too): the YAML parser has the last word.
     try {
-      raw = parseYaml(text);
+      raw = yaml().parse(text);
     } catch {
       throw new ScenarioError(`${source} is not valid YAML or JSON: ${(e as Error).message}`);
     }

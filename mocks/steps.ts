@@ -1,6 +1,7 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { Dialect, DialectContext, ErrorKind } from "./dialects/types.ts";
-import { drawLatencyMs, flatLatencyFields, LatencySpec, pickLatency, refineFlatLatency } from "./latency.ts";
+import { drawLatencyMs, flatLatencyFields, latencySpec, pickLatency, refineFlatLatency } from "./latency.ts";
+import { once, zod } from "./lazy.ts";
 import type { Reply } from "./types.ts";
 
 /** What a step sees when it decides one attempt. */
@@ -16,29 +17,49 @@ export interface StepContext extends DialectContext {
 export interface StepDef<P extends z.ZodObject<any> = z.ZodObject<any>> {
   id: string;
   summary: string;
-  params: P;
+  /** The parameters' schema (zod). */
+  readonly params: P;
   reply(ctx: StepContext, params: z.output<P>): Reply;
 }
 
-/** Infers a step's parameter type from its schema. */
+/**
+ * Infers a step's parameter type from its schema. `params` may be a function that builds the schema:
+ * it runs on first use, so a mock that never validates a plan never loads zod.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: see StepDef
-export function defineStep<P extends z.ZodObject<any>>(def: StepDef<P>): StepDef {
-  return def as unknown as StepDef;
+export function defineStep<P extends z.ZodObject<any>>(
+  def: Omit<StepDef<P>, "params"> & { params: P | (() => P) },
+): StepDef {
+  const { params } = def;
+  if (typeof params !== "function") return def as unknown as StepDef;
+  const schema = once(params);
+  return {
+    id: def.id,
+    summary: def.summary,
+    reply: def.reply,
+    get params() {
+      return schema();
+    },
+  } as unknown as StepDef;
 }
 
-const common = { delayMs: z.number().int().min(0).max(600_000).optional() };
-const noParams = z.object(common).strict();
-const retryAfterParams = z
-  .object({
-    ...common,
-    /** How Retry-After is written: delta-seconds, an HTTP-date, or not at all. */
-    retryAfter: z.enum(["seconds", "http-date", "none"]).optional(),
-    retryAfterS: z.number().int().min(0).max(86_400).optional(),
-    /** Also send OpenAI's `retry-after-ms`. */
-    retryAfterMs: z.number().int().min(0).optional(),
-  })
-  .strict();
-type RetryAfterParams = z.infer<typeof retryAfterParams>;
+/** What every step takes: a delay before anything is written. */
+const common = () => ({ delayMs: zod().z.number().int().min(0).max(600_000).optional() });
+const noParams = once(() => zod().z.object(common()).strict());
+const retryAfterParams = once(() => {
+  const { z } = zod();
+  return z
+    .object({
+      ...common(),
+      /** How Retry-After is written: delta-seconds, an HTTP-date, or not at all. */
+      retryAfter: z.enum(["seconds", "http-date", "none"]).optional(),
+      retryAfterS: z.number().int().min(0).max(86_400).optional(),
+      /** Also send OpenAI's `retry-after-ms`. */
+      retryAfterMs: z.number().int().min(0).optional(),
+    })
+    .strict();
+});
+type RetryAfterParams = z.infer<ReturnType<typeof retryAfterParams>>;
 
 /** Retry-After as RFC 9110 §10.2.3 allows: delta-seconds or an HTTP-date. */
 export function retryAfterHeaders(
@@ -100,9 +121,11 @@ function errorStep(
 /** Pause before a mid-stream error event, so it reaches the client in a read of its own. */
 export const STREAM_ERROR_GAP_MS = 20;
 
-const afterChunks = z
-  .object({ ...common, afterChunks: z.number().int().min(0).max(1000).optional() })
-  .strict();
+const afterChunksFields = () => ({
+  ...common(),
+  afterChunks: zod().z.number().int().min(0).max(1000).optional(),
+});
+const afterChunks = once(() => zod().z.object(afterChunksFields()).strict());
 
 /**
  * A successful answer in pieces: SSE events for a stream request, slices of the JSON body otherwise,
@@ -156,9 +179,12 @@ export const STEPS: StepDef[] = [
   defineStep({
     id: "ok",
     summary: "answer successfully, JSON or stream as the request asks (optionally after a drawn latency)",
-    params: z
-      .object({ ...common, text: z.string().max(10_000).optional(), latency: LatencySpec.optional() })
-      .strict(),
+    params: () => {
+      const { z } = zod();
+      return z
+        .object({ ...common(), text: z.string().max(10_000).optional(), latency: latencySpec().optional() })
+        .strict();
+    },
     reply: (ctx, p) =>
       delayed(
         ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
@@ -169,10 +195,13 @@ export const STEPS: StepDef[] = [
     id: "latency",
     summary:
       "answer successfully after a seeded delay: dist fixed {ms}, uniform {minMs, maxMs}, lognormal {medianMs, sigma, capMs}",
-    params: z
-      .object({ ...common, text: z.string().max(10_000).optional(), ...flatLatencyFields })
-      .strict()
-      .superRefine(refineFlatLatency),
+    params: () => {
+      const { z } = zod();
+      return z
+        .object({ ...common(), text: z.string().max(10_000).optional(), ...flatLatencyFields() })
+        .strict()
+        .superRefine(refineFlatLatency);
+    },
     reply: (ctx, p) =>
       delayed(
         ctx.dialect.success(p.text ? { ...ctx, text: p.text } : ctx),
@@ -182,9 +211,10 @@ export const STEPS: StepDef[] = [
   defineStep({
     id: "rate_limit",
     summary: "429 with Retry-After (seconds by default, http-date, or none)",
-    params: retryAfterParams.extend({
-      variant: z.enum(["rate_limit_exceeded", "insufficient_quota"]).optional(),
-    }),
+    params: () =>
+      retryAfterParams().extend({
+        variant: zod().z.enum(["rate_limit_exceeded", "insufficient_quota"]).optional(),
+      }),
     reply(ctx, p) {
       const kind = p.variant === "insufficient_quota" ? "quota" : "rate_limit";
       return delayed(ctx.dialect.error(kind, ctx, retryAfterFor(p, "seconds")), p.delayMs);
@@ -203,18 +233,21 @@ export const STEPS: StepDef[] = [
   defineStep({
     id: "status",
     summary: "a raw status with a body of your choice",
-    params: z
-      .object({
-        ...common,
-        // A 1xx is interim: the client would keep waiting for a final answer that never comes.
-        status: z
-          .number()
-          .int()
-          .min(200, "expected a final status from 200 to 599 (1xx statuses are interim)")
-          .max(599, "expected a final status from 200 to 599"),
-        body: z.string().max(100_000).optional(),
-      })
-      .strict(),
+    params: () => {
+      const { z } = zod();
+      return z
+        .object({
+          ...common(),
+          // A 1xx is interim: the client would keep waiting for a final answer that never comes.
+          status: z
+            .number()
+            .int()
+            .min(200, "expected a final status from 200 to 599 (1xx statuses are interim)")
+            .max(599, "expected a final status from 200 to 599"),
+          body: z.string().max(100_000).optional(),
+        })
+        .strict();
+    },
     reply: (ctx, p) => ({
       status: p.status,
       headers: { ...ctx.dialect.baseHeaders(ctx), "content-type": "application/json" },
@@ -264,13 +297,16 @@ export const STEPS: StepDef[] = [
   defineStep({
     id: "slow_stream",
     summary: "a successful answer dribbled one piece every chunkIntervalMs (SSE events, or JSON body slices)",
-    params: z
-      .object({
-        ...common,
-        chunkIntervalMs: z.number().int().min(0).max(60_000).optional(),
-        text: z.string().max(10_000).optional(),
-      })
-      .strict(),
+    params: () => {
+      const { z } = zod();
+      return z
+        .object({
+          ...common(),
+          chunkIntervalMs: z.number().int().min(0).max(60_000).optional(),
+          text: z.string().max(10_000).optional(),
+        })
+        .strict();
+    },
     reply(ctx, p) {
       const s = successPieces(ctx, p.text);
       const interval = p.chunkIntervalMs ?? 100;
@@ -287,10 +323,11 @@ export const STEPS: StepDef[] = [
     id: "stall",
     summary:
       "send N pieces, go silent for stallMs, then the rest with its terminator (resume) or a clean end without it",
-    params: afterChunks.extend({
-      stallMs: z.number().int().min(0).max(600_000).optional(),
-      resume: z.boolean().optional(),
-    }),
+    params: () =>
+      afterChunks().extend({
+        stallMs: zod().z.number().int().min(0).max(600_000).optional(),
+        resume: zod().z.boolean().optional(),
+      }),
     reply(ctx, p) {
       const s = successPieces(ctx);
       const n = p.afterChunks ?? 1;
@@ -333,7 +370,8 @@ export const STEPS: StepDef[] = [
   defineStep({
     id: "stream_error",
     summary: "stream N content chunks, then the dialect's mid-stream error event",
-    params: afterChunks.extend({ kind: z.enum(["server_error", "overloaded", "rate_limit"]).optional() }),
+    params: () =>
+      afterChunks().extend({ kind: zod().z.enum(["server_error", "overloaded", "rate_limit"]).optional() }),
     reply(ctx, p) {
       const s = streamOrBody(ctx, p.afterChunks ?? 1);
       const err = ctx.dialect.streamError(ctx, p.kind ?? "server_error");

@@ -147,12 +147,13 @@ async function replayOnce(file: string, flags: ReplayFlags, env: NodeJS.ProcessE
     ),
   });
   try {
-    if (flags.gateway === "" || (flags.gateway === undefined && env.FAULTLINE_GATEWAY === ""))
+    const [gatewayKey, mockKey] = [targetKey("gateway"), targetKey("mock")];
+    if (flags.gateway === "" || (flags.gateway === undefined && env[gatewayKey.env] === ""))
       throw new UsageError(
-        "--gateway (or FAULTLINE_GATEWAY) is empty: expected the gateway's URL; leave it out to replay against the built-in reference gateway",
+        `--gateway (or ${gatewayKey.env}) is empty: expected the gateway's URL; leave it out to replay against the built-in reference gateway`,
       );
-    let gateway = flags.gateway ?? env.FAULTLINE_GATEWAY;
-    let mockUrl = flags.mock ?? env.FAULTLINE_MOCK;
+    let gateway = flags.gateway ?? env[gatewayKey.env];
+    let mockUrl = flags.mock ?? env[mockKey.env];
     let builtinFixtures: Target | undefined;
     const builtin = !gateway;
     if (builtin) {

@@ -80,7 +80,7 @@ function blocksOf(doc: string): Block[] {
       line: i + 1,
       lang: open[2]!,
       text,
-      exercisedBy: note?.[1]!.split(/[\s,]+/).filter(Boolean),
+      exercisedBy: note?.[1]?.split(/[\s,]+/).filter(Boolean),
       key: first.trim().replace(/\s*\\$/, ""),
     });
     i = j;
@@ -544,7 +544,6 @@ const AWAITING_OWNER: Record<string, string> = {
     "outage section: `npx faultline`, and a runner or exercised-by",
   "README.md :: for s in 429-storm provider-down brownout flapping all-down; do": "outage section",
   "docs/outage.md :: faultline outage --scenario 429-storm": "outage page",
-  "docs/outage.md :: faultline outage --scenario brownout --engine artillery": "outage page",
   "docs/outage.md :: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --save-dev artillery@2.0.21":
     "outage page",
   "docs/outage.md :: faultline outage --scenario brownout --gateway https://gw.staging.example":

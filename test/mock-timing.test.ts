@@ -3,7 +3,7 @@
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MockEngine } from "../mocks/engine.ts";
-import { drawLatencyMs, LatencySpec } from "../mocks/latency.ts";
+import { drawLatencyMs, type LatencySpec, latencySpec } from "../mocks/latency.ts";
 import { PlanError } from "../mocks/plan.ts";
 import { seededRandom } from "../mocks/rng.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
@@ -45,7 +45,7 @@ describe("latency distributions", () => {
 
   it("rejects specs that cannot be drawn, naming the field", () => {
     const issue = (v: unknown) => {
-      const i = LatencySpec.safeParse(v).error?.issues[0];
+      const i = latencySpec().safeParse(v).error?.issues[0];
       return i && `${i.path.join(".")}: ${i.message}`;
     };
     expect(issue({ dist: "uniform", minMs: 50, maxMs: 10 })).toBe("maxMs: expected at least minMs (50)");

@@ -7,7 +7,7 @@ import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOutageCommand } from "../scripts/cli/outage.ts";
 import { CHARTS } from "../suites/outage/html.ts";
-import type { OutageResult } from "../suites/outage/run.ts";
+import type { OutageResult } from "../suites/outage/result.ts";
 
 const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? "/usr/bin/chromium";
 const dir = mkdtempSync(join(tmpdir(), "faultline-outage-html-"));

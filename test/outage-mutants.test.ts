@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { OUTAGE_MUTATIONS, RETRY_STORM_ATTEMPTS } from "../mocks/gateway/mutations-outage.ts";
 import { type OutageFlags, runOutageCommand } from "../scripts/cli/outage.ts";
 import { readCaseFile } from "../suites/case-file.ts";
-import type { OutageResult } from "../suites/outage/run.ts";
+import type { OutageResult } from "../suites/outage/result.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-outage-mutants-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,13 +35,17 @@ const check = (r: OutageResult, id: string) => r.checks.find((c) => c.id === id)
 const phase = (r: OutageResult, name: string) => r.phases.find((p) => p.name === name)!;
 
 /**
- * The storm's failures of a check, and the recovery's. The mock switches phases on its own timer, so a
- * request sent in the first moments of the recovery may still meet the storm (more so on a loaded machine):
- * a few strays are allowed, never as many as the storm's.
+ * The share of the storm's requests that failed a check, and of the recovery's. The mock switches phases
+ * on its own timer, and a busy machine delays requests on their way, so a request sent in the last moments
+ * of the storm may meet the recovery and one sent in the first moments of the recovery the storm: the
+ * defect must show in most of the storm and in few of the recovery, not in exact counts.
  */
-function split(r: OutageResult, id: string) {
+function shares(r: OutageResult, id: string) {
   const by = check(r, id).byPhase;
-  return { storm: by.storm ?? 0, recovery: by.recovery ?? 0 };
+  return {
+    storm: (by.storm ?? 0) / phase(r, "storm").sent,
+    recovery: (by.recovery ?? 0) / phase(r, "recovery").sent,
+  };
 }
 
 describe("outage-level one-defect gateways, each caught at phase level", () => {
@@ -50,13 +54,17 @@ describe("outage-level one-defect gateways, each caught at phase level", () => {
   });
 
   it("retry_storm: AMP-001 fails in the storm, not in the recovery; --strict exits 1", async () => {
-    const { exitCode, r, output } = await outage("retry-storm", { defect: ["retry_storm"], strict: true });
+    // A longer storm: each of its requests makes 15 attempts, and most must finish inside it.
+    const { exitCode, r, output } = await outage("retry-storm", {
+      defect: ["retry_storm"],
+      strict: true,
+      duration: 9,
+    });
     expect(exitCode, output).toBe(1);
     expect(check(r, "AMP-001")).toMatchObject({ outcome: "fail", level: "should" });
-    const amp = split(r, "AMP-001");
-    // Most of the storm's requests, though a loaded machine may let a few reach the mock after it ended.
-    expect(amp.storm).toBeGreaterThan(phase(r, "storm").sent / 3);
-    expect(amp.recovery).toBeLessThanOrEqual(Math.max(2, amp.storm / 5));
+    const amp = shares(r, "AMP-001");
+    expect(amp.storm).toBeGreaterThan(0.4);
+    expect(amp.recovery).toBeLessThan(amp.storm / 3);
     expect(phase(r, "storm").attemptsPerRequest.max).toBe(3 * RETRY_STORM_ATTEMPTS);
     expect(phase(r, "storm").passed).toBe(false);
     expect(phase(r, "recovery").goodputPerS).toBeGreaterThan(20);
@@ -92,9 +100,9 @@ describe("outage-level one-defect gateways, each caught at phase level", () => {
     });
     expect(bad.exitCode, bad.output).toBe(1);
     expect(check(bad.r, "RA-004")).toMatchObject({ outcome: "fail" });
-    const ra = split(bad.r, "RA-004");
-    expect(ra.storm).toBeGreaterThan(phase(bad.r, "storm").sent / 3);
-    expect(ra.recovery).toBeLessThanOrEqual(Math.max(2, ra.storm / 5));
+    const ra = shares(bad.r, "RA-004");
+    expect(ra.storm).toBeGreaterThan(0.4);
+    expect(ra.recovery).toBeLessThan(ra.storm / 3);
 
     const good = await outage("reference-meta", { profile: "meta-envelope", strict: true });
     expect(good.exitCode, good.output).toBe(0);

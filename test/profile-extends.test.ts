@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GATEWAY_DEFAULTS, startGateway } from "../mocks/gateway/index.ts";
+import { startMock } from "../mocks/server.ts";
+import { type HarnessOutcome, runHarness } from "../node/run.ts";
 import { UsageError } from "../suites/errors.ts";
 import { loadProfile } from "../suites/profile/load.ts";
 import { familyProfile } from "../suites/profile/schema.ts";
@@ -248,4 +250,55 @@ describe("the recipe for an Anthropic front door (docs/gateways/anthropic-front-
       await gw.close();
     }
   });
+});
+
+// The page's commands, in-process: `faultline run --profile ./my-claude-gateway.yaml --strict` (the built-in
+// reference gateway) and the same profile against a gateway given by URL in front of a mock, as the page's
+// last block starts them with `faultline mock` and `faultline gateway`. Few cases each, to keep it cheap.
+describe("docs/gateways/anthropic-front-door.md, its runs", () => {
+  const doc = readFileSync(new URL("../docs/gateways/anthropic-front-door.md", import.meta.url), "utf8");
+  const profile = () => child([/```yaml\n([\s\S]*?)```/.exec(doc)![1]!]);
+  const failed = (out: HarnessOutcome) =>
+    out.result!.checks.filter((c) => c.outcome === "fail").map((c) => c.id);
+
+  it("faultline run --profile ./my-claude-gateway.yaml --strict: the reference gateway keeps it", async () => {
+    const out = await runHarness(
+      { profile: profile(), seed: 7, runs: 3, strict: true, quiet: true, report: join(scratch, "built-in") },
+      {},
+    );
+    expect(failed(out), out.output).toEqual([]);
+    expect(out.exitCode, out.output).toBe(0);
+  }, 180_000);
+
+  it("faultline run --gateway URL --mock URL: the same profile against a gateway the page started", async () => {
+    const mock = await startMock();
+    const gw = await startGateway({
+      profile: loadProfile(profile()),
+      upstreams: ["alpha", "beta", "gamma"].map((name) => ({ name, baseUrl: mock.providerUrl(name) })),
+      // Short attempt timeouts, so the cases where every provider hangs cost seconds, not the defaults' tens.
+      attemptTimeoutMs: 250,
+      deadlineMs: 3_000,
+    });
+    try {
+      const out = await runHarness(
+        {
+          profile: profile(),
+          gateway: gw.url,
+          mock: mock.url,
+          apiKey: GATEWAY_DEFAULTS.apiKeys[0],
+          model: GATEWAY_DEFAULTS.models[0],
+          seed: 7,
+          runs: 3,
+          quiet: true,
+          report: join(scratch, "by-url"),
+        },
+        {},
+      );
+      expect(failed(out), out.output).toEqual([]);
+      expect(out.exitCode, out.output).toBe(0);
+    } finally {
+      await gw.close();
+      await mock.close();
+    }
+  }, 180_000);
 });

@@ -195,6 +195,19 @@ function planFor(
   );
 }
 
+/**
+ * Whether a placement earns its case. A failure on the last provider is exhaustion, which "every provider"
+ * already covers; narrow variants run only on the first provider and on every one.
+ */
+function wanted(role: Role, placement: Placement, v: Variant, n: number, reduced: boolean): boolean {
+  const failing = role === "retryable" || role === "hang";
+  if (failing && placement === "last") return false;
+  // With one provider, "first" is "every": keep one of them.
+  if (failing && n === 1 && placement === "first") return false;
+  if ((v.narrow || reduced) && (placement === "middle" || placement === "last")) return false;
+  return !(reduced && v.narrow);
+}
+
 export interface CoverageRequest {
   /** Builds the case's request; `index` picks a prompt shape deterministically. */
   request(ctx: RunContext, stream: boolean, index: number): CaseSpec["request"];
@@ -207,6 +220,9 @@ export interface CoverageRequest {
 export function coverageCases(ctx: RunContext, build: CoverageRequest): CaseSpec[] {
   const names = ctx.providers;
   if (names.length === 0) return [];
+  // Another endpoint family of the same gateway: its own dialect and envelope, the same failover code
+  // behind it. Each step once on the first provider and on every provider is enough there.
+  const reduced = ctx.family !== undefined && ctx.family !== "default";
   const out: CaseSpec[] = [];
   for (const id of stepIds()) {
     const cov = STEP_COVERAGE[id];
@@ -217,10 +233,7 @@ export function coverageCases(ctx: RunContext, build: CoverageRequest): CaseSpec
       for (const v of variants) {
         const step: Step = v.params ? { step: id, ...v.params } : id;
         for (const [placement, i] of positions(names.length)) {
-          if (v.narrow && placement !== "first" && placement !== "every") continue;
-          // With one provider, "first" is "every": keep one of them.
-          if (names.length === 1 && placement === "first" && (role === "retryable" || role === "hang"))
-            continue;
+          if (!wanted(role, placement, v, names.length, reduced)) continue;
           const condition = conditionFor(role, stream, placement, names.length, i);
           if (!condition) continue;
           const property = PROPERTY_OF[condition]!;

@@ -43,7 +43,7 @@ export interface RunOptions {
    */
   concurrency?: number;
   /**
-   * Coverage-phase cases of one property run at once (default 4; 1 with --settle-ms or --between-cases,
+   * Coverage-phase cases of one property run at once (default 2; 1 with --settle-ms or --between-cases,
    * whose gateways keep state that cases running side by side would disturb).
    */
   coverageConcurrency?: number;
@@ -119,7 +119,7 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
     settleMs: opts.settleMs ?? 0,
     restartWaitMs,
     coverage: ctx.mock ? new CoverageTally() : undefined,
-    coverageWidth: opts.coverageConcurrency ?? (opts.settleMs || opts.betweenCases ? 1 : 4),
+    coverageWidth: opts.coverageConcurrency ?? (opts.settleMs || opts.betweenCases ? 1 : 2),
     watchdog: new Watchdog<CaseMark>(ctx.target, {
       probeDeadlineMs: Math.min(ctx.harnessDeadlineMs, 5_000),
       restartWaitMs,

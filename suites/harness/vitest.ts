@@ -5,15 +5,17 @@ import { formatViolation } from "../report/console.ts";
 import { resolveTarget, type Target } from "../target.ts";
 import { startBuiltin } from "./builtin.ts";
 import type { RunContext } from "./context.ts";
+import { withHttpPool } from "./http.ts";
 import type { MockClient } from "./mock-client.ts";
 import { prepareTarget } from "./prepare.ts";
 import type { Suite } from "./property.ts";
 import { runSuites } from "./runner.ts";
 
 /**
- * Declares a suite as vitest tests, one per property. The target comes from FAULTLINE_* variables
- * (FAULTLINE_GATEWAY, FAULTLINE_MOCK, FAULTLINE_API_KEY, FAULTLINE_MODEL, FAULTLINE_PROFILE, FAULTLINE_SEED);
- * without FAULTLINE_GATEWAY the suite runs against the built-in reference gateway and mock.
+ * Declares a suite as vitest tests, one per property. The target comes from the FAULTLINE_* variables of
+ * suites/target-keys.ts (FAULTLINE_GATEWAY, FAULTLINE_MOCK, FAULTLINE_API_KEY, FAULTLINE_MODEL, …) and
+ * FAULTLINE_PROFILE, FAULTLINE_SEED, FAULTLINE_RUNS; without FAULTLINE_GATEWAY the suite runs against the
+ * built-in reference gateway and mock. Each property sends through connections of its own.
  */
 export function describeSuite(suite: Suite): void {
   describe(suite.title, () => {
@@ -47,7 +49,7 @@ export function describeSuite(suite: Suite): void {
           harnessDeadlineMs: (target.deadlineMs ?? profile.deadlineMs) + 2_000,
           providers,
         };
-        const r = await runSuites([{ ...suite, properties: [prop] }], ctx);
+        const r = await withHttpPool(() => runSuites([{ ...suite, properties: [prop] }], ctx));
         const outcome = r.properties[0]!;
         if (outcome.status === "skipped") t.skip(outcome.reason);
         const failures = r.checks.filter((c) => c.outcome === "fail" && c.level === "must");

@@ -1,4 +1,4 @@
-import type { OutageResult } from "./run.ts";
+import type { OutageResult } from "./result.ts";
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 

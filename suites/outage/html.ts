@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { OutageResult } from "./run.ts";
+import type { OutageResult } from "./result.ts";
 
 const require = createRequire(import.meta.url);
 

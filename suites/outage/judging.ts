@@ -13,24 +13,43 @@ const HANGS = new Set(["hang", "headers_then_hang", "stall"]);
 
 type AttemptKind = "ok" | "failed" | "non_retryable" | "refused";
 
-function kindOf(e: JournalEntry): AttemptKind {
+/** Slack between the mock's clock and this process's when the two are compared (the same machine, or close). */
+const CLOCK_SLACK_MS = 100;
+
+/**
+ * What one attempt was to the gateway. The journal says what the mock sent, not whether the gateway took
+ * it: an answer the mock finished after the gateway had moved on (its next attempt began, or it had answered
+ * the client) came too late — the gateway's attempt timeout or deadline had abandoned it.
+ */
+function kindOf(
+  e: JournalEntry,
+  next: JournalEntry | undefined,
+  answeredBy: number | undefined,
+): AttemptKind {
   if (e.step.step === "refused") return "refused";
   if (NON_RETRYABLE.has(e.step.step)) return "non_retryable";
-  // An ok step the gateway gave up on (its attempt timeout) did not answer it.
-  if (OK_STEPS.has(e.step.step) && e.status === 200 && e.outcome !== "client_closed") return "ok";
-  return "failed";
+  if (!OK_STEPS.has(e.step.step) || e.status !== 200 || e.outcome === "client_closed") return "failed";
+  const done = e.answeredAt ?? Number.POSITIVE_INFINITY;
+  if (next && done > next.receivedAt) return "failed";
+  if (!next && answeredBy !== undefined && done > answeredBy + CLOCK_SLACK_MS) return "failed";
+  return "ok";
 }
 
 /**
  * The condition a request of an outage run turned out to create, read from what the mock did to its
- * attempts. The scenario decides that per attempt, so the condition is known only afterwards; the names are
+ * attempts (and, for the last one, whether it ended before `answeredBy`, when the gateway's answer was
+ * complete). The scenario decides each attempt, so the condition is known only afterwards; the names are
  * the ones `faultline run`'s upstream cases use, so the same checks apply to the same situations. A request
  * whose failed attempts did not reach every provider is `upstream.gave_up`: whether a later provider would
  * have answered is unknown, so neither failover nor exhaustion is judged on it.
  */
-export function conditionOf(journal: JournalEntry[], providers: string[]): CaseSpec["condition"] {
+export function conditionOf(
+  journal: JournalEntry[],
+  providers: string[],
+  answeredBy?: number,
+): CaseSpec["condition"] {
   if (journal.length === 0) return "upstream.unreached";
-  const kinds = journal.map(kindOf);
+  const kinds = journal.map((e, i) => kindOf(e, journal[i + 1], answeredBy));
   if (kinds.includes("refused")) return "upstream.refused";
   if (kinds.includes("non_retryable")) return "upstream.non_retryable";
   if (kinds.at(-1) === "ok") return kinds.length > 1 ? "upstream.failover" : "upstream.ok";
@@ -81,8 +100,8 @@ export function judgeSample(
   const request = requestFor(ctx.template, s.id);
   const exchange = exchangeOf(s, ctx.target.gateway + request.path, request);
   exchange.journal = journal;
-  const condition = conditionOf(journal, ctx.providers);
-  const nonRetryable = journal.find((e) => kindOf(e) === "non_retryable");
+  const condition = conditionOf(journal, ctx.providers, s.sentAt + s.elapsedMs);
+  const nonRetryable = journal.find((e) => NON_RETRYABLE.has(e.step.step));
   const c: CaseSpec = {
     property: `outage.${phase}`,
     condition,

@@ -6,7 +6,7 @@ import { templateSecrets } from "../report/files.ts";
 import { sanitizer } from "../report/safe-text.ts";
 import { type Target, targetSecrets } from "../target.ts";
 import { renderOutageHtml } from "./html.ts";
-import type { OutageResult } from "./run.ts";
+import type { OutageResult } from "./result.ts";
 
 export interface OutageReportOptions {
   /** How printed replay commands reach the target (flags after the case file); its URLs by default. */
