@@ -321,7 +321,7 @@ export class MockEngine {
   }
 
   /**
-   * The answer to a request whose body went past `maxBodyBytes`: the provider's own 413, journaled as
+   * The answer to a request whose body went past `maxRequestBytes`: the provider's own 413, journaled as
    * refused with the limit named. The body was not kept, so only the `x-faultline-plan` header can tie
    * it to a plan. Undefined when the path names no provider.
    */

@@ -65,9 +65,11 @@ export function refineFlatLatency(v: Record<string, unknown>, ctx: z.RefinementC
 }
 
 /** The latency fields of a flat step's parameters. */
+const LATENCY_KEYS = ["dist", "ms", "minMs", "maxMs", "medianMs", "sigma", "capMs"] as const;
+
 export function pickLatency(v: Record<string, unknown>): LatencySpec {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(flatLatencyFields)) if (v[k] !== undefined) out[k] = v[k];
+  for (const k of LATENCY_KEYS) if (v[k] !== undefined) out[k] = v[k];
   return out as LatencySpec;
 }
 

@@ -5,7 +5,7 @@
  */
 export interface MockLimits {
   /** Largest request body a provider route accepts; a larger one gets the dialect's 413. */
-  maxBodyBytes: number;
+  maxRequestBytes: number;
   /** Largest control API body (a plan, secrets). */
   maxControlBodyBytes: number;
   /** Largest scenario document (`PUT /_faultline/scenario`, `--scenario FILE`). */
@@ -21,7 +21,7 @@ export interface MockLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<MockLimits> = Object.freeze({
-  maxBodyBytes: 10 * 1024 * 1024,
+  maxRequestBytes: 10 * 1024 * 1024,
   maxControlBodyBytes: 1024 * 1024,
   maxScenarioBytes: 64 * 1024,
   maxJsonDepth: 64,
@@ -101,7 +101,7 @@ export class BodyTooLarge extends LimitError {
   constructor(
     readonly receivedBytes: number,
     readonly maxBytes: number,
-    limit: "maxBodyBytes" | "maxControlBodyBytes" | "maxScenarioBytes",
+    limit: "maxRequestBytes" | "maxControlBodyBytes" | "maxScenarioBytes",
   ) {
     super(
       413,

@@ -45,7 +45,7 @@ export class MockMetrics {
     byCode.set(code, (byCode.get(code) ?? 0) + 1);
   }
 
-  /** Counts one request refused for a limit (`maxBodyBytes`, `maxPlans`, …). */
+  /** Counts one request refused for a limit (`maxRequestBytes`, `maxPlans`, …). */
   refused(limit: string): void {
     this.refusals.set(limit, (this.refusals.get(limit) ?? 0) + 1);
   }

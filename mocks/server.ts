@@ -45,8 +45,8 @@ export interface MockServer {
 function bodyLimit(
   path: string,
   limits: MockLimits,
-): [number, "maxBodyBytes" | "maxControlBodyBytes" | "maxScenarioBytes"] {
-  if (!path.startsWith(CONTROL_PREFIX)) return [limits.maxBodyBytes, "maxBodyBytes"];
+): [number, "maxRequestBytes" | "maxControlBodyBytes" | "maxScenarioBytes"] {
+  if (!path.startsWith(CONTROL_PREFIX)) return [limits.maxRequestBytes, "maxRequestBytes"];
   if (path.startsWith(`${CONTROL_PREFIX}/scenario`)) return [limits.maxScenarioBytes, "maxScenarioBytes"];
   return [limits.maxControlBodyBytes, "maxControlBodyBytes"];
 }
@@ -121,7 +121,7 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
     const [max, limit] = bodyLimit(mreq.path, engine.limits);
     const err = new BodyTooLarge(receivedBytes, max, limit);
     engine.metrics.refused(limit);
-    const decision = limit === "maxBodyBytes" ? engine.decideTooLarge(mreq, err.message) : undefined;
+    const decision = limit === "maxRequestBytes" ? engine.decideTooLarge(mreq, err.message) : undefined;
     if (decision) settle(res, decision);
     else write(res, controlError(413, err.message), IGNORE, res);
   }
@@ -132,7 +132,7 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
     // Provider paths, the common case, skip the comparisons that pick a control call's limit.
     const max = url.startsWith(CONTROL_PREFIX)
       ? bodyLimit(url, engine.limits)[0]
-      : engine.limits.maxBodyBytes;
+      : engine.limits.maxRequestBytes;
     onRequest(req, max, sink, res);
   });
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;

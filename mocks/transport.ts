@@ -90,7 +90,7 @@ export function onRequest<C>(req: IncomingMessage, maxBytes: number, sink: Reque
 type Settle = { resolve: (r: MockRequest) => void; reject: (e: Error) => void; maxBytes: number };
 const PROMISE_SINK: RequestSink<Settle> = {
   done: (r, p) => p.resolve(r),
-  tooLarge: (_r, p, n) => p.reject(new BodyTooLarge(n, p.maxBytes, "maxBodyBytes")),
+  tooLarge: (_r, p, n) => p.reject(new BodyTooLarge(n, p.maxBytes, "maxRequestBytes")),
 };
 
 /** Reads a request into plain data; a body past `maxBytes` rejects with BodyTooLarge once it is read. */

@@ -119,7 +119,8 @@ const malformedJson: Property = {
           "request.malformed_json",
           {
             ...req,
-            headers: { ...req.headers, "content-type": ct },
+            // An empty body is sent as JSON: empty and text/plain is refused for its type before its body is read.
+            headers: { ...req.headers, "content-type": kind === "empty" ? "application/json" : ct },
           },
           kind,
         );

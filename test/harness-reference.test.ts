@@ -31,6 +31,9 @@ describe.concurrent("the reference gateway keeps every built-in profile's contra
       expect(json).not.toContain("fl-test-key");
       expect(readFileSync(join(report, "junit.xml"), "utf8")).toContain("<testsuites");
       expect(readFileSync(join(report, "summary.md"), "utf8")).toContain("| check | outcome | level |");
-    });
+      // Every step of the mock reached the gateway (the coverage phase), and the matrix says so.
+      expect(out.output).toMatch(/coverage: (\d+) of \1 mock steps reached/);
+      // Seven full runs at once, each with a coverage phase (thrice for profiles with three endpoint families).
+    }, 180_000);
   }
 });

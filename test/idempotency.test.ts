@@ -201,11 +201,11 @@ describe.concurrent("idempotency mutations are caught by their checks", () => {
       only: ["IDEM-*"],
     });
 
-  it("the reference gateway passes IDEM-001..005", async () => {
+  it("the reference gateway passes IDEM-001..006", async () => {
     const out = await run([], "reference");
     const idem = out.result!.checks.filter((c) => c.id.startsWith("IDEM-"));
     expect(idem.map((c) => [c.id, c.outcome])).toEqual(
-      ["IDEM-001", "IDEM-002", "IDEM-003", "IDEM-004", "IDEM-005"].map((id) => [id, "pass"]),
+      ["IDEM-001", "IDEM-002", "IDEM-003", "IDEM-004", "IDEM-005", "IDEM-006"].map((id) => [id, "pass"]),
     );
     expect(out.exitCode, out.output).toBe(0);
   });

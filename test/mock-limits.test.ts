@@ -70,18 +70,18 @@ function chunked(url: string, pieces: string[]): Promise<{ status: number; body:
 describe("request bodies", () => {
   let m: MockServer;
   beforeAll(async () => {
-    m = await mockWith({ limits: { maxBodyBytes: 4096, maxControlBodyBytes: 2048 } });
+    m = await mockWith({ limits: { maxRequestBytes: 4096, maxControlBodyBytes: 2048 } });
   });
 
-  it("answers a provider body over maxBodyBytes with the dialect's 413 naming the limit, and journals it", async () => {
+  it("answers a provider body over maxRequestBytes with the dialect's 413 naming the limit, and journals it", async () => {
     const body = chatBody("x".repeat(5000));
     const res = await call(m, "POST", "/alpha/v1/chat/completions", body);
     expect(res.status).toBe(413);
     expect(res.body.error.type).toBe("invalid_request_error");
     expect(res.body.error.message).toContain(`request body of ${Buffer.byteLength(body)} bytes`);
-    expect(res.body.error.message).toContain("4 KiB (maxBodyBytes)");
+    expect(res.body.error.message).toContain("4 KiB (maxRequestBytes)");
     const last = m.engine.journal.query({ provider: "alpha" }).at(-1)!;
-    expect(last.step).toMatchObject({ step: "refused", reason: expect.stringContaining("maxBodyBytes") });
+    expect(last.step).toMatchObject({ step: "refused", reason: expect.stringContaining("maxRequestBytes") });
     expect(last.status).toBe(413);
     // Nothing of the body was kept, so nothing of it was cut and passed off as the whole.
     expect(last.body).toBe("");
@@ -95,7 +95,7 @@ describe("request bodies", () => {
   it("refuses a chunked body once its bytes pass the limit, and the connection still answers", async () => {
     const res = await chunked(`${m.url}/alpha/v1/chat/completions`, ["[", "1,".repeat(3000), "1]"]);
     expect(res.status).toBe(413);
-    expect(res.body).toContain("maxBodyBytes");
+    expect(res.body).toContain("maxRequestBytes");
   });
 
   it("refuses a control body over maxControlBodyBytes with 413 naming it", async () => {

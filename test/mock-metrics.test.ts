@@ -7,7 +7,7 @@ let m: MockServer;
 beforeAll(async () => {
   m = await startMock({
     journal: { maxEntries: 3 },
-    limits: { maxBodyBytes: 2048 },
+    limits: { maxRequestBytes: 2048 },
     token: "metrics-token-0123456789",
   });
 });
@@ -72,7 +72,7 @@ describe("GET /_faultline/metrics", () => {
         'faultline_mock_answers_total{provider="alpha",step="refused",status="413",outcome="answered"}',
       ),
     ).toBe(1);
-    expect(sample(text, 'faultline_mock_refusals_total{limit="maxBodyBytes"}')).toBe(1);
+    expect(sample(text, 'faultline_mock_refusals_total{limit="maxRequestBytes"}')).toBe(1);
     // Five entries into a journal that keeps three.
     expect(sample(text, "faultline_mock_journal_dropped_total")).toBe(2);
     expect(sample(text, "faultline_mock_journal_entries")).toBe(3);

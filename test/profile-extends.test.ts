@@ -275,9 +275,10 @@ describe("docs/gateways/anthropic-front-door.md, its runs", () => {
     const gw = await startGateway({
       profile: loadProfile(profile()),
       upstreams: ["alpha", "beta", "gamma"].map((name) => ({ name, baseUrl: mock.providerUrl(name) })),
-      // Short attempt timeouts, so the cases where every provider hangs cost seconds, not the defaults' tens.
-      attemptTimeoutMs: 250,
-      deadlineMs: 3_000,
+      // Shorter than the defaults (2 s, 10 s), so the cases where every provider hangs cost less; long enough
+      // that a loaded machine does not turn a slow answer into a timeout.
+      attemptTimeoutMs: 1_500,
+      deadlineMs: 6_000,
     });
     try {
       const out = await runHarness(

@@ -60,7 +60,11 @@ describe("richer requests", () => {
       "m",
       true,
     );
-    expect(gemini.contents.map((c: { role: string }) => c.role)).toEqual(["user", "model", "user"]);
+    expect((gemini.contents as Array<{ role: string }>).map((c) => c.role)).toEqual([
+      "user",
+      "model",
+      "user",
+    ]);
     expect(gemini).toMatchObject({
       systemInstruction: { parts: [{ text: expect.any(String) }] },
       generationConfig: { maxOutputTokens: 64, temperature: 0.2 },

@@ -1,25 +1,38 @@
 // `faultline run`: flags in, the engine (node/run.ts) runs, its lines and progress printed, its exit code out.
 import type { Command } from "commander";
-import { type RunFlags, runHarness } from "../../node/run.ts";
+import { runHarness as engine, type HarnessOutcome, type RunFlags, type RunHooks } from "../../node/run.ts";
 import { paintSummary } from "../../suites/report/colour.ts";
 import { addTargetOptions, intOption } from "./options.ts";
 import { progressPrinter } from "./progress.ts";
 import { abortOnStopSignal } from "./run-support.ts";
 
-// Scripts and tests that drive runs in-process (mutation, benchmarks, interop) import the engine from here.
-export { type HarnessOutcome, type RunFlags, type RunHooks, runHarness } from "../../node/run.ts";
+export type { HarnessOutcome, RunFlags, RunHooks } from "../../node/run.ts";
 
-/** Runs with the CLI's printing and signals; answers the exit code. */
+/** A line of the run on stdout; colour goes on after the engine's sanitizer, so its escapes are the only ones. */
+const printLine = (line: string) => process.stdout.write(`${paintSummary(line)}\n`);
+
+/**
+ * The engine as scripts and tests that drive runs in-process (mutation, benchmarks, interop) use it:
+ * its lines printed as they come unless `quiet`.
+ */
+export function runHarness(
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  hooks: RunHooks = {},
+): Promise<HarnessOutcome> {
+  return engine(flags, env, { ...hooks, onLine: hooks.onLine ?? (flags.quiet ? undefined : printLine) });
+}
+
+/** Runs with the CLI's printing, progress and signals; answers the exit code. */
 export async function runCommand(flags: RunFlags): Promise<number> {
   const stop = abortOnStopSignal();
   const progress = flags.quiet ? undefined : progressPrinter(process.stderr);
   try {
-    const outcome = await runHarness(flags, process.env, {
+    const outcome = await engine(flags, process.env, {
       signal: stop.signal,
       onLine: (line) => {
         progress?.clear();
-        // Colour goes on after the engine's sanitizer, so its escapes are the only ones that reach the terminal.
-        process.stdout.write(`${paintSummary(line)}\n`);
+        printLine(line);
       },
       onCase: progress?.onCase,
       onProperty: progress?.onProperty,

@@ -66,12 +66,15 @@ function subjects(c: CaseSpec): Array<{ step: string; variant?: string }> {
   return [...seen].map((step) => ({ step }));
 }
 
-/** Counts every upstream case of a run into the matrix. Cases without a plan, and scenarios, are not counted. */
+/**
+ * Counts every upstream case of a run into the matrix. Cases without a plan, scenarios, and client-side
+ * cases whose plan is there only to show that no provider was asked (docs/contract.md §19) are not counted.
+ */
 export class CoverageTally {
   private readonly rows = new Map<string, CoverageEntry>();
 
   record(c: CaseSpec, end: CaseEnd): void {
-    if (!c.plan || c.scenario) return;
+    if (!c.plan || c.scenario || !c.condition.startsWith("upstream.")) return;
     const stream = isStreamRequest(c.request);
     const phase = c.coverage ? "coverage" : "random";
     for (const s of subjects(c)) {
@@ -131,15 +134,16 @@ export interface CoverageCell {
   notReached: number;
 }
 
-/** A step's rows folded into JSON and stream cells, with the conditions they reached. */
+/** A step's rows (of one phase, or both) folded into JSON and stream cells, with the conditions they reached. */
 export function stepSummary(
   m: CoverageMatrix,
   step: string,
+  phase?: CoverageEntry["phase"],
 ): { json: CoverageCell; stream: CoverageCell; conditions: string[] } {
   const cell = (): CoverageCell => ({ pass: 0, fail: 0, inconclusive: 0, notReached: 0 });
   const out = { json: cell(), stream: cell(), conditions: [] as string[] };
   for (const e of m.entries) {
-    if (e.step !== step) continue;
+    if (e.step !== step || (phase && e.phase !== phase)) continue;
     const c = e.stream ? out.stream : out.json;
     c.pass += e.pass;
     c.fail += e.fail;
@@ -149,6 +153,16 @@ export function stepSummary(
   }
   out.conditions.sort();
   return out;
+}
+
+/** Two cells added up. */
+export function addCells(a: CoverageCell, b: CoverageCell): CoverageCell {
+  return {
+    pass: a.pass + b.pass,
+    fail: a.fail + b.fail,
+    inconclusive: a.inconclusive + b.inconclusive,
+    notReached: a.notReached + b.notReached,
+  };
 }
 
 /** `12 pass, 1 not reached`; `not drawn` for an empty cell. */

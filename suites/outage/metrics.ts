@@ -1,6 +1,6 @@
 /** What one judged request contributes to the run's figures. */
 export interface Judged {
-  /** Milliseconds since the scenario started, when the request went out. */
+  /** Milliseconds since the scenario started, when the request met the mock (or went out, without attempts). */
   atMs: number;
   status?: number;
   elapsedMs: number;
@@ -101,7 +101,7 @@ function figures(s: Slice, seconds: number): Figures {
   };
 }
 
-/** One point of the report's timeline: one second of traffic, by the time requests were sent. */
+/** One point of the report's timeline: one second of traffic, by the time requests met the mock. */
 export interface TimelinePoint {
   /** Seconds since the scenario started (the start of the second). */
   t: number;

@@ -111,9 +111,12 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
       let k = 0;
       for (; k < JUDGE_SLICE && k < pending.length && pending[k]!.doneAt <= upTo; k++) {
         const { sample } = pending[k]!;
-        const phase = phaseAt(plan, sample.sentAt - t0);
         const journal = feed.take(sample.id);
-        findings.add(phase, sample.sentAt - t0, judgeSample(sample, journal, names[phase]!, jctx), journal);
+        // A request belongs to the phase it met at the mock (its first attempt), so a gateway that holds
+        // requests back does not move them across phases; one answered without an attempt, to its sending.
+        const at = (journal[0]?.receivedAt ?? sample.sentAt) - t0;
+        const phase = phaseAt(plan, at);
+        findings.add(phase, at, judgeSample(sample, journal, names[phase]!, jctx), journal);
       }
       pending.splice(0, k);
       if (k < JUDGE_SLICE) return;

@@ -1,4 +1,5 @@
 import {
+  addCells,
   type CoverageMatrix,
   describeCell,
   stepSummary,
@@ -6,23 +7,26 @@ import {
 } from "../harness/coverage-matrix.ts";
 
 /**
- * The coverage matrix for summary.md: one row per step of the mock's registry, JSON and streamed, with
- * what its cases came to (pass, fail, inconclusive, not reached) and the conditions they produced.
+ * The coverage matrix for summary.md: one row per step of the mock's registry, with what the coverage
+ * phase's cases came to, JSON and streamed (pass, fail, inconclusive, not reached), what the random
+ * phase's did, and the conditions they produced. report.json has every row by condition and variant.
  */
 export function coverageMarkdown(m: CoverageMatrix): string[] {
   const out = [
     "",
     "### Coverage",
     "",
-    "Each step of the mock was put in front of the gateway by the coverage phase (on the first, middle and last provider and on every provider, JSON and streamed), then drawn at random. A case is *not reached* when it held but the gateway never made the attempt the step waited on.",
+    "The coverage phase put each step of the mock in front of the gateway (on the first, middle and last provider and on every provider, JSON and streamed) before the random phase drew its cases. A case is *not reached* when it held but the gateway never made the attempt the step waited on (for a random case, often a later step of a provider the gateway did not ask again).",
     "",
-    "| step | JSON | stream | conditions |",
-    "|---|---|---|---|",
+    "| step | coverage: JSON | coverage: stream | random phase | conditions |",
+    "|---|---|---|---|---|",
   ];
   for (const step of m.steps) {
-    const s = stepSummary(m, step);
+    const cov = stepSummary(m, step, "coverage");
+    const rnd = stepSummary(m, step, "random");
+    const all = stepSummary(m, step);
     out.push(
-      `| ${step} | ${describeCell(s.json)} | ${describeCell(s.stream)} | ${s.conditions.join(", ") || "—"} |`,
+      `| ${step} | ${describeCell(cov.json)} | ${describeCell(cov.stream)} | ${describeCell(addCells(rnd.json, rnd.stream))} | ${all.conditions.join(", ") || "—"} |`,
     );
   }
   const missed = unreachedSteps(m);
