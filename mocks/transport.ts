@@ -166,23 +166,31 @@ function instantStream(reply: Reply): boolean {
  * A whole answer after a delay: one timer, and a close listener that gives up as soon as the client
  * goes away. No promise and no async frame, as a thousand of these run at once under a latency plan.
  */
+const kDelayed = Symbol("faultline.delayed");
+type Delayable = ServerResponse & { [kDelayed]?: Delayed<unknown> };
+
+/** The close listener of every delayed answer: one function, the pending answer kept on the response. */
+function onDelayedClose(this: Delayable): void {
+  const d = this[kDelayed];
+  if (!d) return;
+  clearTimeout(d.timer);
+  d.sink.written("client_closed", d.context);
+}
+
 class Delayed<C> {
-  private readonly timer: NodeJS.Timeout;
-  private readonly onClose = () => {
-    clearTimeout(this.timer);
-    this.sink.written("client_closed", this.context);
-  };
+  readonly timer: NodeJS.Timeout;
   constructor(
     private readonly res: ServerResponse,
     private readonly reply: Reply,
-    private readonly sink: WriteSink<C>,
-    private readonly context: C,
+    readonly sink: WriteSink<C>,
+    readonly context: C,
   ) {
     this.timer = setTimeout(Delayed.fire, reply.delayMs, this);
-    res.on("close", this.onClose);
+    (res as Delayable)[kDelayed] = this as Delayed<unknown>;
+    res.on("close", onDelayedClose);
   }
   private static fire(d: Delayed<unknown>): void {
-    d.res.removeListener("close", d.onClose);
+    d.res.removeListener("close", onDelayedClose);
     if (d.res.destroyed) return d.sink.written("client_closed", d.context);
     try {
       whole(d.res, d.reply);

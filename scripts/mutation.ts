@@ -17,8 +17,17 @@ export interface MutantOutcome {
   outcome: HarnessOutcome;
 }
 
-/** One strict `faultline run` against the reference gateway with one defect switched on. */
-export async function runMutant(m: Mutation, seed: number, reportDir: string): Promise<MutantOutcome> {
+/**
+ * One strict `faultline run` against the reference gateway with one defect switched on. `only` narrows the
+ * run to the expected check (the project's tests do, to stay fast); `npm run mutation` runs every check, so
+ * its table also shows what else each defect breaks.
+ */
+export async function runMutant(
+  m: Mutation,
+  seed: number,
+  reportDir: string,
+  only?: string[],
+): Promise<MutantOutcome> {
   const started = Date.now();
   const profile = m.profile ?? "lumenfall";
   const outcome = await runHarness({
@@ -29,6 +38,7 @@ export async function runMutant(m: Mutation, seed: number, reportDir: string): P
     quiet: true,
     strict: true,
     report: reportDir,
+    only,
     propertyBudgetMs: 15_000,
     // A mutant that takes the in-process gateway down never comes back: no supervisor to wait for.
     restartWaitMs: 1_000,

@@ -36,7 +36,7 @@ describe.concurrent("the mutation catalogue: every one-defect gateway is caught 
   for (const m of MUTATIONS) {
     it(`${m.profile ?? "lumenfall"} ${m.id} → ${m.expectedCheck}`, async () => {
       const report = join(dir, m.id);
-      const r = await runMutant(m, 5, report);
+      const r = await runMutant(m, 5, report, [m.expectedCheck]);
       expect(r.failed, `${m.summary}\n${r.outcome.output}`).toContain(m.expectedCheck);
       expect(r.outcome.exitCode).toBe(1);
       expect(readFileSync(join(report, "report.json"), "utf8")).not.toContain("fl-test-key");

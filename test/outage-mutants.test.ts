@@ -77,16 +77,19 @@ describe("outage-level one-defect gateways, each caught at phase level", () => {
     expect(c.case.request.body).toContain("{{faultline.marker}}");
   });
 
-  it("breaker_never_closes: REC-001 fails (must, exit 1); a correct breaker recovers within recoveryS", async () => {
-    const bad = await outage("never-closes", { defect: ["breaker_never_closes"], profile: quick });
+  it("breaker_never_closes: alpha stays out after provider-down, REC-001 fails (must) though goodput holds; a correct breaker lets it back", async () => {
+    const flags = { scenario: "provider-down", duration: 8, profile: quick };
+    const bad = await outage("never-closes", { ...flags, defect: ["breaker_never_closes"] });
     expect(bad.exitCode, bad.output).toBe(1);
     expect(check(bad.r, "REC-001")).toMatchObject({ outcome: "fail", level: "must" });
     expect(bad.r.recovery.recoveredAfterS).toBeUndefined();
-    expect(phase(bad.r, "recovery").goodputPerS).toBe(0);
-    expect(phase(bad.r, "recovery").failed.map((f) => f.id)).toEqual(["REC-001"]);
+    expect(bad.r.recovery.received).toMatch(/alpha, the provider it used before the outage, served nothing/);
+    // Beta serves every request: only the journal shows alpha was never asked again.
+    expect(phase(bad.r, "recovered").goodputPerS).toBeGreaterThan(20);
+    expect(phase(bad.r, "recovered").failed.map((f) => f.id)).toEqual(["REC-001"]);
     expect(bad.output).toMatch(/FAIL REC-001 \(must\) The gateway recovers/);
 
-    const good = await outage("breaker-ok", { breakerThreshold: 5, breakerOpenMs: 1_000, profile: quick });
+    const good = await outage("breaker-ok", { ...flags, breakerThreshold: 5, breakerOpenMs: 1_000 });
     expect(good.exitCode, good.output).toBe(0);
     expect(check(good.r, "REC-001").outcome).toBe("pass");
     expect(good.r.recovery.recoveredAfterS).toBeLessThanOrEqual(5);

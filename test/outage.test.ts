@@ -192,6 +192,22 @@ describe("REC-001: the gateway recovers", () => {
     expect(never.received).toMatch(/no steady 2xx in the 5 s observed/);
   });
 
+  it("the provider the gateway used before the outage must serve again", () => {
+    const steady = bins([5, 5], [5, 5], [5, 5], [5, 5]);
+    expect(judgeRecovery(steady, { recoveryS: 3 }, { name: "alpha", backAfterS: 0 })).toMatchObject({
+      recoveredAfterS: 0,
+      pass: true,
+    });
+    expect(judgeRecovery(steady, { recoveryS: 3 }, { name: "alpha", backAfterS: 2 })).toMatchObject({
+      recoveredAfterS: 2,
+      pass: true,
+    });
+    const kept = judgeRecovery(steady, { recoveryS: 2 }, { name: "alpha" });
+    expect(kept).toMatchObject({ pass: false, undecided: false });
+    expect(kept.received).toMatch(/alpha, the provider it used before the outage, served nothing/);
+    expect(judgeRecovery(steady, { recoveryS: 30 }, { name: "alpha" }).undecided).toBe(true);
+  });
+
   it("is undecided while fewer than recoveryS + 2 seconds were observed", () => {
     const v = judgeRecovery(bins([0, 5], [0, 5]), { recoveryS: 30 });
     expect(v).toMatchObject({ pass: false, undecided: true });

@@ -129,40 +129,44 @@ export function chunk(ctx: DialectContext, delta: Record<string, unknown>, finis
 // Every answer is built per request, and most of it never changes: the parts that do not depend on
 // the request are serialised once and cached (bounded), and only the id, time and model are written
 // per answer. test/dialects.test.ts holds the fast forms to the JSON.stringify of the objects above.
+// The caches are looked up before anything is built, with no closure per call: these run per answer.
 const CACHE_MAX = 256;
-function cached<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = make();
-    if (map.size >= CACHE_MAX) map.clear();
-    map.set(key, v);
-  }
-  return v;
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size >= CACHE_MAX) map.clear();
+  map.set(key, value);
+  return value;
 }
 
 /** JSON of a string, cached: model names and texts repeat across requests. */
 const quoted = new Map<string, string>();
-const q = (s: string) => cached(quoted, s, () => JSON.stringify(s));
+function q(s: string): string {
+  return quoted.get(s) ?? remember(quoted, s, JSON.stringify(s));
+}
 
 /** Everything of a completion after `"model":…`, which depends only on the text. */
 const completionTails = new Map<string, string>();
+function completionTail(ctx: DialectContext): string {
+  const whole = JSON.stringify(completion({ ...ctx, requestId: "", model: "", nowS: 0 }));
+  return remember(completionTails, ctx.text, whole.slice(whole.indexOf(',"choices":')));
+}
 export function completionJson(ctx: DialectContext): string {
-  const tail = cached(completionTails, ctx.text, () => {
-    const whole = JSON.stringify(completion({ ...ctx, requestId: "", model: "", nowS: 0 }));
-    return whole.slice(whole.indexOf(',"choices":'));
-  });
+  const tail = completionTails.get(ctx.text) ?? completionTail(ctx);
   return `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)}${tail}`;
 }
 
 /** Framed SSE events of one stream: the per-request head is written once, each delta is cached. */
 const deltas = new Map<string, string>();
-const deltaJson = (content: string) => cached(deltas, content, () => JSON.stringify({ content }));
+function deltaJson(content: string): string {
+  return deltas.get(content) ?? remember(deltas, content, JSON.stringify({ content }));
+}
 const DONE = sse("[DONE]");
 const ROLE_DELTA = JSON.stringify({ role: "assistant", content: "" });
-export function chunkWriter(ctx: DialectContext): (delta: string, finish: string | null) => string {
-  const head = `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.nowS},"model":${q(ctx.model)},"system_fingerprint":"fp_faultline","choices":[{"index":0,"delta":`;
-  return (delta, finish) =>
-    `${head}${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : q(finish)}}]}\n\n`;
+/** What every chunk of one stream starts with, up to its delta. */
+function chunkHead(ctx: DialectContext): string {
+  return `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.nowS},"model":${q(ctx.model)},"system_fingerprint":"fp_faultline","choices":[{"index":0,"delta":`;
+}
+function chunkEvent(head: string, delta: string, finish: string | null): string {
+  return `${head}${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : q(finish)}}]}\n\n`;
 }
 
 /** Error bodies depend on the kind and the message only (a message names its kind's type and code). */
@@ -218,12 +222,12 @@ export const openai: Dialect = {
   },
 
   streamEvents(ctx) {
-    const write = chunkWriter(ctx);
+    const head = chunkHead(ctx);
     const words = pieces(ctx.text);
     const content = new Array<string>(words.length + 1);
-    content[0] = write(ROLE_DELTA, null);
-    for (let i = 0; i < words.length; i++) content[i + 1] = write(deltaJson(words[i]!), null);
-    return { content, closing: [write("{}", "stop"), DONE] };
+    content[0] = chunkEvent(head, ROLE_DELTA, null);
+    for (let i = 0; i < words.length; i++) content[i + 1] = chunkEvent(head, deltaJson(words[i]!), null);
+    return { content, closing: [chunkEvent(head, "{}", "stop"), DONE] };
   },
 
   streamError(_ctx, kind) {
@@ -250,14 +254,15 @@ export const openai: Dialect = {
       (kind === "not_found"
         ? `The model \`${ctx.model}\` does not exist or you do not have access to it.`
         : e.message);
-    const render = () =>
-      JSON.stringify({ error: { message, type: e.type, param: e.param ?? null, code: e.code } });
-    // A storm answers the same kind with the same message over and over: one body per kind.
-    let body: string;
-    if (message !== e.message) body = cached(errorBodies, `${kind}\u0000${message}`, render);
-    else {
-      KIND_BODIES[kind] ??= render();
-      body = KIND_BODIES[kind];
+    // A storm answers the same kind with the same message over and over: one body per kind. (No
+    // closure here: this runs for every error answer.)
+    let body: string | undefined;
+    if (message === e.message) body = KIND_BODIES[kind];
+    else body = errorBodies.get(`${kind}\u0000${message}`);
+    if (body === undefined) {
+      body = JSON.stringify({ error: { message, type: e.type, param: e.param ?? null, code: e.code } });
+      if (message === e.message) KIND_BODIES[kind] = body;
+      else remember(errorBodies, `${kind}\u0000${message}`, body);
     }
     return { status: e.status, headers, body };
   },

@@ -34,7 +34,8 @@ export const COVERAGE_MUTATIONS: readonly Mutation[] = [
     family: "idempotency",
     expectedCheck: "IDEM-001",
     profile: "data-envelope",
-    summary: "a first answer 4xx (the provider refused the prompt) is not stored: the retry asks the provider again",
+    summary:
+      "a first answer 4xx (the provider refused the prompt) is not stored: the retry asks the provider again",
   },
   {
     id: "idem_stuck_after_error",

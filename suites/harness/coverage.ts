@@ -4,8 +4,9 @@ import type { CaseSpec } from "./types.ts";
 
 // The coverage phase: before any random case, every fault step the mock has is placed where it belongs,
 // on each provider position, JSON and streamed, so reaching a condition is never left to chance. This is
-// what Schemathesis does before fuzzing ("coverage phase": boundary and edge values first, then random
-// generation; schemathesis.readthedocs.io, "How Schemathesis works").
+// what Schemathesis does: its runs go through phases, a deterministic Coverage phase before Fuzzing
+// (Schemathesis documentation, "Understanding Data Generation": "Schemathesis is structured as four phases
+// (Examples, Coverage, Fuzzing, Stateful)").
 
 type Step = string | { step: string; [k: string]: unknown };
 

@@ -40,6 +40,8 @@ export async function stopScenario(m: MockControl): Promise<void> {
   await res.arrayBuffer();
 }
 
+const problem = (p: SetupProblem): Preflight => ({ problems: [p] });
+
 /** After an answer, before the journal is read to its end: the mock records an attempt's end just after it. */
 export const JOURNAL_SETTLE_MS = 250;
 
@@ -48,6 +50,12 @@ export interface PreflightTarget {
   model: string;
   providers: string[];
   deadlineMs: number;
+}
+
+export interface Preflight {
+  problems: SetupProblem[];
+  /** The provider whose answer served the clean request: where the gateway must come back after the outage. */
+  usual?: string;
 }
 
 /**
@@ -60,7 +68,7 @@ export async function preflight(
   id: string,
   template: RequestSpec,
   feed: JournalFeed,
-): Promise<SetupProblem[]> {
+): Promise<Preflight> {
   const agent = outageAgent();
   try {
     await stopScenario(m).catch(() => undefined);
@@ -69,30 +77,24 @@ export async function preflight(
     await feed.poll(0);
     const journal = feed.take(id);
     if (s.status === undefined)
-      return [
-        {
-          id: "setup.gateway",
-          message: `the gateway ${t.gateway} did not answer a clean request (${s.error?.code}: ${s.error?.message})`,
-          fix: "start the gateway, or check --gateway",
-        },
-      ];
+      return problem({
+        id: "setup.gateway",
+        message: `the gateway ${t.gateway} did not answer a clean request (${s.error?.code}: ${s.error?.message})`,
+        fix: "start the gateway, or check --gateway",
+      });
     if (s.status < 200 || s.status >= 300)
-      return [
-        {
-          id: "setup.clean_request",
-          message: `the gateway answered a clean request with ${s.status} ${s.raw.slice(0, 200)}`,
-          fix: "make `faultline run` pass its preflight against this gateway first (path, key, model)",
-        },
-      ];
+      return problem({
+        id: "setup.clean_request",
+        message: `the gateway answered a clean request with ${s.status} ${s.raw.slice(0, 200)}`,
+        fix: "make `faultline run` pass its preflight against this gateway first (path, key, model)",
+      });
     if (journal.length === 0)
-      return [
-        {
-          id: "setup.unrouted",
-          message: `the gateway answered 2xx but the mock ${m.url} never saw the request`,
-          fix: `route model ${t.model} to the mock's providers (${t.providers.join(", ")}) in that order`,
-        },
-      ];
-    return [];
+      return problem({
+        id: "setup.unrouted",
+        message: `the gateway answered 2xx but the mock ${m.url} never saw the request`,
+        fix: `route model ${t.model} to the mock's providers (${t.providers.join(", ")}) in that order`,
+      });
+    return { problems: [], usual: journal.at(-1)!.provider };
   } finally {
     await agent.close();
   }

@@ -120,7 +120,7 @@ ${r.violations.length ? `<h2>Violations (examples, each with a replayable case f
   var xs = r.timeline.map(function (p) { return p.t + 0.5; });
   function shade(u) {
     var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
-    r.scenario.phases.forEach(function (p) {
+    (r.phases.length ? r.phases : r.scenario.phases).forEach(function (p) {
       var x0 = u.valToPos(p.startS, "x", true), x1 = u.valToPos(Math.min(p.endS, r.durationS), "x", true);
       ctx.fillStyle = p.healthy ? "#d6efdb" : "#f6d5d0";
       ctx.fillRect(x0, top, Math.max(1, x1 - x0), h);

@@ -1,14 +1,21 @@
-import { judgeRecovery, type RecoveryBin, type RecoveryVerdict } from "../checks/recovery.ts";
+import {
+  judgeRecovery,
+  type RecoveryBin,
+  type RecoveryVerdict,
+  type UsualProvider,
+} from "../checks/recovery.ts";
 import type { Profile } from "../profile/schema.ts";
 
 /**
  * Counts answers by the second they were sent in, from the moment the providers recovered, so REC-001 can
- * be judged live (the run stops once it is decided) and at the end. Needs answers only, not the journal.
+ * be judged live (the run stops once it is decided) and at the end; and, from the judged requests (the
+ * journal), when the provider the gateway used before the outage served again.
  */
 export class RecoveryWatch {
   private readonly seconds: Array<{ sent: number; done: number; ok: number }> = [];
   /** Epoch ms when the providers recovered; set once the scenario has started. */
   private from = Number.POSITIVE_INFINITY;
+  private usual: UsualProvider | undefined;
 
   constructor(
     private readonly profile: Pick<Profile, "recoveryS">,
@@ -16,8 +23,18 @@ export class RecoveryWatch {
     private readonly deadlineMs: number,
   ) {}
 
-  start(recoveredAt: number): void {
+  /** `usual`: the provider that served the clean request before the outage, when the journal showed it. */
+  start(recoveredAt: number, usual?: string): void {
     this.from = recoveredAt;
+    this.usual = usual ? { name: usual } : undefined;
+  }
+
+  /** A judged 2xx request, sent at `sentAt`, whose answer came from `provider`. */
+  servedBy(sentAt: number, provider: string): void {
+    const u = this.usual;
+    if (!u || provider !== u.name || sentAt < this.from) return;
+    const t = Math.floor((sentAt - this.from) / 1000);
+    if (u.backAfterS === undefined || t < u.backAfterS) u.backAfterS = t;
   }
 
   private bin(at: number) {
@@ -52,7 +69,7 @@ export class RecoveryWatch {
 
   /** Whether the traffic should go on: recovery is neither seen nor ruled out yet. */
   undecided(now = Date.now()): boolean {
-    const v = judgeRecovery(this.complete(now), this.profile);
+    const v = judgeRecovery(this.complete(now), this.profile, this.usual);
     return v.recoveredAfterS === undefined && v.undecided;
   }
 
@@ -61,6 +78,6 @@ export class RecoveryWatch {
     const bins = this.seconds
       .map((b, t) => ({ t, answered: b.done, ok: b.ok }))
       .filter((b, i, all) => i < all.length - 1 || b.answered > 0);
-    return judgeRecovery(bins, this.profile);
+    return judgeRecovery(bins, this.profile, this.usual);
   }
 }

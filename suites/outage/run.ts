@@ -91,14 +91,14 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
     startedAt: new Date().toISOString(),
   };
   const feed = new JournalFeed(target.mock, runId, o.mockToken);
-  const setup = await preflight(
+  const pre = await preflight(
     mock,
     { gateway: target.gateway, model: target.model, providers: o.providers, deadlineMs: o.harnessDeadlineMs },
     `${runId}.0`,
     template,
     feed,
   );
-  if (setup.length) return setupResult(head, setup);
+  if (pre.problems.length) return setupResult(head, pre.problems);
 
   const findings = new Findings(names, checks, profile);
   const watch = new RecoveryWatch(profile, o.harnessDeadlineMs);
@@ -116,7 +116,12 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
         // requests back does not move them across phases; one answered without an attempt, to its sending.
         const at = (journal[0]?.receivedAt ?? sample.sentAt) - t0;
         const phase = phaseAt(plan, at);
-        findings.add(phase, at, judgeSample(sample, journal, names[phase]!, jctx), journal);
+        const v = judgeSample(sample, journal, names[phase]!, jctx);
+        findings.add(phase, at, v, journal);
+        // A 2xx whose last attempt answered it: that provider served it.
+        const ok = sample.status !== undefined && sample.status >= 200 && sample.status < 300;
+        if (ok && (v.condition === "upstream.ok" || v.condition === "upstream.failover"))
+          watch.servedBy(sample.sentAt, journal.at(-1)!.provider);
       }
       pending.splice(0, k);
       if (k < JUDGE_SLICE) return;
@@ -155,7 +160,7 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
       deadlineMs: o.harnessDeadlineMs,
       async begin() {
         t0 = await startScenario(mock, plan);
-        watch.start(t0 + plan.recoveryStartMs);
+        watch.start(t0 + plan.recoveryStartMs, pre.usual);
         plan.phases.forEach((p, i) => {
           const healthy = p.healthy ? ", providers healthy" : "";
           const t = setTimeout(
