@@ -16,8 +16,16 @@
  */
 
 /* Journal and control API */
-// Answers `/_faultline/*` (plans, journal, reset, health, openapi.json) as a Reply.
-export { CONTROL_PREFIX, CONTROL_ROUTES, type ControlOptions, control } from "./control.ts";
+// Answers `/_faultline/*` (plans, journal, reset, health, metrics, openapi.json) as a Reply; plans belong
+// to the owner key a client sends as OWNER_HEADER, and the control token holder may do anything.
+export {
+  type Access,
+  CONTROL_PREFIX,
+  CONTROL_ROUTES,
+  type ControlOptions,
+  control,
+  OWNER_HEADER,
+} from "./control.ts";
 /* Dialects */
 // How a provider family talks (bodies, headers, SSE framing, errors); register your own with registerDialect.
 export { dialect, dialectIds, registerDialect } from "./dialects/index.ts";
@@ -36,6 +44,11 @@ export {
 export { type Answer, answer, DEFAULT_BASE_URL, type InProcessOptions } from "./inprocess.ts";
 // The bounded journal: per-plan and overall caps, with counts of what was dropped.
 export { Journal, type JournalEntry, type JournalLimits, type JournalQuery } from "./journal.ts";
+/* Limits */
+// What the mock accepts before it refuses (413/400 naming the limit): `startMock({limits: {…}})`.
+export { DEFAULT_LIMITS, LimitError, type MockLimits } from "./limits.ts";
+// Counters read at scrape time into Prometheus text (`GET /_faultline/metrics`).
+export { MockMetrics } from "./metrics.ts";
 // The OpenAPI 3.1 description of the control API.
 export { openApiDocument } from "./openapi.ts";
 /* Plans */
@@ -43,7 +56,8 @@ export { openApiDocument } from "./openapi.ts";
 export { type Plan, PlanError, type ProviderPolicy, parsePlan, type StepSpec } from "./plan.ts";
 /* Secrets */
 // Redaction used everywhere the mock writes: a key shows only as `[redacted sha256:1a2b3c4d]`.
-export { fingerprint, redactHeaders, redactText } from "./redact.ts";
+// Redactor: credential-named headers and query parameters, and the secrets a user configured.
+export { fingerprint, isSecretName, Redactor, redactHeaders, redactText } from "./redact.ts";
 // Plays one scenario and tells each phase change.
 export { type ScenarioEvent, ScenarioPlayer, type ScenarioStatus } from "./scenario.ts";
 /* Scenarios */
@@ -71,5 +85,5 @@ export {
 } from "./steps.ts";
 /* Transports */
 // node:http glue: a MockRequest from an IncomingMessage, a Reply (faults included) onto a ServerResponse.
-export { MAX_HANG_MS, readRequest, writeReply } from "./transport.ts";
+export { MAX_HANG_MS, type Outcome, readRequest, writeReply } from "./transport.ts";
 export type { Chunk, DialectId, MockRequest, Reply } from "./types.ts";

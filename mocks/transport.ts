@@ -191,7 +191,10 @@ class Delayed<C> {
   }
   private static fire(d: Delayed<unknown>): void {
     d.res.removeListener("close", onDelayedClose);
-    if (d.res.destroyed) return d.sink.written("client_closed", d.context);
+    if (d.res.destroyed) {
+      d.sink.written("client_closed", d.context);
+      return;
+    }
     try {
       whole(d.res, d.reply);
       d.sink.written("answered", d.context);

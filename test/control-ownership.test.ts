@@ -153,6 +153,31 @@ describe.concurrent("binding beyond loopback", () => {
     }
   });
 
+  it("faultline mock lists the models each provider serves in its banner", async () => {
+    const child = spawn(
+      process.execPath,
+      ["bin/faultline.mjs", "mock", "--port", "0", "--models", "fl-test-model"],
+      {
+        env: { PATH: process.env.PATH },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    try {
+      await expect.poll(() => out, { timeout: 30_000, interval: 50 }).toMatch(/control\s+http/);
+      expect(out).toMatch(
+        /^alpha\s+openai\s+http:\/\/127\.0\.0\.1:\d+\/alpha\/v1\n\s+models: fl-test-model$/m,
+      );
+    } finally {
+      // The mock closes its server on SIGTERM; the test waits for the process to be gone.
+      const gone = new Promise((r) => child.once("close", r));
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      else child.emit("close");
+      await gone;
+    }
+  });
+
   it("faultline mock names the flag or variable of a token too short to protect anything", async () => {
     const r = await cli(["mock", "--host", "0.0.0.0", "--port", "0"], { FAULTLINE_CONTROL_TOKEN: "abc" });
     expect(r.code).toBe(2);

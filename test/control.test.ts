@@ -188,6 +188,33 @@ describe("journal queries", () => {
   });
 });
 
+describe("a refused model", () => {
+  it("is journaled with the model asked for and the models served; health lists them too", async () => {
+    const m = await mockWith({ providers: [{ name: "alpha", dialect: "openai", models: ["gpt-4o-mini"] }] });
+    const res = await fetch(`${m.url}/alpha/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "fl-test-model", messages: [{ role: "user", content: "hi" }] }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(res.status).toBe(404);
+    // The client sees the provider's own message …
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      "The model `fl-test-model` does not exist or you do not have access to it.",
+    );
+    // … and the journal says why, and what would fix it.
+    const [entry] = (await call(m, "GET", "/_faultline/journal")).body.entries;
+    expect(entry.step).toEqual({
+      step: "refused",
+      reason:
+        'model "fl-test-model" is not one alpha serves (gpt-4o-mini); start the mock with --models fl-test-model (or * for any model)',
+      model: "fl-test-model",
+      served: ["gpt-4o-mini"],
+    });
+    expect((await call(m, "GET", "/_faultline/health")).body.models).toEqual({ alpha: ["gpt-4o-mini"] });
+  });
+});
+
 describe("journal caps", () => {
   it("keeps a plan's first entries up to its cap and the newest overall, and counts what it dropped", async () => {
     const m = await mockWith({ journal: { maxEntries: 5, maxPerPlan: 2 } });
