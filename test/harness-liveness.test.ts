@@ -111,8 +111,9 @@ describe("a gateway that exits on a mid-stream upstream reset", () => {
       expect(live.outcome).toBe("fail");
       const v = live.violations[0]!;
       expect(v.property).toBe("streams.break");
-      // The case that took it down: its plan gives the first provider a mid-stream reset.
-      expect(JSON.stringify(v.case.plan!.providers.alpha)).toContain("stream_reset");
+      // The case that took it down: its plan gives a provider a mid-stream reset (the coverage phase puts
+      // it on the first, middle or last provider).
+      expect(JSON.stringify(v.case.plan!.providers)).toContain("stream_reset");
       expect(v.received).toContain("stopped accepting connections");
       expect(v.caseFile, "the finding gets a case file").toBeTruthy();
       // No other check blames the gateway for a refused connection.

@@ -103,6 +103,7 @@ const entry = (seq: number, provider: string, step: string, status?: number, ext
   bodyTruncated: false,
   step: { step, ...extra },
   receivedAt: 1_000 + seq,
+  answeredAt: 1_000 + seq,
   status,
   outcome: "answered",
 });
@@ -128,8 +129,15 @@ describe("what a request of an outage run turned out to be", () => {
   });
 
   it("an ok answer the gateway had given up on did not answer it", () => {
-    const cut = { ...entry(1, "alpha", "latency", 200), outcome: "client_closed" as const };
-    expect(conditionOf([cut, entry(2, "beta", "ok", 200)], PROVIDERS)).toBe("upstream.failover");
+    // Closed by the gateway after 2 s (its attempt timeout); beta answered in 50 ms.
+    const cut = {
+      ...entry(1, "alpha", "latency", 200),
+      receivedAt: 0,
+      answeredAt: 2_000,
+      outcome: "client_closed" as const,
+    };
+    const quickOk = { ...entry(2, "beta", "ok", 200), receivedAt: 2_001, answeredAt: 2_051 };
+    expect(conditionOf([cut, quickOk], PROVIDERS, 2_060)).toBe("upstream.failover");
     // Answered after the gateway's next attempt began: its attempt timeout had passed.
     const late = (seq: number, p: string, at: number) => ({
       ...entry(seq, p, "latency", 200),
@@ -138,7 +146,10 @@ describe("what a request of an outage run turned out to be", () => {
     });
     const slow = [late(1, "alpha", 0), late(2, "beta", 2_000), late(3, "gamma", 4_000)];
     expect(conditionOf(slow, PROVIDERS, 6_000)).toBe("upstream.exhausted");
-    expect(conditionOf(slow, PROVIDERS, 7_500)).toBe("upstream.failover");
+    expect(conditionOf(slow, PROVIDERS, 7_500)).toBe("upstream.exhausted"); // it lasted as long as beta's, given up on
+    // A last answer quicker than the wait the gateway gave up after was taken.
+    const quick = { ...late(3, "gamma", 4_000), answeredAt: 5_500 };
+    expect(conditionOf([slow[0]!, slow[1]!, quick], PROVIDERS, 7_500)).toBe("upstream.failover");
   });
 
   it("turns the attempts into the plan that replays them", () => {

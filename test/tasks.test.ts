@@ -128,7 +128,7 @@ describe("the reference gateway's async tasks (llmapi)", () => {
     expect((await until(gw, `/v1/images/tasks/${id}`, terminal)).body.status).toBe("succeeded");
   });
 
-  it("rejects an empty prompt in the task envelope (seed 004 line 67)", async () => {
+  it("rejects an empty prompt in the task envelope (LLMAPI docs, Errors)", async () => {
     const r = await call(gw, "POST", "/v1/images/tasks", { body: { prompt: " " } });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toBe("prompt must be a non-empty string");

@@ -35,7 +35,7 @@ export interface ChatContext {
   policy: GatewayPolicy;
 }
 
-/** A field's own code where the profile names one (seed 002 lines 143-160), else the request.invalid code. */
+/** A field's own code where the profile names one (meta-envelope gateway's Error Codes reference), else the request.invalid code. */
 function invalidSpec(c: ChatContext, v: { param?: string; field?: string; message: string }): ErrorSpec {
   const { contract } = c.reply;
   if (c.defects.has("field_generic")) return contract.condition("request.invalid", v.message);

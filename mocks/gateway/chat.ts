@@ -30,7 +30,7 @@ function answerExhausted(c: ChatContext, chat: ChatRequest, failures: Failure[])
     sendRaw(c.reply, last.raw.status, last.raw.body, last.raw.contentType);
     return;
   }
-  // Our own words: which providers failed and how, never what they said (CONTRACTS.md §7).
+  // Our own words: which providers failed and how, never what they said (docs/contract.md §7).
   let message = `All providers failed to handle the request (${failures.map((f) => `${f.provider}: ${f.reason}`).join("; ")})`;
   if (c.defects.has("leak_key") && last)
     message += ` [sent Authorization: Bearer ${c.opts.upstreamKey(last.provider)}]`;

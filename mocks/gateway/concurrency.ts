@@ -1,4 +1,4 @@
-/** Over the limit: what the answer reports (seed 003 lines 52-55: active_requests, concurrency_limit). */
+/** Over the limit: what the answer reports (data-envelope gateway's Errors guide: active_requests, concurrency_limit). */
 export interface Refusal {
   active_requests: number;
   concurrency_limit: number;

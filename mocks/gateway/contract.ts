@@ -35,7 +35,7 @@ const FALLBACK: Partial<Record<Condition, Condition[]>> = {
   "concurrency.limited": ["rate.limited"],
 };
 
-/** The seeds name no code for these (CONTRACTS.md §16), so the gateway picks its own. */
+/** The seeds name no code for these (docs/contract.md §16), so the gateway picks its own. */
 const UNLISTED: Partial<Record<Condition, { code: string; status: number }>> = {
   "route.unknown": { code: "NOT_FOUND", status: 404 },
   "method.unsupported": { code: "METHOD_NOT_ALLOWED", status: 405 },

@@ -11,7 +11,7 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The served model nearest to what the client asked for (seed 001 line 2: `did_you_mean`). */
+/** The served model nearest to what the client asked for (LemonData API docs, Error Codes: `did_you_mean`). */
 export function closestModel(asked: string, served: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;

@@ -7,7 +7,7 @@ import type { Responder } from "./respond.ts";
 import { captureResponse, type StoredResponse } from "./response-capture.ts";
 import { TtlStore } from "./ttl-store.ts";
 
-// Idempotent replay, CONTRACTS.md §14 and draft-ietf-httpapi-idempotency-key-header-07
+// Idempotent replay, docs/contract.md §14 and draft-ietf-httpapi-idempotency-key-header-07
 // (github.com/ietf-wg-httpapi/idempotency, draft-ietf-httpapi-idempotency-key-header.md).
 
 interface IdemRecord {
@@ -152,7 +152,7 @@ export class IdempotencyLayer {
     captureResponse(call.reply.res, (stored) => {
       if (this.store.get(id) !== record) return;
       // A 5xx or 429 means nothing was done: the seed's clients retry those with the same key
-      // (003 line 69: "Retry network failures and some 5xx errors with idempotency on POST routes").
+      // (data-envelope gateway's Errors guide: "Retry network failures and some 5xx errors with idempotency on POST routes").
       const failed = !stored || stored.status >= 500 || stored.status === 429;
       // The `idem_stuck_after_error` defect forgets to release the key; `idem_errors_not_stored` keeps no 4xx.
       if (failed && this.defects.has("idem_stuck_after_error")) return;

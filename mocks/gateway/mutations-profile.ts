@@ -2,7 +2,7 @@ import type { Mutation } from "./mutations.ts";
 
 /** One-defect mutations of the profile features: families, hints, request ids, field codes, required fields. */
 export const PROFILE_MUTATIONS: readonly Mutation[] = [
-  // meta-envelope (seed 002): request ids, timestamps, field codes, the auth split
+  // meta-envelope (meta-envelope gateway's Error Codes reference): request ids, timestamps, field codes, the auth split
   {
     id: "request_id_reused",
     family: "request-id",
@@ -38,7 +38,7 @@ export const PROFILE_MUTATIONS: readonly Mutation[] = [
     profile: "meta-envelope",
     summary: "a missing API key is answered INVALID_API_KEY instead of MISSING_API_KEY",
   },
-  // lemondata (seed 001): Agent-First hints and the native families
+  // lemondata (LemonData API docs, Error Codes): Agent-First hints and the native families
   {
     id: "retryable_wrong",
     family: "hints",
@@ -67,7 +67,7 @@ export const PROFILE_MUTATIONS: readonly Mutation[] = [
     profile: "lemondata",
     summary: "the Anthropic-compatible path answers errors in the OpenAI-compatible envelope",
   },
-  // data-envelope (seed 003): the fixed fields and the concurrency guard's extra fields
+  // data-envelope (data-envelope gateway's Errors guide): the fixed fields and the concurrency guard's extra fields
   {
     id: "concurrency_fields_missing",
     family: "envelope",
@@ -82,7 +82,7 @@ export const PROFILE_MUTATIONS: readonly Mutation[] = [
     profile: "data-envelope",
     summary: "errors carry data: {} instead of data: null",
   },
-  // llmapi (seed 004): statuses of its own, the body limit, the Gemini family
+  // llmapi (LLMAPI docs, Errors): statuses of its own, the body limit, the Gemini family
   {
     id: "balance_402",
     family: "envelope",

@@ -4,7 +4,7 @@ import type { ErrorSpec } from "./contract.ts";
 
 const parentOf = (path: string) => path.split(".").slice(0, -1).join(".");
 
-/** The catalogue's type, else OpenAI's category for the status (seed 000 shows UPSTREAM_ERROR as invalid_request_error). */
+/** The catalogue's type, else OpenAI's category for the status (Lumenfall API reference, Errors shows UPSTREAM_ERROR as invalid_request_error). */
 function typeOf(p: Profile, code: string, status: number): string {
   const t = p.catalogue[code]?.type;
   if (t) return t;
@@ -13,7 +13,7 @@ function typeOf(p: Profile, code: string, status: number): string {
   return "invalid_request_error";
 }
 
-/** Agent-First hints (seed 001 line 2). */
+/** Agent-First hints (LemonData API docs, Error Codes). */
 function renderHints(
   out: Record<string, unknown>,
   p: Profile,
@@ -21,7 +21,7 @@ function renderHints(
   spec: ErrorSpec,
 ) {
   const hints = p.envelope.hints;
-  // CONTRACTS.md, lemondata row: retryable agrees with the status (429 and 5xx true, other 4xx false).
+  // docs/contract.md, built-in profiles (lemondata): retryable agrees with the status (429 and 5xx true, other 4xx false).
   const retryable = spec.status === 429 || spec.status >= 500;
   if (hints?.retryable) setPath(out, hints.retryable, defects.has("retryable_wrong") ? true : retryable);
   if (hints?.didYouMean && spec.didYouMean !== undefined) setPath(out, hints.didYouMean, spec.didYouMean);
@@ -59,7 +59,7 @@ export function renderError(
   setPath(out, env.code, spec.code);
   if (env.httpStatus) setPath(out, env.httpStatus, spec.status);
   // A `param` beside the code is a member of the error object itself, always present and null when no
-  // field is at fault (seed 001 line 2; openai-openapi's Error: param required, nullable). One inside an
+  // field is at fault (LemonData API docs, Error Codes; openai-openapi's Error: param required, nullable). One inside an
   // optional object (`error.details.field`) appears only with a field.
   if (env.param && (spec.param !== undefined || parentOf(env.param) === parentOf(env.code))) {
     setPath(out, env.param, spec.param ?? null);

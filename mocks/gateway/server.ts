@@ -29,7 +29,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Unique per answer (seed 002 line 237), except under the `request_id_reused` defect. */
+/** Unique per answer (meta-envelope gateway's Error Codes reference), except under the `request_id_reused` defect. */
 function requestIds(defects: ReadonlySet<string>): () => string {
   const fresh = () => `req_${randomBytes(12).toString("hex")}`;
   const reused = fresh();

@@ -53,7 +53,7 @@ async function nextEvent(reader: SseReader): Promise<Next> {
  * Relays a committed stream event by event. Once the 200 is out the gateway can no longer fail over,
  * so a break becomes an error event in the gateway's own envelope, and the stream ends without the
  * dialect's terminator (`[DONE]`, `message_stop`, a finishReason chunk), as the providers' own streams do
- * when they fail (CONTRACTS.md §15).
+ * when they fail (docs/contract.md §15).
  */
 export async function relayStream(
   r: Relay,

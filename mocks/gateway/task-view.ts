@@ -48,7 +48,7 @@ export function renderTask(spec: Tasks, t: Task, idMissing = false): Record<stri
   setPath(out, at("model"), t.model);
   setPath(out, at("created_at"), new Date(t.createdAt).toISOString());
   if (t.result) setPath(out, at("result"), t.result);
-  // Not `error`: a top-level `error` object on a 2xx reads as an error envelope (CONTRACTS.md §5).
+  // Not `error`: a top-level `error` object on a 2xx reads as an error envelope (docs/contract.md §5).
   if (t.error) setPath(out, at("failure"), t.error);
   return out;
 }

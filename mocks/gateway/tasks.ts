@@ -12,7 +12,7 @@ import { runTask } from "./task-runner.ts";
 import { type Task, TaskStore, TERMINAL } from "./task-store.ts";
 import { matchTaskRoute, renderTask } from "./task-view.ts";
 
-// The async task lifecycle of seed 004 (lines 47-59, 107, 112) and CONTRACTS.md's llmapi and
+// The async task lifecycle of LLMAPI docs, Errors (lines 47-59, 107, 112) and docs/contract.md's llmapi and
 // data-envelope rows: submit → 202 with a task id; poll; cancel; 409 for a finished task; 404 for a
 // task that is not the caller's.
 
@@ -21,7 +21,7 @@ export interface TaskDeps {
   defects: ReadonlySet<string>;
   dispatcher: Dispatcher;
   authenticate(headers: IncomingHttpHeaders): AuthResult;
-  /** Set when the profile declares idempotency: submits are generation POSTs (seed 003 line 75). */
+  /** Set when the profile declares idempotency: submits are generation POSTs (data-envelope gateway's Errors guide). */
   idempotency?: IdempotencyLayer;
 }
 
@@ -112,7 +112,7 @@ export class TaskService {
       string,
       unknown
     >;
-    // Seed 004 line 67: "prompt must be a non-empty string".
+    // LLMAPI docs, Errors: "prompt must be a non-empty string".
     if (typeof b.prompt !== "string" || b.prompt.trim() === "") {
       throw new GatewayError(
         this.contract.condition("request.invalid", "prompt must be a non-empty string", { param: "prompt" }),
@@ -144,7 +144,7 @@ export class TaskService {
         this.send(reply, 200, task);
         return;
       }
-      // Seed 004 line 58: IMAGE_TASK_ALREADY_TERMINAL 409 "Task is already finished and cannot be canceled".
+      // LLMAPI docs, Errors: IMAGE_TASK_ALREADY_TERMINAL 409 "Task is already finished and cannot be canceled".
       const msg = `Task ${task.id} already ${task.state} and cannot be canceled; fetch its state instead`;
       throw new GatewayError(this.error("task.already_terminal", msg));
     }

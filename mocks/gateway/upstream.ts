@@ -41,7 +41,7 @@ const MAX_ERROR_BYTES = 64 * 1024;
 /**
  * 408, 429 and 5xx are transient, as openai-node's `shouldRetry` treats them (client.js: 408, 409, 429,
  * >= 500). 401/403 mean the provider refused the gateway's own credential: another provider may still
- * answer (CONTRACTS.md, upstream.auth). Other 4xx are about the request itself and would fail anywhere.
+ * answer (docs/contract.md, upstream.auth). Other 4xx are about the request itself and would fail anywhere.
  */
 export function isRetryableStatus(status: number): boolean {
   if (status < 400 || status >= 500) return true;

@@ -8,7 +8,7 @@ export interface ChatRequest {
 /**
  * `param` is the offending field as the client wrote it (`generationConfig.temperature`). `field` is set
  * when a value of the right type breaks the field's bound: its dialect-neutral name (`temperature`), the
- * key of the profile's `fieldCodes` ("Temperature value is out of range", seed 002 line 156). A value of
+ * key of the profile's `fieldCodes` ("Temperature value is out of range", meta-envelope gateway's Error Codes reference). A value of
  * the wrong type is a general validation error.
  */
 export type Validation =
@@ -59,7 +59,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 // Bounds as OpenAI documents them for chat completions. A null is refused, not read as "absent":
-// CONTRACTS.md counts a wrong type as request.invalid.
+// docs/contract.md counts a wrong type as request.invalid.
 const OPTIONAL: Record<string, Rule> = {
   temperature: range(0, 2),
   top_p: range(0, 1),

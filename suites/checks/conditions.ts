@@ -7,7 +7,7 @@ defineCheck({
   level: "must",
   title: "Bad credentials are never accepted",
   sentence: "No auth.* condition yields 2xx (ignored auth is a security defect).",
-  source: "CONTRACTS.md §3 Rejection",
+  source: "docs/contract.md §3 Rejection",
   fix: "Authenticate before routing: a missing, malformed or unknown key must be rejected.",
   applies: (j) => j.case.condition.startsWith("auth."),
   judge: (j) =>
@@ -21,7 +21,7 @@ defineCheck({
   level: "must",
   title: "Invalid requests are never accepted",
   sentence: "No request.* or model.unknown condition yields 2xx.",
-  source: "CONTRACTS.md §3 Rejection",
+  source: "docs/contract.md §3 Rejection",
   fix: "Validate the body and the model before routing upstream.",
   applies: (j) => j.case.condition.startsWith("request.") || j.case.condition.startsWith("model."),
   judge: (j) =>
@@ -35,7 +35,7 @@ defineCheck({
   level: "must",
   title: "Client mistakes are not server errors",
   sentence: "No client-side condition yields 5xx.",
-  source: "CONTRACTS.md §2 Not a server error",
+  source: "docs/contract.md §2 Not a server error",
   fix: "Catch parse and validation failures and answer them with their 4xx code.",
   applies: (j) => CLIENT_SIDE.has(j.case.condition) && j.exchange.status !== undefined,
   judge: (j) =>
@@ -49,7 +49,7 @@ defineCheck({
   level: "must",
   title: "Each condition yields its code",
   sentence: "Each condition yields the code the profile maps it to.",
-  source: "CONTRACTS.md §4 Condition → code",
+  source: "docs/contract.md §4 Condition → code",
   fix: "Map the condition to the documented code and status.",
   applies: (j) =>
     !!j.case.expectCodes?.length && j.exchange.status !== undefined && !is2xx(j.exchange.status),
@@ -80,7 +80,7 @@ defineCheck({
   title: "Unknown routes and methods answer 404 / 405 in JSON",
   sentence:
     "An unknown path answers 404 and a wrong method 405 (or 404), each with a JSON body carrying a non-empty message.",
-  source: "CONTRACTS.md §16 Unknown routes and methods",
+  source: "docs/contract.md §16 Unknown routes and methods",
   fix: "Add a JSON not-found and method-not-allowed handler in front of the framework's defaults.",
   applies: (j) =>
     (j.case.condition === "route.unknown" || j.case.condition === "method.unsupported") &&

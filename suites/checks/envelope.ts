@@ -3,7 +3,7 @@ import { defineCheck } from "./registry.ts";
 import { codeOf, is2xx, isError, show, statusesFor } from "./util.ts";
 
 const ROUTES = new Set(["route.unknown", "method.unsupported"]);
-const SRC = "CONTRACTS.md §1 Envelope";
+const SRC = "docs/contract.md §1 Envelope";
 
 defineCheck({
   id: "TRN-001",
@@ -11,7 +11,7 @@ defineCheck({
   title: "The gateway answers with an HTTP response",
   sentence:
     "The gateway answers within the profile's deadline; the harness never waits past its own deadline.",
-  source: "CONTRACTS.md §11 Deadline",
+  source: "docs/contract.md §11 Deadline",
   fix: "Make sure no request path crashes, resets or leaves the client connection open without an answer.",
   applies: (j) => !j.case.condition.startsWith("upstream.stream"),
   judge: (j) =>
@@ -117,7 +117,7 @@ defineCheck({
   level: "must",
   title: "No error behind a 200",
   sentence: "A 2xx response is never an error envelope.",
-  source: "CONTRACTS.md §5",
+  source: "docs/contract.md §5",
   fix: "Answer failures with an error status; never wrap an error in a 200.",
   applies: (j) => is2xx(j.exchange.status) && j.exchange.json !== undefined,
   judge({ exchange: ex, profile: p }) {

@@ -5,9 +5,9 @@ import { defineCheck, type Finding, type Judgement } from "./registry.ts";
 import { attemptsSummary } from "./upstream.ts";
 import { codeOf, describeResponse, is2xx, show } from "./util.ts";
 
-// Idempotent replay: CONTRACTS.md §14 and draft-ietf-httpapi-idempotency-key-header-07
+// Idempotent replay: docs/contract.md §14 and draft-ietf-httpapi-idempotency-key-header-07
 // (github.com/ietf-wg-httpapi/idempotency, draft-ietf-httpapi-idempotency-key-header.md).
-const SRC = "CONTRACTS.md §14 Idempotent replay";
+const SRC = "docs/contract.md §14 Idempotent replay";
 const DRAFT = "draft-ietf-httpapi-idempotency-key-header-07";
 
 /** The answer of a scenario step, when the step ran. */

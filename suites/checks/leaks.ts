@@ -24,7 +24,7 @@ defineCheck({
   title: "No provider credential in a response",
   sentence:
     "No response carries the provider credential that the journal shows the gateway sending upstream.",
-  source: "CONTRACTS.md §12 No leaks",
+  source: "docs/contract.md §12 No leaks",
   fix: "Never copy upstream request headers or configuration into client-facing messages or headers.",
   applies: (j) => !!j.exchange.journal?.length,
   judge(j) {
@@ -48,7 +48,7 @@ defineCheck({
   level: "should",
   title: "No upstream address in a response",
   sentence: "No response carries the mock's host and port.",
-  source: "CONTRACTS.md §12 No leaks",
+  source: "docs/contract.md §12 No leaks",
   fix: "Keep upstream URLs out of client-facing errors.",
   applies: (j) => !!j.target.mock && !!j.exchange.journal?.length,
   judge(j) {

@@ -13,7 +13,7 @@ defineCheck({
   level: (p) => p.requestId?.level ?? "info",
   title: "Every error carries a request id",
   sentence: "Every error response includes a unique request ID that can be used for debugging.",
-  source: "CONTRACTS.md §13 Request id; seed 002 line 237",
+  source: "docs/contract.md §13 Request id; meta-envelope gateway's Error Codes reference",
   fix: "Generate a request id for every request and write it into every error envelope.",
   applies: (j) =>
     !!j.profile.envelope.requestId && isError(j.exchange.status) && j.exchange.json !== undefined,
@@ -32,7 +32,7 @@ defineCheck({
   level: (p) => p.requestId?.level ?? "info",
   title: "Request ids are unique",
   sentence: "Every error response includes a unique request ID.",
-  source: "CONTRACTS.md §13 Request id; seed 002 line 237",
+  source: "docs/contract.md §13 Request id; meta-envelope gateway's Error Codes reference",
   fix: "Derive request ids from a random or monotonic source per request, never from a constant or a cache.",
   applies: (j) =>
     !!j.profile.envelope.requestId &&
@@ -59,7 +59,8 @@ defineCheck({
   level: "must",
   title: "Error timestamps are ISO 8601",
   sentence: "meta.timestamp is ISO 8601.",
-  source: "CONTRACTS.md, meta-envelope row; seed 002 line 16",
+  source:
+    "docs/contract.md, built-in profiles (meta-envelope); meta-envelope gateway's Error Codes reference",
   fix: 'Write timestamps with Date.prototype.toISOString() ("2024-01-01T00:00:00Z").',
   applies: (j) =>
     !!j.profile.envelope.timestamp && isError(j.exchange.status) && j.exchange.json !== undefined,
@@ -81,7 +82,7 @@ defineCheck({
   title: "Field errors name their field",
   sentence:
     "Field errors name details.field (INVALID_TEMPERATURE for temperature outside 0..2, INVALID_MAX_TOKENS for ≤ 0).",
-  source: "CONTRACTS.md, meta-envelope and data-envelope rows",
+  source: "docs/contract.md, built-in profiles (meta-envelope and data-envelope)",
   fix: "When one field fails validation, answer its field-specific code and name the field in the envelope.",
   applies: (j) => !!j.case.expectField && !!j.profile.envelope.field && isError(j.exchange.status),
   judge({ exchange: ex, profile: p, case: c }) {
@@ -108,7 +109,7 @@ defineCheck({
   level: "must",
   title: "Codes carry their required fields",
   sentence: "CONCURRENT_GENERATION_LIMIT carries active_requests and concurrency_limit.",
-  source: "CONTRACTS.md, data-envelope row; seed 003 lines 47-57",
+  source: "docs/contract.md, built-in profiles (data-envelope); data-envelope gateway's Errors guide",
   fix: "Add the documented extra fields to this code's envelope.",
   applies: (j) =>
     isError(j.exchange.status) && !!j.profile.catalogue[String(codeOf(j.exchange, j.profile))]?.requires,
@@ -130,7 +131,7 @@ defineCheck({
   level: "must",
   title: "The retryable hint agrees with the status",
   sentence: "retryable agrees with the status (429/5xx true, other 4xx false).",
-  source: "CONTRACTS.md, lemondata row; seed 001 line 2",
+  source: "docs/contract.md, built-in profiles (lemondata); LemonData API docs, Error Codes",
   fix: "Derive `retryable` from the status you answer, not from the code path that produced it.",
   applies: (j) =>
     !!j.profile.envelope.hints?.retryable &&
@@ -155,7 +156,7 @@ defineCheck({
   level: "should",
   title: "did_you_mean names a real model",
   sentence: "did_you_mean should name a real model.",
-  source: "CONTRACTS.md, lemondata row",
+  source: "docs/contract.md, built-in profiles (lemondata)",
   fix: "Suggest only models from the catalogue the caller can use.",
   applies: (j) =>
     !!j.profile.envelope.hints?.didYouMean &&
@@ -179,7 +180,7 @@ defineCheck({
   title: "Upstream Retry-After is honoured",
   sentence:
     "If the gateway retries the same provider after a 429/503 (or any error) with Retry-After N, the journal shows no retry before N seconds.",
-  source: "CONTRACTS.md §10 Honouring upstream Retry-After; docs/contract.md §23",
+  source: "docs/contract.md §10 Honouring upstream Retry-After; docs/contract.md §23",
   fix: "Move to another provider, or wait at least Retry-After before asking the same provider again.",
   applies: (j) => (j.exchange.journal?.length ?? 0) > 1,
   judge({ exchange: ex }) {

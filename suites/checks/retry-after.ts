@@ -21,7 +21,7 @@ defineCheck({
   title: "Every 429 carries Retry-After",
   sentence:
     "Every 429 (and 503 where the gateway asks clients to wait) carries Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3).",
-  source: "CONTRACTS.md §9 Retry-After; RFC 9110 §10.2.3",
+  source: "docs/contract.md §9 Retry-After; RFC 9110 §10.2.3",
   fix: "Send `Retry-After: <seconds>` with every rate-limit answer.",
   applies: (j) =>
     j.exchange.status !== undefined && j.profile.retryAfter.statuses.includes(j.exchange.status),
@@ -45,7 +45,7 @@ defineCheck({
   level: "must",
   title: "The body's retry_after agrees with the header",
   sentence: "A body field that repeats Retry-After (retry_after) agrees with the header.",
-  source: "CONTRACTS.md §9 Retry-After",
+  source: "docs/contract.md §9 Retry-After",
   fix: "Compute the wait once and write it to both the header and the body field.",
   applies: (j) =>
     !!j.profile.envelope.retryAfter &&

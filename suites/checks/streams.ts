@@ -21,7 +21,7 @@ defineCheck({
   level: "should",
   title: "Streams fail over before the first byte",
   sentence: "Failover works before the first byte of a stream.",
-  source: "CONTRACTS.md §15 Streams",
+  source: "docs/contract.md §15 Streams",
   fix: "Hold the client's stream until an upstream stream has produced its first event; fail over until then.",
   applies: (j) => j.case.condition === "upstream.stream_failover",
   judge({ exchange: ex, profile: p }) {
@@ -42,7 +42,7 @@ defineCheck({
   title: "A broken upstream stream ends with an error event",
   sentence:
     "A broken upstream stream ends with an error event in the gateway's dialect, never with a normal terminator.",
-  source: "CONTRACTS.md §15 Streams",
+  source: "docs/contract.md §15 Streams",
   fix: "When the upstream stream breaks after the first byte, send an error event and close without [DONE].",
   applies: (j) =>
     j.case.condition === "upstream.stream_break" && is2xx(j.exchange.status) && !!j.exchange.events,
@@ -70,7 +70,7 @@ defineCheck({
   title: "Streams are well-formed SSE",
   sentence:
     "A 2xx stream is text/event-stream whose data frames are JSON or the terminator, ending on a frame boundary.",
-  source: "CONTRACTS.md §15 Streams; WHATWG HTML §9.2 Server-sent events",
+  source: "docs/contract.md §15 Streams; WHATWG HTML §9.2 Server-sent events",
   fix: "Write every event as `data: <json>\\n\\n` and flush on frame boundaries.",
   applies: (j) =>
     j.case.condition.startsWith("upstream.stream") && is2xx(j.exchange.status) && !!j.exchange.events,

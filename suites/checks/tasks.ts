@@ -5,8 +5,8 @@ import { stepOf } from "./idempotency.ts";
 import { defineCheck } from "./registry.ts";
 import { describeResponse, show } from "./util.ts";
 
-// The async task lifecycle: CONTRACTS.md, llmapi and data-envelope rows; seed 004 lines 39, 47-59, 107, 112.
-const ROW = "CONTRACTS.md, llmapi row (async image tasks)";
+// The async task lifecycle: docs/contract.md, built-in profiles (llmapi and data-envelope); LLMAPI docs, Errors.
+const ROW = "docs/contract.md, built-in profiles (llmapi; async image tasks)";
 
 const notDeclared = (p: Profile) => (p.tasks ? undefined : "the profile declares no async tasks (tasks:)");
 const isTaskCase = (condition: string) => condition.startsWith("task.");
@@ -35,7 +35,7 @@ function expectError(
   return `${statuses.join(" or ")}${codes ? ` with code ${codes.join(" or ")}` : ""}`;
 }
 
-// Seed 004 line 112: "If an async image submit request returned 202, use the returned task_id for
+// LLMAPI docs, Errors: "If an async image submit request returned 202, use the returned task_id for
 // follow-up checks instead of immediately submitting a duplicate task after a client-side timeout."
 defineCheck({
   id: "TASK-001",
@@ -43,7 +43,7 @@ defineCheck({
   level: "must",
   title: "Submitting a task answers the accepted status with a task id",
   sentence: "Async image tasks: 202 with task_id.",
-  source: `${ROW}; seed 004 line 112`,
+  source: `${ROW}; LLMAPI docs, Errors`,
   fix: "Answer a submitted task at once with the accepted status and its id at the documented field; run it in the background.",
   applies: (j) => isTaskCase(j.case.condition) && stepOf(j.exchange, "submit")?.exchange.status !== undefined,
   judge: ({ exchange, profile: p }) => {
@@ -58,15 +58,15 @@ defineCheck({
   },
 });
 
-// Seed 004 line 45: "504 Timeout: Upstream or task execution timed out." A task is bounded like a request.
+// LLMAPI docs, Errors: "504 Timeout: Upstream or task execution timed out." A task is bounded like a request.
 defineCheck({
   id: "TASK-002",
   notDeclared,
   level: "must",
   title: "A task reaches a terminal state within the deadline",
   sentence:
-    "Polling a submitted task reaches a terminal state within the gateway's deadline (CONTRACTS.md §11), even when providers fail.",
-  source: `${ROW}; CONTRACTS.md §11 Deadline; seed 004 line 45`,
+    "Polling a submitted task reaches a terminal state within the gateway's deadline (docs/contract.md §11), even when providers fail.",
+  source: `${ROW}; docs/contract.md §11 Deadline; LLMAPI docs, Errors`,
   fix: "Give every task the same attempt timeouts and overall deadline as a synchronous request, and record how it ended.",
   applies: (j) => isTaskCase(j.case.condition) && stepOf(j.exchange, "poll") !== undefined,
   judge: ({ exchange, profile: p }) => {
@@ -81,7 +81,7 @@ defineCheck({
   },
 });
 
-// Seed 004 line 39: "409 State conflict: Canceling an async task that already finished."; line 58:
+// LLMAPI docs, Errors: "409 State conflict: Canceling an async task that already finished.";
 // IMAGE_TASK_ALREADY_TERMINAL 409 "Task is already finished and cannot be canceled."
 defineCheck({
   id: "TASK-003",
@@ -89,7 +89,7 @@ defineCheck({
   level: "must",
   title: "Cancelling a finished task is a conflict",
   sentence: "409 when cancelling a finished task.",
-  source: `${ROW}; seed 004 lines 39, 58`,
+  source: `${ROW}; LLMAPI docs, Errors`,
   fix: "Check the task's state before cancelling; answer a finished task's cancel with 409 and the documented code.",
   applies: (j) => {
     if (j.case.condition !== "task.already_terminal" || !j.profile.tasks) return false;
@@ -104,15 +104,15 @@ defineCheck({
   },
 });
 
-// Seed 004 line 59: IMAGE_TASK_NOT_FOUND 404 "Task does not exist or does not belong to the caller.";
-// seed 003 line 32: "404: resource not found or not owned by the caller."
+// LLMAPI docs, Errors: IMAGE_TASK_NOT_FOUND 404 "Task does not exist or does not belong to the caller.";
+// data-envelope gateway's Errors guide: "404: resource not found or not owned by the caller."
 defineCheck({
   id: "TASK-004",
   notDeclared,
   level: "must",
   title: "Another caller's task, or an unknown one, is not found",
   sentence: "404 for a task that is not the caller's.",
-  source: `${ROW}; seed 004 line 59; seed 003 line 32`,
+  source: `${ROW}; LLMAPI docs, Errors; data-envelope gateway's Errors guide`,
   fix: "Look tasks up by id and owner together; answer any miss, including another client's task, with 404.",
   applies: (j) =>
     j.case.condition === "task.not_found" && !!j.exchange.steps?.some((s) => s.name.startsWith("foreign")),

@@ -49,7 +49,7 @@ defineCheck({
   title: "Failover answers with a later provider's completion",
   sentence:
     "When an earlier provider fails with upstream.retryable or upstream.auth and a later one answers, the gateway answers 2xx with that completion.",
-  source: "CONTRACTS.md §6 Failover",
+  source: "docs/contract.md §6 Failover",
   fix: "Treat 429, 5xx, 529, timeouts, resets, empty and unparseable answers and provider 401/403 as retryable and move to the next provider.",
   applies: (j) => j.case.condition === "upstream.failover",
   judge({ exchange: ex, profile: p }) {
@@ -71,7 +71,7 @@ defineCheck({
   title: "Exhaustion answers the profile's exhaustion code",
   sentence:
     "When every provider fails with upstream.retryable, the gateway answers the profile's exhaustion code — never 2xx, never a client-side code (an upstream.auth from the provider is not the client's 401).",
-  source: "CONTRACTS.md §7 Exhaustion",
+  source: "docs/contract.md §7 Exhaustion",
   fix: "When the last provider fails, answer the documented exhaustion error instead of the last provider's error.",
   // No answer at all when every provider failed fast is an exhaustion failure too; when every provider
   // hangs, no answer in time is DL-001's finding.
@@ -99,7 +99,7 @@ defineCheck({
   level: "must",
   title: "Exhaustion never passes a provider's body through",
   sentence: "When every provider fails, the answer is never a provider's raw body.",
-  source: "CONTRACTS.md §7 Exhaustion",
+  source: "docs/contract.md §7 Exhaustion",
   fix: "Build the exhaustion answer yourself; log the providers' errors, do not forward them.",
   applies: (j) => EXHAUSTED.has(j.case.condition) && j.exchange.status !== undefined,
   judge({ exchange: ex }) {
@@ -115,7 +115,7 @@ defineCheck({
   level: "must",
   title: "Non-retryable upstream errors keep the provider's status",
   sentence: "upstream.non_retryable yields the profile's upstream error code with the provider's status.",
-  source: "CONTRACTS.md §8 Non-retryable upstream errors",
+  source: "docs/contract.md §8 Non-retryable upstream errors",
   fix: "Do not fail over on a provider's 4xx (content policy, context length); answer the upstream error code with its status.",
   applies: (j) => j.case.condition === "upstream.non_retryable" && j.exchange.status !== undefined,
   judge({ exchange: ex, profile: p, case: c }) {
@@ -138,7 +138,7 @@ defineCheck({
   level: "must",
   title: "No failover after a non-retryable error",
   sentence: "After upstream.non_retryable, the journal shows no attempt at another provider.",
-  source: "CONTRACTS.md §8 Non-retryable upstream errors",
+  source: "docs/contract.md §8 Non-retryable upstream errors",
   fix: "Stop at a provider's content-policy or context-length error: another provider would refuse it too, and cost money.",
   applies: (j) => j.case.condition === "upstream.non_retryable" && !!j.exchange.journal?.length,
   judge({ exchange: ex }) {
@@ -161,7 +161,7 @@ defineCheck({
   level: "must",
   title: "Answers within the deadline when every provider hangs",
   sentence: "The gateway answers within the profile's deadline even when every provider hangs.",
-  source: "CONTRACTS.md §11 Deadline",
+  source: "docs/contract.md §11 Deadline",
   fix: "Give every upstream attempt a timeout and the whole request a deadline; answer the exhaustion error when it passes.",
   applies: (j) => j.case.condition === "upstream.all_hang",
   judge({ exchange: ex, profile: p, target: t }) {

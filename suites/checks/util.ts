@@ -3,7 +3,7 @@ import { getPath } from "../harness/json-path.ts";
 import type { Exchange } from "../harness/types.ts";
 import { CONDITIONS, type Profile } from "../profile/schema.ts";
 
-/** Every condition the client causes: all but the upstream ones (CONTRACTS.md §2). */
+/** Every condition the client causes: all but the upstream ones (docs/contract.md §2). */
 export const CLIENT_SIDE: ReadonlySet<string> = new Set(CONDITIONS.filter((c) => !c.startsWith("upstream.")));
 
 export const is2xx = (s: number | undefined) => s !== undefined && s >= 200 && s < 300;

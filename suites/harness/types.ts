@@ -14,7 +14,7 @@ export interface RequestSpec {
 /** What a case sets up and what it expects; plain JSON so a case file can replay it. */
 export interface CaseSpec {
   property: string;
-  /** The condition this case creates (CONTRACTS.md), or an upstream situation. */
+  /** The condition this case creates (docs/contract.md), or an upstream situation. */
   condition: string;
   request: RequestSpec;
   /** Per provider, the steps its attempts get, as posted to the mock. */

@@ -1,6 +1,7 @@
 // One half of the built-in outage target in a process of its own (forked by builtin.ts): the mock, or the
 // reference gateway in front of it. Each gets its own event loop, and on two cores its own core, instead of
 // sharing the load engine's, as a real deployment would.
+import { Server } from "node:net";
 import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
 import type { BreakerConfig } from "../../mocks/gateway/breaker.ts";
 import { startOutageGateway } from "../../mocks/gateway/mutations-outage.ts";
@@ -15,10 +16,35 @@ export type ChildMessage = { type: "ready"; url: string } | { type: "error"; mes
 
 const send = (m: ChildMessage) => process.send?.(m);
 
+/** Connections a listening server may hold before accepting them: the mock's own setting (mocks/server.ts). */
+const BACKLOG = 4_096;
+
+/**
+ * The reference gateway listens with Node's default backlog (511). Under an open loop of hundreds of new
+ * connections per second on a busy machine that queue overflows, the kernel drops SYNs, and clients retry
+ * after 1, 3, 7 s — delays that would be blamed on the gateway. This process only ever runs that one
+ * server, so its listen gets the mock's backlog.
+ */
+function withBacklog(): void {
+  const listen = Server.prototype.listen;
+  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+    const [port, host, done] = args;
+    if (
+      args.length === 3 &&
+      typeof port === "number" &&
+      typeof host === "string" &&
+      typeof done === "function"
+    )
+      return listen.call(this, { port, host, backlog: BACKLOG }, done as () => void);
+    return (listen as (...a: unknown[]) => Server).apply(this, args);
+  } as typeof listen;
+}
+
 async function start(o: ChildOptions): Promise<{ url: string; close(): Promise<void> }> {
   if (o.role === "mock")
     // A journal big enough for a few seconds of a storm at 500 requests per second between two polls.
     return startMock({ providers: DEFAULT_PROVIDERS, journal: { maxEntries: 50_000 } });
+  withBacklog();
   return startOutageGateway({
     profile: o.profile,
     upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: `${o.mock}/${p.name}/v1` })),

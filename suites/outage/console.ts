@@ -52,7 +52,7 @@ export function formatOutage(r: OutageResult): string {
     );
   if (r.journal.dropped)
     lines.push(
-      `note: the mock's journal dropped ${r.journal.dropped} entries: attempts per request may be undercounted`,
+      `note: the mock's journal let ${r.journal.dropped} entries go before they were read (its cap): attempts per request may be undercounted`,
     );
   lines.push(`faultline outage: ${r.verdict.summary}`);
   return lines.join("\n");

@@ -138,11 +138,29 @@ function describe(e: unknown, signal: AbortSignal): { code: string; message: str
 }
 
 /** The default engine: in this process, open loop, no dependency beyond undici. */
+/**
+ * Before the scenario, this long at the run's rate with every provider healthy, not judged: connections are
+ * opened and code is warm when the outage starts, as a load test's warm-up phase does, so a cold start is
+ * not mistaken for the gateway's behaviour in the first phase.
+ */
+export const WARM_UP_MS = 2_000;
+
 export const builtinEngine: LoadEngine = {
   name: "builtin",
   async drive(o: DriveOptions): Promise<DriveStats> {
     const agent = outageAgent();
     try {
+      const warm = Date.now();
+      await openLoop({
+        rate: o.rate,
+        startAt: warm,
+        endAt: warm + WARM_UP_MS,
+        async fire(i) {
+          // Not `<runId>.<n>`: the journal feed leaves these out.
+          const id = `${o.runId}w.${i}`;
+          await sendSample(agent, o.gateway, id, requestFor(o.template, id), o.deadlineMs);
+        },
+      });
       const startAt = await o.begin();
       const endAt = startAt + o.durationMs;
       const stats = await openLoop({

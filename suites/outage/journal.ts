@@ -18,9 +18,12 @@ export class JournalFeed {
   private readonly byRequest = new Map<string, JournalEntry[]>();
   /** Everything received up to here (mock clock, epoch ms) has been read; older entries are not this run's. */
   private readUntil = Date.now() - 60_000;
-  /** Entries the mock dropped from its journal since the feed started (its cap): attempts may be missing. */
+  /**
+   * Entries the mock's journal let go (its cap) before this feed read them: attempts may be missing. The
+   * journal numbers its entries without a gap, and consecutive windows meet, so a gap is a loss.
+   */
   dropped = 0;
-  private droppedAtStart: number | undefined;
+  private lastSeq: number | undefined;
   polls = 0;
 
   constructor(
@@ -48,13 +51,13 @@ export class JournalFeed {
     const text = await res.text();
     if (!res.ok)
       throw new Error(`mock GET /_faultline/journal answered ${res.status}: ${text.slice(0, 300)}`);
-    const body = JSON.parse(text) as { entries: JournalEntry[]; dropped?: number };
+    const body = JSON.parse(text) as { entries: JournalEntry[] };
     this.polls++;
-    if (typeof body.dropped === "number") {
-      this.droppedAtStart ??= body.dropped;
-      this.dropped = body.dropped - this.droppedAtStart;
+    for (const e of body.entries) {
+      if (this.lastSeq !== undefined && e.seq > this.lastSeq + 1) this.dropped += e.seq - this.lastSeq - 1;
+      this.lastSeq = Math.max(this.lastSeq ?? e.seq, e.seq);
+      this.file(e);
     }
-    for (const e of body.entries) this.file(e);
     this.readUntil = until;
     return until;
   }

@@ -15,24 +15,43 @@ type AttemptKind = "ok" | "failed" | "non_retryable" | "refused";
 
 /** Slack between the mock's clock and this process's when the two are compared (the same machine, or close). */
 const CLOCK_SLACK_MS = 100;
+/** An attempt this close to the wait after which the gateway gave up on another is taken as given up on too. */
+const TIMEOUT_SLACK_MS = 10;
 
 /**
  * What one attempt was to the gateway. The journal says what the mock sent, not whether the gateway took
- * it: an answer the mock finished after the gateway had moved on (its next attempt began, or it had answered
- * the client) came too late — the gateway's attempt timeout or deadline had abandoned it.
+ * it: an answer the mock finished after the gateway had moved on came too late — the gateway's attempt
+ * timeout or deadline had abandoned it. The gateway moved on when its next attempt began; after the last
+ * one, when it answered the client (`answeredBy`, an upper bound), or as soon as the attempt had lasted as
+ * long as one the gateway gave up on for the same request (`gaveUpAfterMs`: its attempt timeout).
  */
 function kindOf(
   e: JournalEntry,
   next: JournalEntry | undefined,
   answeredBy: number | undefined,
+  gaveUpAfterMs: number,
 ): AttemptKind {
   if (e.step.step === "refused") return "refused";
   if (NON_RETRYABLE.has(e.step.step)) return "non_retryable";
   if (!OK_STEPS.has(e.step.step) || e.status !== 200 || e.outcome === "client_closed") return "failed";
   const done = e.answeredAt ?? Number.POSITIVE_INFINITY;
-  if (next && done > next.receivedAt) return "failed";
-  if (!next && answeredBy !== undefined && done > answeredBy + CLOCK_SLACK_MS) return "failed";
-  return "ok";
+  if (next) return done > next.receivedAt ? "failed" : "ok";
+  if (answeredBy !== undefined && done > answeredBy + CLOCK_SLACK_MS) return "failed";
+  if (!Number.isFinite(gaveUpAfterMs)) return "ok";
+  return done - e.receivedAt >= gaveUpAfterMs - TIMEOUT_SLACK_MS ? "failed" : "ok";
+}
+
+/** The shortest wait after which the gateway moved on from an attempt that had not answered in time. */
+function gaveUpAfter(journal: JournalEntry[]): number {
+  let ms = Number.POSITIVE_INFINITY;
+  for (const [i, e] of journal.entries()) {
+    const next = journal[i + 1];
+    if (!next || e.answeredAt === undefined) continue;
+    // Closed by the gateway, or still writing when the gateway had already moved on.
+    if (e.outcome === "client_closed" || e.answeredAt > next.receivedAt)
+      ms = Math.min(ms, next.receivedAt - e.receivedAt);
+  }
+  return ms;
 }
 
 /**
@@ -49,7 +68,8 @@ export function conditionOf(
   answeredBy?: number,
 ): CaseSpec["condition"] {
   if (journal.length === 0) return "upstream.unreached";
-  const kinds = journal.map((e, i) => kindOf(e, journal[i + 1], answeredBy));
+  const gaveUpAfterMs = gaveUpAfter(journal);
+  const kinds = journal.map((e, i) => kindOf(e, journal[i + 1], answeredBy, gaveUpAfterMs));
   if (kinds.includes("refused")) return "upstream.refused";
   if (kinds.includes("non_retryable")) return "upstream.non_retryable";
   if (kinds.at(-1) === "ok") return kinds.length > 1 ? "upstream.failover" : "upstream.ok";
