@@ -129,6 +129,7 @@ describe("what a request of an outage run turned out to be", () => {
   });
 
   it("an ok answer the gateway had given up on did not answer it", () => {
+    const failed = (at: number) => ({ at, ok: false });
     // Closed by the gateway after 2 s (its attempt timeout); beta answered in 50 ms.
     const cut = {
       ...entry(1, "alpha", "latency", 200),
@@ -137,7 +138,7 @@ describe("what a request of an outage run turned out to be", () => {
       outcome: "client_closed" as const,
     };
     const quickOk = { ...entry(2, "beta", "ok", 200), receivedAt: 2_001, answeredAt: 2_051 };
-    expect(conditionOf([cut, quickOk], PROVIDERS, 2_060)).toBe("upstream.failover");
+    expect(conditionOf([cut, quickOk], PROVIDERS, { at: 2_060, ok: true })).toBe("upstream.failover");
     // Answered after the gateway's next attempt began: its attempt timeout had passed.
     const late = (seq: number, p: string, at: number) => ({
       ...entry(seq, p, "latency", 200),
@@ -145,11 +146,18 @@ describe("what a request of an outage run turned out to be", () => {
       answeredAt: at + 3_000,
     });
     const slow = [late(1, "alpha", 0), late(2, "beta", 2_000), late(3, "gamma", 4_000)];
-    expect(conditionOf(slow, PROVIDERS, 6_000)).toBe("upstream.exhausted");
-    expect(conditionOf(slow, PROVIDERS, 7_500)).toBe("upstream.exhausted"); // it lasted as long as beta's, given up on
-    // A last answer quicker than the wait the gateway gave up after was taken.
-    const quick = { ...late(3, "gamma", 4_000), answeredAt: 5_500 };
-    expect(conditionOf([slow[0]!, slow[1]!, quick], PROVIDERS, 7_500)).toBe("upstream.failover");
+    // The last one came after the gateway's error answer, or took as long as those given up on.
+    expect(conditionOf(slow, PROVIDERS, failed(6_000))).toBe("upstream.exhausted");
+    expect(conditionOf(slow, PROVIDERS, failed(7_500))).toBe("upstream.exhausted");
+    // A 2xx from the gateway says it took the last answer, whatever the timing says.
+    expect(conditionOf(slow, PROVIDERS, { at: 7_500, ok: true })).toBe("upstream.failover");
+    // A last answer much quicker than the wait the gateway gave up after, and an error anyway: a finding.
+    const quick = { ...late(3, "gamma", 4_000), answeredAt: 4_500 };
+    expect(conditionOf([slow[0]!, slow[1]!, quick], PROVIDERS, failed(7_500))).toBe("upstream.failover");
+    // A single attempt, an error answer, nothing to compare with: unclear, not judged.
+    expect(conditionOf([{ ...late(1, "alpha", 0), answeredAt: 900 }], PROVIDERS, failed(1_000))).toBe(
+      "upstream.unclear",
+    );
   });
 
   it("turns the attempts into the plan that replays them", () => {

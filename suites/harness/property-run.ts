@@ -34,6 +34,11 @@ export const listed = (p: Property) => [...p.checks, LIVENESS_CHECK];
 export interface RunEnv {
   tallies: Map<string, Tally>;
   active: Set<string>;
+  /**
+   * Selected checks that no property lists: checks that judge every exchange they apply to (LEAK-002,
+   * RID-001 …). Every property's cases are theirs, so `--only LEAK-002` runs every property for them.
+   */
+  unlisted: Set<string>;
   watchdog: Watchdog<CaseMark>;
   opts: RunOptions;
   settleMs: number;
@@ -111,7 +116,7 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
       ? "no mock URL given (--mock): upstream properties need the mock"
       : prop.skip?.(ctx);
   if (reason) return { ...base, status: "skipped", reason, durationMs: 0 };
-  const primary = new Set(listed(prop).filter((id) => env.active.has(id)));
+  const primary = new Set([...listed(prop), ...env.unlisted].filter((id) => env.active.has(id)));
   if (primary.size === 0)
     return { ...base, status: "skipped", reason: "none of its checks is selected", durationMs: 0 };
   const checks: Check[] = allChecks().filter((c) => env.active.has(c.id));

@@ -43,8 +43,9 @@ export interface RunOptions {
    */
   concurrency?: number;
   /**
-   * Coverage-phase cases of one property run at once (default 2; 1 with --settle-ms or --between-cases,
-   * whose gateways keep state that cases running side by side would disturb).
+   * Coverage-phase cases of one property run at once (default 1). More is faster against a stateless
+   * gateway, but a crash is then blamed on whichever case in flight noticed it first (LIVE-001), and a
+   * gateway with breakers or a --between-cases hook sees cases side by side that it should see one by one.
    */
   coverageConcurrency?: number;
   /**
@@ -112,14 +113,16 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
   const tallies = new Map(all.map((c) => [c.id, newTally()]));
   const hookDeadlineMs = opts.betweenCasesTimeoutMs ?? ctx.harnessDeadlineMs;
   const restartWaitMs = opts.restartWaitMs ?? DEFAULT_RESTART_WAIT_MS;
+  const listedIds = new Set(suites.flatMap((s) => s.properties.flatMap(listed)));
   const env: RunEnv = {
     tallies,
     active: new Set(selected.map((c) => c.id)),
+    unlisted: new Set(selected.map((c) => c.id).filter((id) => !listedIds.has(id))),
     opts,
     settleMs: opts.settleMs ?? 0,
     restartWaitMs,
     coverage: ctx.mock ? new CoverageTally() : undefined,
-    coverageWidth: opts.coverageConcurrency ?? (opts.settleMs || opts.betweenCases ? 1 : 2),
+    coverageWidth: opts.coverageConcurrency ?? 1,
     watchdog: new Watchdog<CaseMark>(ctx.target, {
       probeDeadlineMs: Math.min(ctx.harnessDeadlineMs, 5_000),
       restartWaitMs,
@@ -199,7 +202,7 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
     profile: ctx.profile,
     tallies,
     active: env.active,
-    lists: new Map(queue.map((q) => [q.prop.id, listed(q.prop)])),
+    lists: new Map(queue.map((q) => [q.prop.id, [...listed(q.prop), ...env.unlisted]])),
     properties: outcomes,
     stopped: stop,
   });

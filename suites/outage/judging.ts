@@ -11,24 +11,38 @@ const OK_STEPS = new Set(["ok", "latency", "slow_stream"]);
 const NON_RETRYABLE = new Set(["content_policy", "context_length"]);
 const HANGS = new Set(["hang", "headers_then_hang", "stall"]);
 
-type AttemptKind = "ok" | "failed" | "non_retryable" | "refused";
+type AttemptKind = "ok" | "failed" | "non_retryable" | "refused" | "unclear";
+
+/** How the gateway's answer ended, as the client saw it. */
+export interface Answered {
+  /** When the answer was complete (epoch ms, this machine): an upper bound of when the gateway answered. */
+  at: number;
+  /** The gateway answered 2xx: it took an upstream answer. */
+  ok: boolean;
+}
 
 /** Slack between the mock's clock and this process's when the two are compared (the same machine, or close). */
 const CLOCK_SLACK_MS = 100;
-/** An attempt this close to the wait after which the gateway gave up on another is taken as given up on too. */
-const TIMEOUT_SLACK_MS = 10;
+/**
+ * A last answer that took at least this share of the wait after which the gateway gave up on an earlier
+ * attempt is taken as given up on too. The mock stamps times when its own event loop gets to a request,
+ * which on a busy machine is hundreds of ms off the gateway's clock: the share leaves room for that, and
+ * errs on the side of "given up" (never a failover finding the timing cannot support).
+ */
+const GAVE_UP_SHARE = 0.7;
 
 /**
  * What one attempt was to the gateway. The journal says what the mock sent, not whether the gateway took
  * it: an answer the mock finished after the gateway had moved on came too late — the gateway's attempt
- * timeout or deadline had abandoned it. The gateway moved on when its next attempt began; after the last
- * one, when it answered the client (`answeredBy`, an upper bound), or as soon as the attempt had lasted as
- * long as one the gateway gave up on for the same request (`gaveUpAfterMs`: its attempt timeout).
+ * timeout or deadline had abandoned it, whatever the mock wrote into the closed connection. The gateway
+ * moved on from an attempt when its next one began. The last one: a 2xx from the gateway says it took an
+ * answer; otherwise the answer was given up on when it came after the gateway's (`answered.at`), or took
+ * as long as an attempt the gateway gave up on (`gaveUpAfterMs`); with nothing to tell, it is unclear.
  */
 function kindOf(
   e: JournalEntry,
   next: JournalEntry | undefined,
-  answeredBy: number | undefined,
+  answered: Answered | undefined,
   gaveUpAfterMs: number,
 ): AttemptKind {
   if (e.step.step === "refused") return "refused";
@@ -36,9 +50,10 @@ function kindOf(
   if (!OK_STEPS.has(e.step.step) || e.status !== 200 || e.outcome === "client_closed") return "failed";
   const done = e.answeredAt ?? Number.POSITIVE_INFINITY;
   if (next) return done > next.receivedAt ? "failed" : "ok";
-  if (answeredBy !== undefined && done > answeredBy + CLOCK_SLACK_MS) return "failed";
-  if (!Number.isFinite(gaveUpAfterMs)) return "ok";
-  return done - e.receivedAt >= gaveUpAfterMs - TIMEOUT_SLACK_MS ? "failed" : "ok";
+  if (!answered || answered.ok) return "ok";
+  if (done > answered.at + CLOCK_SLACK_MS) return "failed";
+  if (!Number.isFinite(gaveUpAfterMs)) return "unclear";
+  return done - e.receivedAt >= gaveUpAfterMs * GAVE_UP_SHARE ? "failed" : "ok";
 }
 
 /** The shortest wait after which the gateway moved on from an attempt that had not answered in time. */
@@ -56,21 +71,22 @@ function gaveUpAfter(journal: JournalEntry[]): number {
 
 /**
  * The condition a request of an outage run turned out to create, read from what the mock did to its
- * attempts (and, for the last one, whether it ended before `answeredBy`, when the gateway's answer was
- * complete). The scenario decides each attempt, so the condition is known only afterwards; the names are
- * the ones `faultline run`'s upstream cases use, so the same checks apply to the same situations. A request
- * whose failed attempts did not reach every provider is `upstream.gave_up`: whether a later provider would
- * have answered is unknown, so neither failover nor exhaustion is judged on it.
+ * attempts (and, for the last one, how the gateway answered). The scenario decides each attempt, so the
+ * condition is known only afterwards; the names are the ones `faultline run`'s upstream cases use, so the
+ * same checks apply to the same situations. A request whose failed attempts did not reach every provider is
+ * `upstream.gave_up`: whether a later provider would have answered is unknown, so neither failover nor
+ * exhaustion is judged on it; one whose last answer cannot be told taken or given up on is `upstream.unclear`.
  */
 export function conditionOf(
   journal: JournalEntry[],
   providers: string[],
-  answeredBy?: number,
+  answered?: Answered,
 ): CaseSpec["condition"] {
   if (journal.length === 0) return "upstream.unreached";
   const gaveUpAfterMs = gaveUpAfter(journal);
-  const kinds = journal.map((e, i) => kindOf(e, journal[i + 1], answeredBy, gaveUpAfterMs));
+  const kinds = journal.map((e, i) => kindOf(e, journal[i + 1], answered, gaveUpAfterMs));
   if (kinds.includes("refused")) return "upstream.refused";
+  if (kinds.includes("unclear")) return "upstream.unclear";
   if (kinds.includes("non_retryable")) return "upstream.non_retryable";
   if (kinds.at(-1) === "ok") return kinds.length > 1 ? "upstream.failover" : "upstream.ok";
   if (kinds.includes("ok")) return "upstream.mixed";
@@ -120,7 +136,8 @@ export function judgeSample(
   const request = requestFor(ctx.template, s.id);
   const exchange = exchangeOf(s, ctx.target.gateway + request.path, request);
   exchange.journal = journal;
-  const condition = conditionOf(journal, ctx.providers, s.sentAt + s.elapsedMs);
+  const ok = s.status !== undefined && s.status >= 200 && s.status < 300;
+  const condition = conditionOf(journal, ctx.providers, { at: s.sentAt + s.elapsedMs, ok });
   const nonRetryable = journal.find((e) => NON_RETRYABLE.has(e.step.step));
   const c: CaseSpec = {
     property: `outage.${phase}`,
