@@ -136,7 +136,10 @@ const coverageRequest: CoverageRequest = {
 const coverageOf = (id: string) => (ctx: RunContext) =>
   coverageCases(ctx, coverageRequest).filter((c) => c.property === id);
 
-/** The first k providers fail with `step`, the next answers with `answer`, the rest answer ok. */
+/**
+ * The first k providers fail with `step`, the next answers with `answer`, the rest answer ok. A slow
+ * answer is drawn only where a later provider answers too: how long to wait is the gateway's choice.
+ */
 function withFirstOk(ctx: RunContext, step: fc.Arbitrary<Step>) {
   const names = ctx.providers;
   return fc
@@ -145,7 +148,8 @@ function withFirstOk(ctx: RunContext, step: fc.Arbitrary<Step>) {
       fc.tuple(...names.slice(0, k).map(() => failingSequence(step))).map((fails) => {
         const providers: Record<string, Step[]> = {};
         names.forEach((n, i) => {
-          providers[n] = i < k ? (fails[i] as Step[]) : [i === k ? answer : "ok"];
+          const first = i === k && (answer === "ok" || k < names.length - 1) ? answer : "ok";
+          providers[n] = i < k ? (fails[i] as Step[]) : [first];
         });
         return providers;
       }),

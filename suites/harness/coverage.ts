@@ -33,6 +33,12 @@ export interface StepCoverage {
   json: Role;
   stream: Role;
   variants?: Variant[];
+  /**
+   * A slow answer: placed only where a later provider answers too. How long an answer may take is the
+   * gateway's choice (its attempt timeout, docs/contract.md "not judged"); giving up on a slow provider
+   * and asking the next one is failover, while giving up on the last one would fail a case over a timer.
+   */
+  slow?: boolean;
 }
 
 const same = (role: Role, variants?: Variant[]): StepCoverage => ({ json: role, stream: role, variants });
@@ -63,9 +69,8 @@ const WITH_RETRY_AFTER: Variant[] = [
  */
 export const STEP_COVERAGE: Readonly<Record<string, StepCoverage>> = {
   ok: same("answer"),
-  latency: same("answer", [{ params: { dist: "fixed", ms: 40 } }]),
-  // Slow, but well inside any sane attempt timeout: the gateway must relay it, not give up on it.
-  slow_stream: { json: "answer", stream: "answer", variants: [{ params: { chunkIntervalMs: 10 } }] },
+  latency: { ...same("answer", [{ params: { dist: "fixed", ms: 40 } }]), slow: true },
+  slow_stream: { ...same("answer", [{ params: { chunkIntervalMs: 10 } }]), slow: true },
   rate_limit: same("retryable", RETRY_AFTER),
   server_error: same("retryable"),
   bad_gateway: same("retryable"),
@@ -200,9 +205,16 @@ function planFor(
  * Whether a placement earns its case. A failure on the last provider is exhaustion, which "every provider"
  * already covers; narrow variants run only on the first provider and on every one.
  */
-function wanted(role: Role, placement: Placement, v: Variant, n: number, reduced: boolean): boolean {
+function wanted(
+  cov: StepCoverage,
+  role: Role,
+  placement: Placement,
+  v: Variant,
+  n: number,
+  reduced: boolean,
+): boolean {
   const failing = role === "retryable" || role === "hang";
-  if (failing && placement === "last") return false;
+  if ((failing || cov.slow) && placement === "last") return false;
   // With one provider, "first" is "every": keep one of them.
   if (failing && n === 1 && placement === "first") return false;
   if ((v.narrow || reduced) && (placement === "middle" || placement === "last")) return false;
@@ -234,7 +246,7 @@ export function coverageCases(ctx: RunContext, build: CoverageRequest): CaseSpec
       for (const v of variants) {
         const step: Step = v.params ? { step: id, ...v.params } : id;
         for (const [placement, i] of positions(names.length)) {
-          if (!wanted(role, placement, v, names.length, reduced)) continue;
+          if (!wanted(cov, role, placement, v, names.length, reduced)) continue;
           const condition = conditionFor(role, stream, placement, names.length, i);
           if (!condition) continue;
           const property = PROPERTY_OF[condition]!;
