@@ -71,10 +71,11 @@ export function retryableStep(ctx: RunContext): fc.Arbitrary<Step> {
 /** Failures that happen before a stream's first byte. */
 function preStreamStep(ctx: RunContext): fc.Arbitrary<Step> {
   return fc.oneof(
-    { weight: 3, arbitrary: rateLimit },
-    { weight: 2, arbitrary: overloaded },
-    { weight: 2, arbitrary: fc.constantFrom<Step>("server_error", "reset", "empty", "garbage", "auth") },
+    { weight: 6, arbitrary: rateLimit },
+    { weight: 4, arbitrary: overloaded },
+    { weight: 4, arbitrary: fc.constantFrom<Step>("server_error", "reset", "empty", "garbage", "auth") },
     // After the headers, before the first event: a gateway that commits on the headers cannot fail over.
+    // Rarer: each costs an attempt timeout (the coverage phase places every one of them anyway).
     { weight: 1, arbitrary: fc.constantFrom<Step>("headers_then_hang", "hang") },
     { weight: 1, arbitrary: fc.constant<Step>({ step: "stall", ...stallParams(ctx), afterChunks: 0 }) },
   );

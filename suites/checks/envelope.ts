@@ -1,4 +1,5 @@
 import { getPath, hasPath } from "../harness/json-path.ts";
+import type { Profile } from "../profile/schema.ts";
 import { defineCheck } from "./registry.ts";
 import { codeOf, is2xx, isError, show, statusesFor } from "./util.ts";
 
@@ -91,6 +92,12 @@ defineCheck({
   },
 });
 
+function upstreamStatusKept(p: Profile, code: string): boolean {
+  if (p.upstreamError.status !== "provider") return false;
+  const codes = [p.upstreamError.code, ...[p.conditions["upstream.non_retryable"] ?? []].flat()];
+  return codes.includes(code);
+}
+
 defineCheck({
   id: "ENV-003",
   level: "must",
@@ -103,6 +110,9 @@ defineCheck({
     const code = String(codeOf(ex, p));
     const want = statusesFor(p, code);
     if (!want || want === "varies") return undefined;
+    // The upstream error code keeps the provider's status where the profile says so (docs/contract.md §8):
+    // any status a provider of this very case answered is the right one, whatever the catalogue lists.
+    if (upstreamStatusKept(p, code) && ex.journal?.some((e) => e.status === ex.status)) return undefined;
     return want.includes(ex.status!)
       ? undefined
       : {

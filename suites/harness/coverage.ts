@@ -206,6 +206,7 @@ function planFor(
  * already covers; narrow variants run only on the first provider and on every one.
  */
 function wanted(
+  id: string,
   cov: StepCoverage,
   role: Role,
   placement: Placement,
@@ -218,6 +219,8 @@ function wanted(
   // With one provider, "first" is "every": keep one of them.
   if (failing && n === 1 && placement === "first") return false;
   if ((v.narrow || reduced) && (placement === "middle" || placement === "last")) return false;
+  // Every provider hanging costs every attempt timeout: another family needs it once, not per hang step.
+  if (reduced && role === "hang" && placement === "every" && id !== "hang") return false;
   return !(reduced && v.narrow);
 }
 
@@ -246,7 +249,7 @@ export function coverageCases(ctx: RunContext, build: CoverageRequest): CaseSpec
       for (const v of variants) {
         const step: Step = v.params ? { step: id, ...v.params } : id;
         for (const [placement, i] of positions(names.length)) {
-          if (!wanted(cov, role, placement, v, names.length, reduced)) continue;
+          if (!wanted(id, cov, role, placement, v, names.length, reduced)) continue;
           const condition = conditionFor(role, stream, placement, names.length, i);
           if (!condition) continue;
           const property = PROPERTY_OF[condition]!;
