@@ -11,7 +11,12 @@ import { PORTKEY_BASELINE, runPortkeyInterop } from "../scripts/interop/run-port
 const dir = mkdtempSync(join(tmpdir(), "faultline-portkey-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("Portkey interop", () => {
+// Since the coverage phase (every fault step, every position, streamed or not) a full run against Portkey
+// takes minutes: hang-like steps wait out its 2 s request_timeout per provider. It runs where asked
+// (FAULTLINE_INTEROP=1, as `npm run interop:portkey` does by hand) rather than in every `npm test`.
+const interop = process.env.FAULTLINE_INTEROP === "1";
+
+describe.skipIf(!interop)("Portkey interop (FAULTLINE_INTEROP=1)", () => {
   it("matches fixtures/baselines/portkey.json check by check", async () => {
     const baseline = readBaseline(PORTKEY_BASELINE);
     expect(baseline, "record a baseline with npm run interop:portkey -- --update-baseline").toBeDefined();
@@ -26,5 +31,5 @@ describe("Portkey interop", () => {
     ).toEqual([]);
     // The run itself agrees: the baseline's failures are tolerated, none of its passes went stale.
     expect(r.harness.output).not.toContain("known-failing list is stale");
-  }, 120_000);
+  }, 900_000);
 });
