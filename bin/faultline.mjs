@@ -8,7 +8,16 @@ const root = new URL("../", import.meta.url);
 const entry = new URL("dist/scripts/faultline.js", root);
 const stamp = new URL("dist/.built", root);
 // What the build reads (tsconfig.build.json and scripts/build.mjs), tests aside.
-const SOURCES = ["node", "mocks", "suites", "scripts/cli", "fixtures/profiles", "fixtures/scenarios"];
+const SOURCES = [
+  "core",
+  "gateway",
+  "node",
+  "mocks",
+  "suites",
+  "scripts/cli",
+  "fixtures/profiles",
+  "fixtures/scenarios",
+];
 
 function newestSourceMs() {
   let newest = statSync(new URL("scripts/faultline.ts", root)).mtimeMs;

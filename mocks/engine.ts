@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { Redactor } from "../core/redact.ts";
+import { seededRandom } from "../core/rng.ts";
 import { dialect } from "./dialects/index.ts";
 import { type Dialect, type ErrorKind, json } from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
@@ -13,8 +15,6 @@ import {
   type StepSpec,
   stepFor,
 } from "./plan.ts";
-import { Redactor } from "./redact.ts";
-import { seededRandom } from "./rng.ts";
 import { type StepContext, type StepDef, stepDef } from "./steps.ts";
 import type { DialectId, MockRequest, Reply } from "./types.ts";
 

@@ -15,6 +15,10 @@
  * `faultline/mock/msw` (`faultlineHandlers`) and `faultline/mock/nock` (`faultlineNock`).
  */
 
+/* Secrets */
+// Redaction used everywhere the mock writes: a key shows only as `[redacted sha256:1a2b3c4d]`.
+// Redactor: credential-named headers and query parameters, and the secrets a user configured.
+export { fingerprint, isSecretName, Redactor, redactHeaders, redactText } from "../core/redact.ts";
 /* Journal and control API */
 // Answers `/_faultline/*` (plans, journal, reset, health, metrics, openapi.json) as a Reply; plans belong
 // to the owner key a client sends as OWNER_HEADER, and the control token holder may do anything.
@@ -54,10 +58,6 @@ export { openApiDocument } from "./openapi.ts";
 /* Plans */
 // Validates a plan; PlanError messages name the field (`plan.providers.alpha[1]: unknown step …`).
 export { type Plan, PlanError, type ProviderPolicy, parsePlan, type StepSpec } from "./plan.ts";
-/* Secrets */
-// Redaction used everywhere the mock writes: a key shows only as `[redacted sha256:1a2b3c4d]`.
-// Redactor: credential-named headers and query parameters, and the secrets a user configured.
-export { fingerprint, isSecretName, Redactor, redactHeaders, redactText } from "./redact.ts";
 // Plays one scenario and tells each phase change.
 export { type ScenarioEvent, ScenarioPlayer, type ScenarioStatus } from "./scenario.ts";
 /* Scenarios */

@@ -1,4 +1,4 @@
-import { Redactor } from "./redact.ts";
+import { Redactor } from "../core/redact.ts";
 
 export interface JournalEntry {
   seq: number;

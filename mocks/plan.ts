@@ -1,6 +1,6 @@
+import { hashSeed, seededRandom } from "../core/rng.ts";
 import { once, zod } from "./lazy.ts";
 import { DEFAULT_LIMITS, LimitError, type MockLimits } from "./limits.ts";
-import { hashSeed, seededRandom } from "./rng.ts";
 import { stepDef, stepIds } from "./steps.ts";
 
 /** A step as written in a plan: its id alone, or an object with its parameters. */

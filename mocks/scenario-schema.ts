@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hashSeed } from "../core/rng.ts";
 import { once, yaml, zod } from "./lazy.ts";
 import { bytes, checkDepth, DEFAULT_LIMITS, LimitError, type MockLimits } from "./limits.ts";
 import { checkStepCount, normalisePolicy, PlanError, type ProviderPolicy, RESERVED_NAMES } from "./plan.ts";
-import { hashSeed } from "./rng.ts";
 
 export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/scenarios");
 

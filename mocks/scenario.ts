@@ -1,6 +1,6 @@
+import { hashSeed } from "../core/rng.ts";
 import type { DefaultPolicy, MockEngine } from "./engine.ts";
 import { type Plan, PlanState, type StepSpec, stepFor } from "./plan.ts";
-import { hashSeed } from "./rng.ts";
 import { ANY_PROVIDER, type Scenario } from "./scenario-schema.ts";
 
 /** One shared spec: the engine works out a spec's parameters once per object. */

@@ -3,14 +3,16 @@
  * reference gateway. Nothing here prints or touches the process's signals, and the target comes from the
  * options alone (pass `env: process.env` to read FAULTLINE_* variables too). Examples: docs/node-api.md.
  */
-import { type Gateway, type GatewayOptions, startGateway, type Upstream } from "../mocks/gateway/index.ts";
+
+import { loadProfile } from "../core/profile/load.ts";
+import type { Profile } from "../core/profile/schema.ts";
+import { type Gateway, type GatewayOptions, startGateway, type Upstream } from "../gateway/index.ts";
 import type { MockServer } from "../mocks/server.ts";
-import { loadProfile } from "../suites/profile/load.ts";
-import type { Profile } from "../suites/profile/schema.ts";
 import { type ReplayFlags, type ReplayOutcome, replayCase } from "./replay.ts";
 import { type HarnessOutcome, type RunFlags, type RunHooks, runHarness } from "./run.ts";
 
-export type { Gateway, Upstream } from "../mocks/gateway/index.ts";
+export type { Profile } from "../core/profile/schema.ts";
+export type { Gateway, Upstream } from "../gateway/index.ts";
 export type { MockServer, MockServerOptions } from "../mocks/server.ts";
 export type {
   CaseProgress,
@@ -21,7 +23,6 @@ export type {
   RunResult,
   ViolationRecord,
 } from "../suites/harness/runner.ts";
-export type { Profile } from "../suites/profile/schema.ts";
 export type { ReplayVerdict } from "./replay.ts";
 
 /**
@@ -105,4 +106,4 @@ export async function startReferenceGateway(options: ReferenceGatewayOptions): P
   });
 }
 
-export { GATEWAY_DEFAULTS } from "../mocks/gateway/index.ts";
+export { GATEWAY_DEFAULTS } from "../gateway/index.ts";

@@ -1,5 +1,17 @@
 // The engine behind `faultline replay` and `replay()` of faultline/node: one case file sent again and
 // judged by the check it failed. It prints nothing; the verdict and its lines come back as data.
+
+import { UsageError } from "../core/errors.ts";
+import { describeZodError, loadProfile } from "../core/profile/load.ts";
+import { familyProfile, Profile } from "../core/profile/schema.ts";
+import {
+  fromEnv,
+  SECRET_KEYS,
+  type SecretField,
+  type TARGET_KEYS,
+  type TargetKeyValues,
+  targetKey,
+} from "../core/target-keys.ts";
 import {
   type CaseFile,
   fillSecrets,
@@ -9,26 +21,15 @@ import {
   withTargetHeaders,
 } from "../suites/case-file.ts";
 import { check } from "../suites/checks/index.ts";
-import { UsageError } from "../suites/errors.ts";
-import { startBuiltin } from "../suites/harness/builtin.ts";
 import { type Execution, execute } from "../suites/harness/execute.ts";
 import { withHttpPool } from "../suites/harness/http.ts";
 import { type Probe, probeGateway } from "../suites/harness/liveness.ts";
 import { MockUnreachable, prepareTarget } from "../suites/harness/prepare.ts";
-import { describeZodError, loadProfile } from "../suites/profile/load.ts";
-import { familyProfile, Profile } from "../suites/profile/schema.ts";
 import { sanitizer } from "../suites/report/safe-text.ts";
 import { resolveTarget, type Target, targetSecrets } from "../suites/target.ts";
-import {
-  fromEnv,
-  SECRET_KEYS,
-  type SecretField,
-  type TARGET_KEYS,
-  type TargetKeyValues,
-  targetKey,
-} from "../suites/target-keys.ts";
+import { startBuiltin } from "./builtin.ts";
 
-/** The target keys replay takes (suites/target-keys.ts, `replay: true`). */
+/** The target keys replay takes (core/target-keys.ts, `replay: true`). */
 type ReplayKey = Extract<(typeof TARGET_KEYS)[number], { replay: true }>["field"];
 
 /** The flags of `faultline replay`: the case file carries the model, paths, headers and plan. */

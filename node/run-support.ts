@@ -1,14 +1,15 @@
 // What a run needs around the runner: the selection check, the commands a report prints, and the partial
 // result when the run is stopped.
+
+import { UsageError } from "../core/errors.ts";
+import { TARGET_KEYS } from "../core/target-keys.ts";
 import { allChecks } from "../suites/checks/index.ts";
-import { UsageError } from "../suites/errors.ts";
 import { CLI } from "../suites/harness/preflight.ts";
 import type { RunResult } from "../suites/harness/result.ts";
 import { matchesPattern } from "../suites/harness/runner.ts";
 import type { RerunCommand } from "../suites/report/console.ts";
 import { shellArg } from "../suites/report/curl.ts";
 import type { Target } from "../suites/target.ts";
-import { TARGET_KEYS } from "../suites/target-keys.ts";
 
 /** Edit distance, for "did you mean" lists. */
 function distance(a: string, b: string): number {

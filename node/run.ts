@@ -1,9 +1,12 @@
 // The engine behind `faultline run`, `npm start` and `run()` of faultline/node: resolve the target (or
 // start the built-in one), preflight it, run the suites, write the reports, and answer the finished result.
 // It prints nothing; each line it would print goes to `onLine`, already sanitized.
+
+import { UsageError } from "../core/errors.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import type { Profile } from "../core/profile/schema.ts";
+import { TARGET_KEYS, type TargetKeyValues } from "../core/target-keys.ts";
 import { allChecks } from "../suites/checks/index.ts";
-import { UsageError } from "../suites/errors.ts";
-import { startBuiltin } from "../suites/harness/builtin.ts";
 import type { RunContext } from "../suites/harness/context.ts";
 import { withHttpPool } from "../suites/harness/http.ts";
 import { CLI, preflight } from "../suites/harness/preflight.ts";
@@ -12,14 +15,12 @@ import type { PropertyOutcome, SetupProblem } from "../suites/harness/result.ts"
 import { type CaseProgress, matchesPattern, type RunResult, runSuites } from "../suites/harness/runner.ts";
 import { SUITES } from "../suites/index.ts";
 import { applyKnownFailing, readKnownFailing } from "../suites/known-failing.ts";
-import { loadProfile } from "../suites/profile/load.ts";
-import type { Profile } from "../suites/profile/schema.ts";
 import { formatPreflight, formatRun, formatSetup } from "../suites/report/console.ts";
 import { writeReport } from "../suites/report/files.ts";
 import { sanitizer } from "../suites/report/safe-text.ts";
 import { verdictOf } from "../suites/report/verdict.ts";
 import { parseHeaderFlag, resolveTarget, type Target, targetSecrets } from "../suites/target.ts";
-import { TARGET_KEYS, type TargetKeyValues } from "../suites/target-keys.ts";
+import { startBuiltin } from "./builtin.ts";
 import {
   checkSelection,
   raceStop,
@@ -30,7 +31,7 @@ import {
   whenAborted,
 } from "./run-support.ts";
 
-/** The flags of `faultline run`; the target's keys (gateway, apiKey, …) are those of suites/target-keys.ts. */
+/** The flags of `faultline run`; the target's keys (gateway, apiKey, …) are those of core/target-keys.ts. */
 export interface RunFlags extends TargetKeyValues {
   profile: string;
   report?: string;

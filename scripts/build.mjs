@@ -32,7 +32,7 @@ for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true }))
   if (fixed !== text) writeFileSync(file, fixed);
 }
 
-// The runtime finds its fixtures relative to the compiled file (suites/profile/load.ts, mocks/scenario-schema.ts
+// The runtime finds its fixtures relative to the compiled file (core/profile/load.ts, mocks/scenario-schema.ts
 // resolve `../fixtures` from where they sit), so they go where dist/ expects them.
 for (const dir of ["profiles", "scenarios", "schema"]) {
   cpSync(join(root, "fixtures", dir), join(dist, "fixtures", dir), { recursive: true });

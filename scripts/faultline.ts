@@ -3,7 +3,7 @@
 // harness behind it) is imported only when that command runs, so `--help` and `--version` start fast.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { UsageError } from "../suites/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { followLauncher, listenProblem, stopOnSignals } from "./cli/lifecycle.ts";
 
 type Register = (program: Command) => void;

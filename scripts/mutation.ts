@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MUTATIONS, type Mutation } from "../mocks/gateway/index.ts";
+import { MUTATIONS, type Mutation } from "../gateway/index.ts";
 import { closeHttp } from "../suites/harness/http.ts";
 import { type HarnessOutcome, runHarness } from "./cli/run.ts";
 

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { Profile } from "../suites/profile/schema.ts";
+import { Profile } from "../core/profile/schema.ts";
 
 export const SCHEMA_FILE = resolve(
   dirname(fileURLToPath(import.meta.url)),

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
+import { describeZodError } from "../core/profile/load.ts";
+import { keySource, SECRET_FIELDS, type SecretField } from "../core/target-keys.ts";
 import type { Scenario } from "./harness/scenario-case.ts";
 import type { CaseSpec, RequestSpec } from "./harness/types.ts";
-import { describeZodError } from "./profile/load.ts";
 import type { Target } from "./target.ts";
-import { keySource, SECRET_FIELDS, type SecretField } from "./target-keys.ts";
 
 const CaseFile = z.object({
   faultline: z.literal(1),

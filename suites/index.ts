@@ -6,12 +6,12 @@ import { resilience } from "./resilience.ts";
 import { idempotency, tasks } from "./stateful.ts";
 import { streams, upstream } from "./upstream.ts";
 
+export { loadProfile } from "../core/profile/load.ts";
+export type { Profile } from "../core/profile/schema.ts";
 export type { Check, Finding, Judgement } from "./checks/index.ts";
 export { allChecks, check, defineCheck } from "./checks/index.ts";
 export type { Property, Suite } from "./harness/property.ts";
 export type { CaseSpec, Exchange } from "./harness/types.ts";
-export { loadProfile } from "./profile/load.ts";
-export type { Profile } from "./profile/schema.ts";
 export { resolveTarget, type Target } from "./target.ts";
 
 /** Every suite, in the order a run reports them. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
 import type { RunResult } from "./harness/runner.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
-import { UsageError } from "./errors.ts";
-import { describeZodError } from "./profile/load.ts";
-import type { Profile } from "./profile/schema.ts";
-import { fromEnv, SECRET_KEYS, TARGET_KEYS, type TargetField, targetKey } from "./target-keys.ts";
+import { UsageError } from "../core/errors.ts";
+import { describeZodError } from "../core/profile/load.ts";
+import type { Profile } from "../core/profile/schema.ts";
+import { fromEnv, SECRET_KEYS, TARGET_KEYS, type TargetField, targetKey } from "../core/target-keys.ts";
 
 const url = z.url({ protocol: /^https?$/ });
 

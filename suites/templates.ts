@@ -1,4 +1,4 @@
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
 import type { Target } from "./target.ts";
 
 /** Nested string values a template can name with a dotted path (`mock.providers.alpha`). */

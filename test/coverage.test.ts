@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { loadProfile } from "../core/profile/load.ts";
 import { registerStep, stepIds } from "../mocks/steps.ts";
 import { runHarness } from "../scripts/cli/run.ts";
 import type { RunContext } from "../suites/harness/context.ts";
@@ -10,7 +11,6 @@ import { coverageCases, PROPERTY_OF, uncoveredSteps } from "../suites/harness/co
 import { type CoverageMatrix, stepSummary } from "../suites/harness/coverage-matrix.ts";
 import { chatRequest } from "../suites/harness/requests.ts";
 import { SUITES } from "../suites/index.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-coverage-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

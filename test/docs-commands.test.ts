@@ -24,12 +24,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadProfile } from "../core/profile/load.ts";
+import type { Profile } from "../core/profile/schema.ts";
+import { type Gateway, startGateway } from "../gateway/index.ts";
 import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
-import { type Gateway, startGateway } from "../mocks/gateway/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { runHarness } from "../node/run.ts";
-import { loadProfile } from "../suites/profile/load.ts";
-import type { Profile } from "../suites/profile/schema.ts";
 
 const repo = join(import.meta.dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "faultline-docs-"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CircuitBreakers } from "../mocks/gateway/breaker.ts";
+import { CircuitBreakers } from "../gateway/breaker.ts";
 import { breakerOf } from "../scripts/cli/gateway.ts";
 
 // The reference gateway's circuit breaker, on a clock the test moves by hand.

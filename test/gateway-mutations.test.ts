@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CORE_MUTATIONS, GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/index.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import { CORE_MUTATIONS, GATEWAY_DEFAULTS, type Gateway, startGateway } from "../gateway/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { probeGateway } from "../suites/harness/liveness.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 
 // Each one-defect gateway changes exactly the behaviour its summary names: the same probe sees one
 // answer from the reference gateway and another from the mutation.

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/index.ts";
-import { PROFILE_MUTATIONS } from "../mocks/gateway/mutations-profile.ts";
+import { getPath } from "../core/json-path.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import { type Condition, familyNames, familyProfile } from "../core/profile/schema.ts";
+import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../gateway/index.ts";
+import { PROFILE_MUTATIONS } from "../gateway/mutations-profile.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
-import { getPath } from "../suites/harness/json-path.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
-import { loadProfile } from "../suites/profile/load.ts";
-import { type Condition, familyNames, familyProfile } from "../suites/profile/schema.ts";
 
 // The reference gateway keeping each seed system's contract: every condition's code, status and envelope,
 // the native Anthropic and Gemini families, lemondata's hints, field codes, the concurrency guard; and

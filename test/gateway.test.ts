@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../mocks/gateway/index.ts";
-import { fingerprint } from "../mocks/redact.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import { Profile } from "../core/profile/schema.ts";
+import { fingerprint } from "../core/redact.ts";
+import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../gateway/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
-import { loadProfile } from "../suites/profile/load.ts";
-import { Profile } from "../suites/profile/schema.ts";
 
 // The reference gateway in front of a real mock, both on port 0, as a user would wire them.
 const profile = loadProfile("lumenfall");

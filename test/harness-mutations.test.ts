@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MUTATIONS } from "../mocks/gateway/index.ts";
+import { MUTATIONS } from "../gateway/index.ts";
 import { replayCase } from "../scripts/cli/replay.ts";
 import { runHarness } from "../scripts/cli/run.ts";
 import { runMutant } from "../scripts/mutation.ts";

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { builtinProfiles } from "../core/profile/load.ts";
 import { runHarness } from "../scripts/cli/run.ts";
-import { builtinProfiles } from "../suites/profile/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-ref-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

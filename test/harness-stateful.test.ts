@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadProfile } from "../core/profile/load.ts";
+import { GATEWAY_DEFAULTS, startGateway } from "../gateway/index.ts";
 import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
-import { GATEWAY_DEFAULTS, startGateway } from "../mocks/gateway/index.ts";
 import { startMock } from "../mocks/server.ts";
 import { type RunFlags, runHarness } from "../scripts/cli/run.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 
 // Gateways that keep state: a correct circuit breaker must not be reported as failover, exhaustion or
 // upstream failures (docs/contract.md §27). Each test starts its own mock and gateway and closes them.

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadProfile } from "../core/profile/load.ts";
+import { startBuiltin } from "../node/builtin.ts";
 import { runHarness } from "../scripts/cli/run.ts";
-import { startBuiltin } from "../suites/harness/builtin.ts";
 import type { RunContext } from "../suites/harness/context.ts";
 import { prepareTarget } from "../suites/harness/prepare.ts";
 import type { Suite } from "../suites/harness/property.ts";
@@ -12,7 +13,6 @@ import type { CheckResult, PropertyOutcome, RunResult } from "../suites/harness/
 import { runSuites } from "../suites/harness/runner.ts";
 import type { CaseSpec } from "../suites/harness/types.ts";
 import { SUITES } from "../suites/index.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 import { verdictOf } from "../suites/report/verdict.ts";
 
 // Every green is earned: what a check did not judge is said, with the true reason, and never passes.

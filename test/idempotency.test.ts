@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseIdempotencyKey } from "../mocks/gateway/idempotency.ts";
-import { GATEWAY_DEFAULTS, type Gateway, MUTATIONS, startGateway } from "../mocks/gateway/index.ts";
-import { TtlStore } from "../mocks/gateway/ttl-store.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import { parseIdempotencyKey } from "../gateway/idempotency.ts";
+import { GATEWAY_DEFAULTS, type Gateway, MUTATIONS, startGateway } from "../gateway/index.ts";
+import { TtlStore } from "../gateway/ttl-store.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { runHarness } from "../scripts/cli/run.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 
 // Idempotent replay in the reference gateway (data-envelope declares it), probed directly, then each
 // idempotency mutation caught by `faultline run` with the check that names it.

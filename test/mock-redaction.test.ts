@@ -1,7 +1,7 @@
 // Secrets in the journal: credential-named headers and query parameters show only a fingerprint, and so
 // does any value the user configured as a secret, wherever it appears (header, query, body).
 import { afterAll, describe, expect, it } from "vitest";
-import { fingerprint, isSecretName, Redactor } from "../mocks/redact.ts";
+import { fingerprint, isSecretName, Redactor } from "../core/redact.ts";
 import { type MockServer, type MockServerOptions, startMock } from "../mocks/server.ts";
 import { controlTokenOf, secretsOf } from "../scripts/cli/mock.ts";
 

@@ -2,10 +2,10 @@
 // thousand delayed requests wait side by side rather than one after another.
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../core/rng.ts";
 import { MockEngine } from "../mocks/engine.ts";
 import { drawLatencyMs, type LatencySpec, latencySpec } from "../mocks/latency.ts";
 import { PlanError } from "../mocks/plan.ts";
-import { seededRandom } from "../mocks/rng.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 
 const draws = (spec: LatencySpec, seed: number, n: number) => {

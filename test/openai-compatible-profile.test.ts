@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { loadProfile } from "../core/profile/load.ts";
 import { check } from "../suites/checks/index.ts";
 import type { CaseSpec, Exchange } from "../suites/harness/types.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 import type { Target } from "../suites/target.ts";
 
 // envelope.codeOptional: OpenAI answers many errors with `code: null`. Such an answer is judged by its

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { OUTAGE_MUTATIONS, RETRY_STORM_ATTEMPTS } from "../mocks/gateway/mutations-outage.ts";
+import { OUTAGE_MUTATIONS, RETRY_STORM_ATTEMPTS } from "../gateway/mutations-outage.ts";
 import { type OutageFlags, runOutageCommand } from "../scripts/cli/outage.ts";
 import { readCaseFile } from "../suites/case-file.ts";
 import type { OutageResult } from "../suites/outage/result.ts";

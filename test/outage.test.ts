@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "../core/errors.ts";
 import type { JournalEntry } from "../mocks/journal.ts";
 import { runOutageCommand } from "../scripts/cli/outage.ts";
 import { replayCase } from "../scripts/cli/replay.ts";
 import { judgeRecovery, type RecoveryBin } from "../suites/checks/recovery.ts";
-import { UsageError } from "../suites/errors.ts";
 import { conditionOf, planOf } from "../suites/outage/judging.ts";
 import { percentile } from "../suites/outage/metrics.ts";
 import { planOutage } from "../suites/outage/phases.ts";
@@ -310,8 +310,8 @@ describe("faultline outage against the built-in reference gateway", () => {
 
   it("a gateway whose requests never reach the mock is a setup error (exit 2), not an outage finding", async () => {
     // The reference gateway in front of a mock it does not know: our own mock sees nothing.
-    const { startOutageBuiltin } = await import("../suites/outage/builtin.ts");
-    const { loadProfile } = await import("../suites/profile/load.ts");
+    const { startOutageBuiltin } = await import("../node/outage-builtin.ts");
+    const { loadProfile } = await import("../core/profile/load.ts");
     const { startMock } = await import("../mocks/server.ts");
     const elsewhere = await startOutageBuiltin(loadProfile("lumenfall"));
     const ours = await startMock();

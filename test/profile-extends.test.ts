@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GATEWAY_DEFAULTS, startGateway } from "../mocks/gateway/index.ts";
+import { UsageError } from "../core/errors.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import { familyProfile } from "../core/profile/schema.ts";
+import { GATEWAY_DEFAULTS, startGateway } from "../gateway/index.ts";
 import { startMock } from "../mocks/server.ts";
 import { type HarnessOutcome, runHarness } from "../node/run.ts";
-import { UsageError } from "../suites/errors.ts";
-import { loadProfile } from "../suites/profile/load.ts";
-import { familyProfile } from "../suites/profile/schema.ts";
 
 // `extends:` merges a child over its parent as a JSON Merge Patch (RFC 7396) does: `null` removes the
 // inherited key. A removal of nothing is refused with what exists; a removal that leaves a reference

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { builtinProfiles, loadProfile, PROFILE_DIR } from "../core/profile/load.ts";
+import { type CatalogueEntry, familyNames, familyProfile } from "../core/profile/schema.ts";
 import { profileJsonSchema, SCHEMA_FILE } from "../scripts/profile-schema.ts";
-import { builtinProfiles, loadProfile, PROFILE_DIR } from "../suites/profile/load.ts";
-import { type CatalogueEntry, familyNames, familyProfile } from "../suites/profile/schema.ts";
 
 // The built-in profiles: they load, every source names the public document it quotes (or the rule of
 // docs/contract.md Faultline decided), `extends:` lets a user write only what differs, a broken profile is

@@ -2,16 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProfile } from "../core/profile/load.ts";
+import { startGateway } from "../gateway/index.ts";
 import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
-import { startGateway } from "../mocks/gateway/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
+import { startBuiltin } from "../node/builtin.ts";
 import { replayCase } from "../scripts/cli/replay.ts";
 import { runHarness } from "../scripts/cli/run.ts";
-import { startBuiltin } from "../suites/harness/builtin.ts";
 import { closeHttp } from "../suites/harness/http.ts";
 import { chatRequest } from "../suites/harness/requests.ts";
 import type { CaseSpec } from "../suites/harness/types.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 import { curlsFor } from "../suites/report/curl.ts";
 import { bash, close, hangingGateway, listen } from "./helpers/tiny-gateways.ts";
 

@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { loadProfile } from "../core/profile/load.ts";
+import type { Profile } from "../core/profile/schema.ts";
 import { CLIENT_DIALECTS } from "../suites/harness/dialects.ts";
 import { PLAN_PLACEHOLDER } from "../suites/harness/execute.ts";
 import {
@@ -10,8 +12,6 @@ import {
   richShape,
   UNICODE_SAMPLES,
 } from "../suites/harness/requests.ts";
-import { loadProfile } from "../suites/profile/load.ts";
-import type { Profile } from "../suites/profile/schema.ts";
 import type { Target } from "../suites/target.ts";
 
 const target: Target = { gateway: "http://127.0.0.1:1", apiKey: "k", model: "faultline-chat", headers: {} };

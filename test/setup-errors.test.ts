@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadProfile } from "../core/profile/load.ts";
+import { type GatewayOptions, startGateway } from "../gateway/index.ts";
+import { applyRequestMutations } from "../gateway/mutations-request.ts";
 import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
-import { type GatewayOptions, startGateway } from "../mocks/gateway/index.ts";
-import { applyRequestMutations } from "../mocks/gateway/mutations-request.ts";
 import { startMock } from "../mocks/server.ts";
 import { runHarness } from "../scripts/cli/run.ts";
 import { closeHttp } from "../suites/harness/http.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 import { junitErrors } from "./helpers/junit.ts";
 import { close, listen, markerStrippingGateway, selfAnsweringGateway } from "./helpers/tiny-gateways.ts";
 

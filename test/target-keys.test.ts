@@ -1,16 +1,16 @@
-// One table of target keys (suites/target-keys.ts): every key has a flag, an environment variable and a
+// One table of target keys (core/target-keys.ts): every key has a flag, an environment variable and a
 // field in a target file, and the CLI's options, the environment lookup, redaction, the case file's secret
 // slots and the variables printed commands use all come from it.
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { SECRET_FIELDS, TARGET_KEYS } from "../core/target-keys.ts";
+import { builtinTarget } from "../node/builtin.ts";
 import { registerReplayCommand } from "../scripts/cli/replay.ts";
 import { registerRunCommand } from "../scripts/cli/run.ts";
 import { fillSecretText, slotSource } from "../suites/case-file.ts";
-import { builtinTarget } from "../suites/harness/builtin.ts";
 import { secretEnvRefs } from "../suites/report/curl.ts";
 import { SECRET_SLOTS, templateSecrets } from "../suites/report/files.ts";
 import { resolveTarget, Target, targetSecrets } from "../suites/target.ts";
-import { SECRET_FIELDS, TARGET_KEYS } from "../suites/target-keys.ts";
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();

@@ -4,10 +4,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UsageError } from "../core/errors.ts";
+import { loadProfile } from "../core/profile/load.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { runHarness } from "../scripts/cli/run.ts";
-import { UsageError } from "../suites/errors.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 import { curlFor } from "../suites/report/curl.ts";
 import {
   effectiveProfile,

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEWAY_DEFAULTS, type Gateway, MUTATIONS, startGateway } from "../mocks/gateway/index.ts";
-import { matchTaskRoute } from "../mocks/gateway/task-view.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import { GATEWAY_DEFAULTS, type Gateway, MUTATIONS, startGateway } from "../gateway/index.ts";
+import { matchTaskRoute } from "../gateway/task-view.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { runHarness } from "../scripts/cli/run.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
-import { loadProfile } from "../suites/profile/load.ts";
 
 // The async task lifecycle in the reference gateway: llmapi's bare task answers and {error:{type,message}}
 // errors, data-envelope's {success, data, error} wrapping; then each task mutation caught by its check.

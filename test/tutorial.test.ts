@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Gateway, startGateway } from "../mocks/gateway/index.ts";
-import { loadProfile } from "../suites/profile/load.ts";
+import { loadProfile } from "../core/profile/load.ts";
+import { type Gateway, startGateway } from "../gateway/index.ts";
 import { bash } from "./helpers/tiny-gateways.ts";
 
 // The README tutorial, followed as written, against a gateway that sends the providers its own model name

@@ -17,9 +17,9 @@ interface CpuProfile {
 const BUCKETS: Array<[string, (url: string, fn: string) => boolean]> = [
   ["idle / waiting for I/O", (_u, f) => f === "(idle)" || f === "(program)"],
   ["garbage collection", (_u, f) => f === "(garbage collector)"],
-  ["journal", (u) => /mocks\/(journal|redact)\.ts/.test(u)],
+  ["journal", (u) => /(mocks\/journal|core\/redact)\.ts/.test(u)],
   ["dialect bodies and headers", (u) => /mocks\/dialects\//.test(u)],
-  ["steps and plans", (u) => /mocks\/(steps|plan|rng|latency|scenario)\.ts/.test(u)],
+  ["steps and plans", (u) => /(mocks\/(steps|plan|latency|scenario)|core\/rng)\.ts/.test(u)],
   ["engine (routing, marker, JSON.parse of the body)", (u) => /mocks\/engine\.ts/.test(u)],
   ["mock transport (read, write)", (u) => /mocks\/(transport|server|control|limits|metrics)\.ts/.test(u)],
   ["bench instrumentation", (u) => /scripts\/bench\//.test(u)],
@@ -61,7 +61,7 @@ export function summariseProfile(path: string): CostShare[] {
     busy += us;
     const b = buckets.get(bucket) ?? { us: 0, fns: new Map() };
     b.us += us;
-    const fn = `${functionName || "(anonymous)"} ${url.replace(/^.*\/(mocks|scripts|node_modules)\//, "$1/")}:${lineNumber + 1}`;
+    const fn = `${functionName || "(anonymous)"} ${url.replace(/^.*\/(mocks|core|scripts|node_modules)\//, "$1/")}:${lineNumber + 1}`;
     b.fns.set(fn, (b.fns.get(fn) ?? 0) + us);
     buckets.set(bucket, b);
   }

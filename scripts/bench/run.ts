@@ -4,10 +4,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startBuiltin } from "../../suites/harness/builtin.ts";
+import { builtinProfiles, loadProfile } from "../../core/profile/load.ts";
+import { startBuiltin } from "../../node/builtin.ts";
 import { closeHttp, send } from "../../suites/harness/http.ts";
 import { chatRequest } from "../../suites/harness/requests.ts";
-import { builtinProfiles, loadProfile } from "../../suites/profile/load.ts";
 import { runHarness } from "../cli/run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-bench-"));

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { assertDefects, GATEWAY_DEFAULTS, startGateway, type Upstream } from "../../mocks/gateway/index.ts";
-import { UsageError } from "../../suites/errors.ts";
-import { loadProfile } from "../../suites/profile/load.ts";
+import { UsageError } from "../../core/errors.ts";
+import { loadProfile } from "../../core/profile/load.ts";
+import { assertDefects, GATEWAY_DEFAULTS, startGateway, type Upstream } from "../../gateway/index.ts";
 import { intOption, isLoopback, untilSignal } from "./options.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];

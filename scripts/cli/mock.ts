@@ -1,13 +1,13 @@
 import type { Command } from "commander";
+import { UsageError } from "../../core/errors.ts";
+import { MIN_SECRET_LENGTH } from "../../core/redact.ts";
 import { dialectIds } from "../../mocks/dialects/index.ts";
 import { DEFAULT_MODELS, type ProviderConfig } from "../../mocks/engine.ts";
 import { RESERVED_NAMES } from "../../mocks/plan.ts";
-import { MIN_SECRET_LENGTH } from "../../mocks/redact.ts";
 import { describeScenarioEvent } from "../../mocks/scenario.ts";
 import { loadScenarioFile, type Scenario, ScenarioError } from "../../mocks/scenario-schema.ts";
 import { startMock } from "../../mocks/server.ts";
 import type { DialectId } from "../../mocks/types.ts";
-import { UsageError } from "../../suites/errors.ts";
 import { intOption, isLoopback, untilSignal } from "./options.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { TARGET_KEYS } from "../../suites/target-keys.ts";
+import { TARGET_KEYS } from "../../core/target-keys.ts";
 
 /** Parses an integer flag, naming the flag and what was seen when it is not one. */
 export function intOption(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -27,7 +27,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 /**
- * Adds the target's keys (suites/target-keys.ts) as options, each naming its environment variable; replay
+ * Adds the target's keys (core/target-keys.ts) as options, each naming its environment variable; replay
  * takes only those its case file does not carry.
  */
 export function addTargetOptions(command: Command, which: "run" | "replay"): Command {

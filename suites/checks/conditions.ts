@@ -1,4 +1,4 @@
-import { getPath } from "../harness/json-path.ts";
+import { getPath } from "../../core/json-path.ts";
 import { defineCheck } from "./registry.ts";
 import { CLIENT_SIDE, codeAccepted, codeOf, describeResponse, is2xx, show, statusesFor } from "./util.ts";
 

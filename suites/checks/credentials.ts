@@ -1,5 +1,5 @@
+import { fingerprint, isSecretName, MIN_SECRET_LENGTH } from "../../core/redact.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
-import { fingerprint, isSecretName, MIN_SECRET_LENGTH } from "../../mocks/redact.ts";
 import type { Exchange, RequestSpec } from "../harness/types.ts";
 import { defineCheck } from "./registry.ts";
 

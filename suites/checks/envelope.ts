@@ -1,5 +1,5 @@
-import { getPath, hasPath } from "../harness/json-path.ts";
-import type { Profile } from "../profile/schema.ts";
+import { getPath, hasPath } from "../../core/json-path.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import { defineCheck } from "./registry.ts";
 import { codeOf, is2xx, isError, show, statusesFor } from "./util.ts";
 

@@ -1,6 +1,6 @@
+import type { Profile } from "../../core/profile/schema.ts";
 import type { StepExchange } from "../harness/scenario-case.ts";
 import type { Exchange } from "../harness/types.ts";
-import type { Profile } from "../profile/schema.ts";
 import { defineCheck, type Finding, type Judgement } from "./registry.ts";
 import { attemptsSummary } from "./upstream.ts";
 import { codeOf, describeResponse, is2xx, show } from "./util.ts";

@@ -1,4 +1,4 @@
-import { fingerprint } from "../../mocks/redact.ts";
+import { fingerprint } from "../../core/redact.ts";
 import { defineCheck } from "./registry.ts";
 
 /** The fingerprints of the credentials the gateway sent upstream, as the journal shows them. */

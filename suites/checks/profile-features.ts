@@ -1,4 +1,4 @@
-import { getPath, hasPath } from "../harness/json-path.ts";
+import { getPath, hasPath } from "../../core/json-path.ts";
 import { providerRetryAfterS } from "./amplification.ts";
 import { defineCheck } from "./registry.ts";
 import { parseRetryAfter } from "./retry-after.ts";

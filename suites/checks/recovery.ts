@@ -1,4 +1,4 @@
-import type { Level, Profile } from "../profile/schema.ts";
+import type { Level, Profile } from "../../core/profile/schema.ts";
 
 /**
  * The outage-level check: what only traffic over time shows (docs/contract.md §28). `faultline outage`

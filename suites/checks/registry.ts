@@ -1,5 +1,5 @@
+import type { Level, Profile } from "../../core/profile/schema.ts";
 import type { CaseSpec, Exchange } from "../harness/types.ts";
-import type { Level, Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
 
 /** What a check judges: one exchange, the case that produced it, and the mock's journal for it. */

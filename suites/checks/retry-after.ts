@@ -1,4 +1,4 @@
-import { getPath } from "../harness/json-path.ts";
+import { getPath } from "../../core/json-path.ts";
 import { defineCheck } from "./registry.ts";
 import { show } from "./util.ts";
 

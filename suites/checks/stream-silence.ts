@@ -1,8 +1,8 @@
+import { getPath } from "../../core/json-path.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import type { DialectId } from "../../mocks/types.ts";
 import { CLIENT_DIALECTS } from "../harness/dialects.ts";
-import { getPath } from "../harness/json-path.ts";
 import type { RequestSpec, SseEvent } from "../harness/types.ts";
-import type { Profile } from "../profile/schema.ts";
 import { defineCheck } from "./registry.ts";
 import { attemptsSummary } from "./upstream.ts";
 import { describeResponse, endedNormally, is2xx, show } from "./util.ts";

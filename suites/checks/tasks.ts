@@ -1,6 +1,6 @@
-import { getPath } from "../harness/json-path.ts";
+import { getPath } from "../../core/json-path.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import type { Exchange } from "../harness/types.ts";
-import type { Profile } from "../profile/schema.ts";
 import { stepOf } from "./idempotency.ts";
 import { defineCheck } from "./registry.ts";
 import { describeResponse, show } from "./util.ts";

@@ -1,7 +1,7 @@
+import { getPath } from "../../core/json-path.ts";
 import { dialect, dialectIds } from "../../mocks/dialects/index.ts";
 import { ERROR_KINDS } from "../../mocks/dialects/types.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
-import { getPath } from "../harness/json-path.ts";
 import { defineCheck } from "./registry.ts";
 import { codeAccepted, codeOf, completionText, describeResponse, is2xx, show } from "./util.ts";
 

@@ -1,7 +1,7 @@
+import { getPath } from "../../core/json-path.ts";
+import { CONDITIONS, type Profile } from "../../core/profile/schema.ts";
 import { CLIENT_DIALECTS } from "../harness/dialects.ts";
-import { getPath } from "../harness/json-path.ts";
 import type { Exchange } from "../harness/types.ts";
-import { CONDITIONS, type Profile } from "../profile/schema.ts";
 
 /** Every condition the client causes: all but the upstream ones (docs/contract.md §2). */
 export const CLIENT_SIDE: ReadonlySet<string> = new Set(CONDITIONS.filter((c) => !c.startsWith("upstream.")));

@@ -1,5 +1,5 @@
+import type { Profile } from "../../core/profile/schema.ts";
 import type { RunState } from "../checks/registry.ts";
-import type { Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
 import type { MockClient } from "./mock-client.ts";
 

@@ -1,6 +1,6 @@
+import type { Profile } from "../../core/profile/schema.ts";
 import type { Check } from "../checks/registry.ts";
 import { levelOf } from "../checks/registry.ts";
-import type { Profile } from "../profile/schema.ts";
 import type { CheckResult, PropertyOutcome, ViolationRecord } from "./result.ts";
 
 /** What a run saw of one check. */

@@ -1,7 +1,8 @@
 // What a preflight request says about the setup: each broken setup named, with the one thing that fixes it.
+
+import { getPath } from "../../core/json-path.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
-import type { Profile } from "../profile/schema.ts";
-import { getPath } from "./json-path.ts";
 import type { PreflightInput } from "./preflight.ts";
 import type { SetupProblem } from "./result.ts";
 import type { Exchange, RequestSpec } from "./types.ts";

@@ -1,5 +1,5 @@
+import { familyNames, familyProfile, type Profile } from "../../core/profile/schema.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
-import { familyNames, familyProfile, type Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
 import { PLAN_PLACEHOLDER } from "./execute.ts";
 import { send } from "./http.ts";

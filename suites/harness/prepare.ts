@@ -1,5 +1,5 @@
-import { UsageError } from "../errors.ts";
-import type { Profile } from "../profile/schema.ts";
+import { UsageError } from "../../core/errors.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import { effectiveProfile, type Target } from "../target.ts";
 import { renderTarget } from "../templates.ts";
 import { MockClient } from "./mock-client.ts";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { hashSeed } from "../../mocks/rng.ts";
+import { hashSeed } from "../../core/rng.ts";
 import { allChecks } from "../checks/index.ts";
 import type { Check } from "../checks/registry.ts";
 import { type CaseEnv, type CaseMark, type CaseRun, recordViolation, runCase } from "./case-run.ts";

@@ -1,6 +1,6 @@
 import { faker } from "@faker-js/faker";
 import fc from "fast-check";
-import type { Profile } from "../profile/schema.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import type { Target } from "../target.ts";
 import { type ChatShape, CLIENT_DIALECTS, type ClientDialect, simpleShape, type Turn } from "./dialects.ts";
 import { PLAN_PLACEHOLDER } from "./execute.ts";

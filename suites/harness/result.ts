@@ -1,4 +1,4 @@
-import type { Level } from "../profile/schema.ts";
+import type { Level } from "../../core/profile/schema.ts";
 import type { CoverageMatrix } from "./coverage-matrix.ts";
 import type { CaseSpec, Exchange } from "./types.ts";
 

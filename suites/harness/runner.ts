@@ -1,5 +1,5 @@
+import { familyNames, familyProfile } from "../../core/profile/schema.ts";
 import { allChecks } from "../checks/index.ts";
-import { familyNames, familyProfile } from "../profile/schema.ts";
 import { type CaseMark, recordViolation } from "./case-run.ts";
 import type { RunContext } from "./context.ts";
 import { CoverageTally } from "./coverage-matrix.ts";

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { getPath } from "../../core/json-path.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import type { Check } from "../checks/registry.ts";
-import type { Profile } from "../profile/schema.ts";
 import type { RunContext } from "./context.ts";
 import { type Execution, judge, PLAN_PLACEHOLDER } from "./execute.ts";
 import { send } from "./http.ts";
-import { getPath } from "./json-path.ts";
 import type { CaseSpec, Exchange, RequestSpec } from "./types.ts";
 
 /** Replaced by a fresh random string per execution: idempotency keys and unknown task ids never collide across runs. */

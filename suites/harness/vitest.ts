@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProfile } from "../profile/load.ts";
-import type { Profile } from "../profile/schema.ts";
+import { loadProfile } from "../../core/profile/load.ts";
+import type { Profile } from "../../core/profile/schema.ts";
+import { startBuiltin } from "../../node/builtin.ts";
 import { formatViolation } from "../report/console.ts";
 import { resolveTarget, type Target } from "../target.ts";
-import { startBuiltin } from "./builtin.ts";
 import type { RunContext } from "./context.ts";
 import { withHttpPool } from "./http.ts";
 import type { MockClient } from "./mock-client.ts";
@@ -13,7 +13,7 @@ import { runSuites } from "./runner.ts";
 
 /**
  * Declares a suite as vitest tests, one per property. The target comes from the FAULTLINE_* variables of
- * suites/target-keys.ts (FAULTLINE_GATEWAY, FAULTLINE_MOCK, FAULTLINE_API_KEY, FAULTLINE_MODEL, …) and
+ * core/target-keys.ts (FAULTLINE_GATEWAY, FAULTLINE_MOCK, FAULTLINE_API_KEY, FAULTLINE_MODEL, …) and
  * FAULTLINE_PROFILE, FAULTLINE_SEED, FAULTLINE_RUNS; without FAULTLINE_GATEWAY the suite runs against the
  * built-in reference gateway and mock. Each property sends through connections of its own.
  */

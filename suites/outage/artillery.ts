@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../core/errors.ts";
 import type { DriveOptions, DriveStats, LoadEngine } from "./engine.ts";
 import { MARKER_PREFIX, MARKER_SLOT, MAX_SAMPLE_BODY, type Sample } from "./sample.ts";
 

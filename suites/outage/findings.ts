@@ -1,7 +1,7 @@
+import type { Level, Profile } from "../../core/profile/schema.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
 import { REC_001, type RecoveryVerdict } from "../checks/recovery.ts";
 import type { Check } from "../checks/registry.ts";
-import type { Level, Profile } from "../profile/schema.ts";
 import type { SampleVerdict } from "./judging.ts";
 import { Tally } from "./metrics.ts";
 import type { OutageCheckResult, OutageViolation, PhaseResult } from "./result.ts";

@@ -1,9 +1,9 @@
+import type { Level, Profile } from "../../core/profile/schema.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
 import { allChecks, levelOf } from "../checks/index.ts";
 import type { Check, RunState } from "../checks/registry.ts";
 import { judge, PLAN_PLACEHOLDER, type Verdict } from "../harness/execute.ts";
 import type { CaseSpec, Exchange, RequestSpec } from "../harness/types.ts";
-import type { Level, Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
 import { exchangeOf, MARKER_SLOT, requestFor, type Sample } from "./sample.ts";
 

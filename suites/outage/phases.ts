@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { UsageError } from "../../core/errors.ts";
 import type { ProviderPolicy } from "../../mocks/plan.ts";
 import {
   builtinScenarios,
@@ -9,7 +10,6 @@ import {
   type Scenario,
   ScenarioError,
 } from "../../mocks/scenario-schema.ts";
-import { UsageError } from "../errors.ts";
 
 /** One phase of an outage run, in milliseconds from the moment the scenario started. */
 export interface OutagePhase {

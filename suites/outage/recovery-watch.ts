@@ -1,10 +1,10 @@
+import type { Profile } from "../../core/profile/schema.ts";
 import {
   judgeRecovery,
   type RecoveryBin,
   type RecoveryVerdict,
   type UsualProvider,
 } from "../checks/recovery.ts";
-import type { Profile } from "../profile/schema.ts";
 
 /**
  * Counts answers by the second they were sent in, from the moment the providers recovered, so REC-001 can

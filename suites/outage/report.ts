@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import type { Profile } from "../profile/schema.ts";
+import type { Profile } from "../../core/profile/schema.ts";
 import type { CaseTarget } from "../report/files.ts";
 import { templateSecrets } from "../report/files.ts";
 import { sanitizer } from "../report/safe-text.ts";

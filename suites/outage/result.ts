@@ -1,7 +1,7 @@
+import type { Level } from "../../core/profile/schema.ts";
 import { REC_001, type RecoveryVerdict } from "../checks/recovery.ts";
 import type { SetupProblem } from "../harness/result.ts";
 import type { CaseSpec, Exchange } from "../harness/types.ts";
-import type { Level } from "../profile/schema.ts";
 import type { DriveStats } from "./engine.ts";
 import type { Figures, TimelinePoint } from "./metrics.ts";
 

@@ -1,7 +1,7 @@
 import { faker } from "@faker-js/faker";
+import type { Profile } from "../../core/profile/schema.ts";
 import { CONFIRM_S, REC_001 } from "../checks/recovery.ts";
 import { chatRequest } from "../harness/requests.ts";
-import type { Profile } from "../profile/schema.ts";
 import type { Target } from "../target.ts";
 import { JOURNAL_SETTLE_MS, preflight, startScenario, stopScenario } from "./control.ts";
 import type { DriveStats, LoadEngine } from "./engine.ts";

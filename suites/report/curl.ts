@@ -1,8 +1,8 @@
+import { SECRET_KEYS } from "../../core/target-keys.ts";
 import { PLAN_PLACEHOLDER } from "../harness/execute.ts";
 import { NONCE_PLACEHOLDER } from "../harness/scenario-case.ts";
 import type { CaseSpec, RequestSpec } from "../harness/types.ts";
 import { CREDENTIAL_HEADER, type Target } from "../target.ts";
-import { SECRET_KEYS } from "../target-keys.ts";
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, "'\\''")}'`;

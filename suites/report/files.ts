@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import type { Profile } from "../../core/profile/schema.ts";
+import { SECRET_FIELDS } from "../../core/target-keys.ts";
 import type { CheckResult, RunResult } from "../harness/result.ts";
-import type { Profile } from "../profile/schema.ts";
 import { type Target, targetSecrets } from "../target.ts";
-import { SECRET_FIELDS } from "../target-keys.ts";
 import type { RerunCommand } from "./console.ts";
 import { coverageMarkdown } from "./coverage.ts";
 import { curlsFor, secretEnvRefs } from "./curl.ts";

@@ -1,4 +1,4 @@
-import { redactText } from "../../mocks/redact.ts";
+import { redactText } from "../../core/redact.ts";
 
 /**
  * Bytes a gateway may send that must never reach a terminal, a Markdown summary or an XML report raw:

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { Profile } from "../../suites/profile/schema.ts";
+import type { Profile } from "../core/profile/schema.ts";
 import { Contract } from "./contract.ts";
 import type { Mutation } from "./mutations.ts";
 import { sendError } from "./respond.ts";

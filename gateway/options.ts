@@ -1,4 +1,4 @@
-import type { Profile } from "../../suites/profile/schema.ts";
+import type { Profile } from "../core/profile/schema.ts";
 import type { BreakerConfig } from "./breaker.ts";
 
 /** One upstream provider, OpenAI dialect, tried in the order given. */

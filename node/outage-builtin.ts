@@ -1,12 +1,12 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import type { BreakerConfig } from "../../mocks/gateway/breaker.ts";
-import { GATEWAY_DEFAULTS } from "../../mocks/gateway/options.ts";
-import { UsageError } from "../errors.ts";
-import type { Profile } from "../profile/schema.ts";
-import type { Target } from "../target.ts";
-import type { ChildMessage, ChildOptions } from "./builtin-child.ts";
+import { UsageError } from "../core/errors.ts";
+import type { Profile } from "../core/profile/schema.ts";
+import type { BreakerConfig } from "../gateway/breaker.ts";
+import { GATEWAY_DEFAULTS } from "../gateway/options.ts";
+import type { Target } from "../suites/target.ts";
+import type { ChildMessage, ChildOptions } from "./outage-builtin-child.ts";
 
 /**
  * The built-in outage target: the mock and the reference gateway, each in a child process, so neither
@@ -30,7 +30,7 @@ async function startChild(o: ChildOptions): Promise<Child> {
   const self = import.meta.url;
   const ts = self.endsWith(".ts");
   const child: ChildProcess = fork(
-    fileURLToPath(new URL(`./builtin-child.${ts ? "ts" : "js"}`, self)),
+    fileURLToPath(new URL(`./outage-builtin-child.${ts ? "ts" : "js"}`, self)),
     [JSON.stringify(o)],
     {
       // From the sources the child needs the TypeScript loader; from a build it is plain JavaScript.

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Condition, Profile } from "../../suites/profile/schema.ts";
+import type { Condition, Profile } from "../core/profile/schema.ts";
 
 export type AuthResult = { ok: true; key: string } | { ok: false; condition: Condition; message: string };
 

@@ -1,10 +1,10 @@
-import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
-import { GATEWAY_DEFAULTS, startGateway } from "../../mocks/gateway/index.ts";
-import { applyRequestMutations } from "../../mocks/gateway/mutations-request.ts";
-import { startMock } from "../../mocks/server.ts";
-import type { Profile } from "../profile/schema.ts";
-import type { Target } from "../target.ts";
-import { type BuiltinDefaults, TARGET_KEYS } from "../target-keys.ts";
+import type { Profile } from "../core/profile/schema.ts";
+import { type BuiltinDefaults, TARGET_KEYS } from "../core/target-keys.ts";
+import { GATEWAY_DEFAULTS, startGateway } from "../gateway/index.ts";
+import { applyRequestMutations } from "../gateway/mutations-request.ts";
+import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
+import { startMock } from "../mocks/server.ts";
+import type { Target } from "../suites/target.ts";
 
 /** The built-in reference gateway's attempt timeout and deadline: short, so runs stay fast. */
 export const BUILTIN = { attemptTimeoutMs: 250, deadlineMs: 3_000 } as const;

@@ -1,4 +1,4 @@
-import { familyNames, familyProfile, type Profile } from "../../suites/profile/schema.ts";
+import { familyNames, familyProfile, type Profile } from "../core/profile/schema.ts";
 import { codecFor } from "./families/index.ts";
 
 export type Op = "chat" | "models";

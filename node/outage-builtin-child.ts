@@ -2,11 +2,11 @@
 // reference gateway in front of it. Each gets its own event loop, and on two cores its own core, instead of
 // sharing the load engine's, as a real deployment would.
 import { Server } from "node:net";
-import { DEFAULT_PROVIDERS } from "../../mocks/engine.ts";
-import type { BreakerConfig } from "../../mocks/gateway/breaker.ts";
-import { startOutageGateway } from "../../mocks/gateway/mutations-outage.ts";
-import { startMock } from "../../mocks/server.ts";
-import type { Profile } from "../profile/schema.ts";
+import type { Profile } from "../core/profile/schema.ts";
+import type { BreakerConfig } from "../gateway/breaker.ts";
+import { startOutageGateway } from "../gateway/mutations-outage.ts";
+import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
+import { startMock } from "../mocks/server.ts";
 
 export type ChildOptions =
   | { role: "mock" }

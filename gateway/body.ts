@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Condition } from "../../suites/profile/schema.ts";
+import type { Condition } from "../core/profile/schema.ts";
 
 export type BodyResult =
   | { ok: true; value: unknown }

@@ -1,4 +1,4 @@
-import type { DialectId } from "../../types.ts";
+import type { DialectId } from "../../mocks/types.ts";
 import { anthropicCodec } from "./anthropic.ts";
 import { geminiCodec } from "./gemini.ts";
 import { openaiCodec } from "./openai.ts";

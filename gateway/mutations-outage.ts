@@ -7,7 +7,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "undici";
-import { UsageError } from "../../suites/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { type BreakerConfig, CircuitBreakers } from "./breaker.ts";
 import type { GatewayOptions, Upstream } from "./options.ts";
 import { type Gateway, startGateway } from "./server.ts";

@@ -1,4 +1,4 @@
-import type { DialectId } from "../../types.ts";
+import type { DialectId } from "../../mocks/types.ts";
 import type { Validation } from "../validate.ts";
 
 /** What the route itself says about a chat request: Gemini puts the model and streaming in the path. */

@@ -1,5 +1,5 @@
-import { setPath } from "../../suites/harness/json-path.ts";
-import type { Profile } from "../../suites/profile/schema.ts";
+import { setPath } from "../core/json-path.ts";
+import type { Profile } from "../core/profile/schema.ts";
 import type { ErrorSpec } from "./contract.ts";
 
 const parentOf = (path: string) => path.split(".").slice(0, -1).join(".");

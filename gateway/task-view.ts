@@ -1,4 +1,4 @@
-import type { Tasks } from "../../suites/profile/schema.ts";
+import type { Tasks } from "../core/profile/schema.ts";
 import type { Task } from "./task-store.ts";
 
 export type TaskOp = "submit" | "poll" | "cancel";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
-import type { Idempotency as IdempotencySpec } from "../../suites/profile/schema.ts";
+import type { Idempotency as IdempotencySpec } from "../core/profile/schema.ts";
 import { GatewayError } from "./contract.ts";
 import type { Responder } from "./respond.ts";
 import { captureResponse, type StoredResponse } from "./response-capture.ts";

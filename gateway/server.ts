@@ -8,7 +8,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
-import { UsageError } from "../../suites/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { authenticate } from "./auth.ts";
 import { createBreakers } from "./breaker.ts";
 import { handleChat } from "./chat.ts";

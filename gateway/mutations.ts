@@ -1,4 +1,4 @@
-import { UsageError } from "../../suites/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { CHECK_MUTATIONS } from "./mutations-checks.ts";
 import { COVERAGE_MUTATIONS } from "./mutations-coverage.ts";
 import { PROFILE_MUTATIONS } from "./mutations-profile.ts";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
-import type { Condition, Tasks } from "../../suites/profile/schema.ts";
+import type { Condition, Tasks } from "../core/profile/schema.ts";
 import type { AuthResult } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { Contract, GatewayError } from "./contract.ts";

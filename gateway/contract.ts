@@ -1,4 +1,4 @@
-import { type Condition, familyNames, familyProfile, type Profile } from "../../suites/profile/schema.ts";
+import { type Condition, familyNames, familyProfile, type Profile } from "../core/profile/schema.ts";
 import { renderError } from "./render.ts";
 
 /** An error the gateway answers, before it is rendered into the profile's envelope. */
