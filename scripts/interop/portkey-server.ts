@@ -99,6 +99,11 @@ export async function startPortkey(opts: PortkeyOptions = {}): Promise<PortkeySe
     stderr = (stderr + d).slice(-MAX_LOG_CHARS);
   });
   const log = () => stderr;
+  // A test runner that times out (or a Ctrl-C) ends this process without running `close`: Portkey must not
+  // outlive it, so the exit hook kills it synchronously (the only thing an exit handler may do).
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   const close = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const done = exited(child);
