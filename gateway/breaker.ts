@@ -22,8 +22,8 @@ interface State {
  * its success closes the breaker, its failure opens it again. A provider's 4xx about the request is a
  * success here: the provider answered, the request was wrong.
  *
- * The transitions are methods so a one-defect variant (a breaker that never closes, say) overrides one
- * of them; register it in `BREAKER_VARIANTS` under its defect id.
+ * The transitions are methods so a one-defect mutant (a breaker that never closes, say) overrides one
+ * of them and hands its class to the gateway through the policy's `breakers` member.
  */
 export class CircuitBreakers {
   private readonly states = new Map<string, State>();
@@ -72,16 +72,4 @@ export class CircuitBreakers {
   protected open(s: State): void {
     s.openUntil = this.now() + this.config.openMs;
   }
-}
-
-/** One-defect breakers by defect id; the gateway uses the first whose id is among its defects. */
-export const BREAKER_VARIANTS = new Map<string, new (config: BreakerConfig) => CircuitBreakers>();
-
-export function createBreakers(
-  config: BreakerConfig | undefined,
-  defects: ReadonlySet<string>,
-): CircuitBreakers | undefined {
-  if (!config) return undefined;
-  const variant = [...BREAKER_VARIANTS].find(([id]) => defects.has(id))?.[1];
-  return variant ? new variant(config) : new CircuitBreakers(config);
 }

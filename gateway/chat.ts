@@ -1,43 +1,28 @@
 import { type ChatContext, enterGate } from "./admit.ts";
+import type { ErrorSpec } from "./error-spec.ts";
 import { type Failure, failover } from "./failover.ts";
 import type { StopReason } from "./guard.ts";
 import type { Upstream } from "./options.ts";
-import { sendError, sendJson, sendRaw } from "./respond.ts";
+import { sendError, sendJson } from "./respond.ts";
 import { relayStream } from "./stream.ts";
 import type { ChatRequest } from "./validate.ts";
 
 export type { ChatContext } from "./admit.ts";
 
-function answerExhausted(c: ChatContext, chat: ChatRequest, failures: Failure[]): void {
-  const last = failures.at(-1);
-  if (c.defects.has("exhaustion_no_answer") && !failures.some((f) => f.timedOut)) {
-    // The defect: a code path for "every provider failed fast" that forgets to answer.
-    c.reply.res.destroy();
-    return;
-  }
-  if (c.defects.has("exhaustion_200")) {
-    const created = Math.floor(Date.now() / 1000);
-    sendJson(c.reply, 200, {
-      id: `chatcmpl-${c.reply.requestId}`,
-      object: "chat.completion",
-      created,
-      model: chat.model,
-      choices: [],
-    });
-    return;
-  }
-  if (c.defects.has("raw_passthrough") && last?.raw) {
-    sendRaw(c.reply, last.raw.status, last.raw.body, last.raw.contentType);
-    return;
-  }
-  // Our own words: which providers failed and how, never what they said (docs/contract.md §7).
-  let message = `All providers failed to handle the request (${failures.map((f) => `${f.provider}: ${f.reason}`).join("; ")})`;
-  if (c.defects.has("leak_key") && last)
-    message += ` [sent Authorization: Bearer ${c.opts.upstreamKey(last.provider)}]`;
-  if (c.defects.has("leak_upstream_url") && last)
-    message += ` [last tried ${c.opts.upstreams.find((u) => u.name === last.provider)?.baseUrl}]`;
-  const spec = c.reply.contract.exhausted(message);
+/** Our own words: which providers failed and how, never what they said (docs/contract.md §7). */
+export function exhaustedMessage(_c: ChatContext, failures: Failure[]): string {
+  return `All providers failed to handle the request (${failures.map((f) => `${f.provider}: ${f.reason}`).join("; ")})`;
+}
+
+/** Every provider failed: the profile's exhaustion code, with the providers' wait where they all asked for one. */
+export function answerExhausted(c: ChatContext, _chat: ChatRequest, failures: Failure[]): void {
+  const spec = c.reply.contract.exhausted(c.policy.exhaustedMessage(c, failures));
   spec.retryAfterS = c.policy.exhaustedRetryAfterS(failures, c.opts.retryAfterS);
+  sendError(c.reply, spec);
+}
+
+/** A provider's non-retryable refusal: the profile's upstream code, with the status it keeps. */
+export function answerUpstreamError(c: ChatContext, spec: ErrorSpec): void {
   sendError(c.reply, spec);
 }
 
@@ -53,35 +38,40 @@ export async function handleChat(c: ChatContext): Promise<void> {
 
 async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
   const { contract } = c.reply;
-  const noDeadline = c.defects.has("no_deadline");
+  const limits = c.policy.timeLimits(c.opts);
   const deadline = new AbortController();
-  const timer = noDeadline ? undefined : setTimeout(() => deadline.abort(), c.opts.deadlineMs);
+  const timer =
+    limits.deadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(), limits.deadlineMs);
   const stops: Array<[AbortSignal, StopReason]> = [
-    [c.client, "client"],
+    [c.policy.clientGone(c), "client"],
     [deadline.signal, "deadline"],
   ];
   try {
-    const out = await failover({
-      upstreams: c.opts.upstreams,
-      dispatcher: c.dispatcher,
-      payload: JSON.stringify({ ...chat.body, model: c.opts.upstreamModel }),
-      stream: chat.stream,
-      headersFor: (u: Upstream) => c.policy.upstreamHeaders(c, chat.stream, u),
-      stops,
-      attemptTimeoutMs: noDeadline ? undefined : c.opts.attemptTimeoutMs,
-      defects: c.defects,
-      breakers: c.breakers,
-      askAgain: c.policy.askAgain,
-    });
+    const out = await c.policy.upstreamFor(c, chat, () =>
+      failover({
+        upstreams: c.opts.upstreams,
+        dispatcher: c.dispatcher,
+        payload: JSON.stringify({ ...chat.body, model: c.opts.upstreamModel }),
+        stream: chat.stream,
+        headersFor: (u: Upstream) => c.policy.upstreamHeaders(c, chat.stream, u),
+        stops,
+        attemptTimeoutMs: limits.attemptTimeoutMs,
+        breakers: c.breakers,
+        policy: c.policy,
+      }),
+    );
     switch (out.kind) {
       case "client_gone":
         return;
       case "completion":
-        sendJson(c.reply, 200, c.codec.fromCompletion(out.completion, chat.model, c.reply.requestId));
+        sendJson(
+          c.reply,
+          200,
+          c.codec.fromCompletion(c.policy.relayCompletion(out.completion), chat.model, c.reply.requestId),
+        );
         return;
       case "stream": {
-        const limits = c.policy.streamLimits(c.opts);
-        if (!limits.untilDeadline) clearTimeout(timer);
+        if (!limits.streamUntilDeadline) clearTimeout(timer);
         await relayStream(
           {
             reply: c.reply,
@@ -89,31 +79,25 @@ async function serve(c: ChatContext, chat: ChatRequest): Promise<void> {
             first: out.first,
             guard: out.guard,
             encoder: c.codec.encoder(chat.model, c.reply.requestId),
-            idleTimeoutMs: noDeadline ? undefined : limits.idleTimeoutMs,
-            defects: c.defects,
+            idleTimeoutMs: limits.streamIdleMs,
             crash: c.crash,
-            errorFrames: c.policy.streamErrorFrames,
+            policy: c.policy,
           },
           (kind, why) => (kind === "upstream" ? contract.upstream(502, why) : contract.exhausted(why)),
         );
         return;
       }
-      case "upstream_error": {
-        const spec = contract.upstream(
-          out.status,
-          `The provider rejected the request (status ${out.status})`,
+      case "upstream_error":
+        c.policy.answerUpstreamError(
+          c,
+          contract.upstream(out.status, `The provider rejected the request (status ${out.status})`),
         );
-        if (c.defects.has("upstream_status_502")) spec.status = 502;
-        if (c.defects.has("error_behind_200"))
-          sendJson(c.reply, 200, contract.render(spec, c.reply.requestId));
-        else sendError(c.reply, spec);
         return;
-      }
       case "upstream_auth":
         sendError(c.reply, contract.condition("auth.invalid", "Invalid API key"));
         return;
       case "exhausted":
-        answerExhausted(c, chat, out.failures);
+        c.policy.answerExhausted(c, chat, out.failures);
         return;
     }
   } finally {

@@ -1,28 +1,8 @@
-import { type Condition, familyNames, familyProfile, type Profile } from "../core/profile/schema.ts";
-import { renderError } from "./render.ts";
+import { type Condition, familyNames, type Profile } from "../core/profile/schema.ts";
+import type { ErrorSpec } from "./error-spec.ts";
+import type { ErrorPolicy } from "./policy/errors.ts";
 
-/** An error the gateway answers, before it is rendered into the profile's envelope. */
-export interface ErrorSpec {
-  code: string;
-  status: number;
-  message: string;
-  /** The offending request field, for envelopes with a `param` or `field` path. */
-  param?: string;
-  /** The closest model the gateway serves, for envelopes with a `did_you_mean` hint. */
-  didYouMean?: string;
-  /** Values for the code's `requires` paths, by their last segment (`active_requests`). */
-  extra?: Record<string, unknown>;
-  headers?: Record<string, string>;
-  /** The wait this answer asks for (s), when it is not the gateway's usual one: the providers' (§24). */
-  retryAfterS?: number;
-}
-
-/** Thrown by any stage of the pipeline; the server renders it. */
-export class GatewayError extends Error {
-  constructor(readonly spec: ErrorSpec) {
-    super(spec.message);
-  }
-}
+export { type ErrorSpec, GatewayError } from "./error-spec.ts";
 
 /** Where a profile is silent on a condition, the nearest condition it does map stands in. */
 const FALLBACK: Partial<Record<Condition, Condition[]>> = {
@@ -52,7 +32,7 @@ const PREFERRED: Partial<Record<Condition, number>> = { "request.too_large": 413
 export class Contract {
   constructor(
     readonly profile: Profile,
-    readonly defects: ReadonlySet<string>,
+    readonly policy: ErrorPolicy,
   ) {}
 
   codeFor(cond: Condition): string | undefined {
@@ -77,13 +57,11 @@ export class Contract {
   }
 
   condition(cond: Condition, message: string, extra: Partial<ErrorSpec> = {}): ErrorSpec {
-    if (cond === "auth.missing" && this.defects.has("missing_key_as_invalid")) cond = "auth.invalid";
-    if (cond === "request.too_large" && this.defects.has("too_large_400")) cond = "request.invalid";
+    cond = this.policy.conditionFor(cond);
     const unlisted = UNLISTED[cond] ?? { code: "GATEWAY_ERROR", status: 400 };
     const code = this.codeFor(cond) ?? unlisted.code;
-    let status = this.statusOf(code, unlisted.status, PREFERRED[cond]);
-    if (this.defects.has("wrong_status") && code === this.codeFor("request.invalid")) status = 422;
-    if (this.defects.has("balance_402") && cond === "balance.insufficient") status = 402;
+    const catalogued = this.statusOf(code, unlisted.status, PREFERRED[cond]);
+    const status = this.policy.statusFor(cond, code, catalogued, this.profile);
     return { code, status, message, ...extra };
   }
 
@@ -107,28 +85,19 @@ export class Contract {
    * and any 429 or 503 that carries a wait of its own (`asked`: the providers' Retry-After, §24).
    */
   wantsRetryAfter(status: number, asked = false): boolean {
-    if (this.defects.has("no_retry_after")) return false;
-    return this.profile.retryAfter.statuses.includes(status) || (asked && (status === 429 || status === 503));
+    return this.policy.wantsRetryAfter(this.profile, status, asked);
   }
 
   /** The error body, built from the profile's envelope paths so any profile renders without code changes. */
   render(spec: ErrorSpec, requestId: string, retryAfterS?: number): Record<string, unknown> {
-    return renderError(this.profile, this.defects, spec, requestId, retryAfterS);
+    const values = this.policy.envelopeValues(this.profile, spec, requestId, retryAfterS);
+    return this.policy.renderError(this.profile, spec, values);
   }
 }
 
-/**
- * One contract per endpoint family. Under the `<family>_openai_shape` defects a native family answers
- * errors exactly as the default (OpenAI-compatible) family does, as a gateway with one error handler for
- * every path would: the default's envelope and codes, only the family's endpoints kept.
- */
-export function familyContracts(profile: Profile, defects: ReadonlySet<string>): Map<string, Contract> {
-  const oneHandler = new Set([...defects].flatMap((d) => /^(\w+)_openai_shape$/.exec(d)?.slice(1) ?? []));
+/** One contract per endpoint family, each answering in the envelope and codes its profile gives it. */
+export function familyContracts(profile: Profile, policy: ErrorPolicy): Map<string, Contract> {
   return new Map(
-    familyNames(profile).map((name) => {
-      const fp = familyProfile(profile, name);
-      const p = oneHandler.has(name) ? { ...profile, families: {}, endpoints: fp.endpoints } : fp;
-      return [name, new Contract(p, defects)];
-    }),
+    familyNames(profile).map((name) => [name, new Contract(policy.familyProfile(profile, name), policy)]),
   );
 }

@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import type { AttemptVerdict, CircuitBreakers } from "./breaker.ts";
 import { AttemptGuard, type StopReason } from "./guard.ts";
 import type { Upstream } from "./options.ts";
+import type { FailedAttempt, FailoverPolicy } from "./policy/failover.ts";
 import type { SseReader } from "./sse.ts";
 import { type AttemptResult, attempt, type RawAnswer } from "./upstream.ts";
 
@@ -26,7 +27,7 @@ export type FailoverOutcome =
       guard: AttemptGuard;
     }
   | { kind: "upstream_error"; provider: string; status: number }
-  /** Only under the `upstream_auth_as_401` defect. */
+  /** A provider's 401 to be answered as the client's own (never, by the reference policy). */
   | { kind: "upstream_auth"; provider: string }
   | { kind: "exhausted"; failures: Failure[] }
   | { kind: "client_gone" };
@@ -39,13 +40,12 @@ export interface FailoverRequest {
   headersFor(upstream: Upstream): Record<string, string>;
   /** Signals that end every attempt: the client going away, the request's deadline. */
   stops: Array<[AbortSignal, StopReason]>;
-  /** undefined: no per-attempt timer (the `no_deadline` defect). */
+  /** undefined: no per-attempt timer. */
   attemptTimeoutMs: number | undefined;
-  defects: ReadonlySet<string>;
   /** Providers whose breaker is open are skipped without an attempt. */
   breakers?: CircuitBreakers;
-  /** Whether to ask the same provider again after a failed attempt (policy.ts); never, by default. */
-  askAgain?: (status: number | undefined, attempts: number) => boolean;
+  /** What a failed attempt leads to (policy/failover.ts). */
+  policy: FailoverPolicy;
 }
 
 /** What the attempt says about the provider's health. */
@@ -61,7 +61,6 @@ function verdictOf(r: AttemptResult): AttemptVerdict {
  */
 export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
   const failures: Failure[] = [];
-  const retried = new Set<string>();
   const attempts = new Map<string, number>();
   for (let i = 0; i < f.upstreams.length; i++) {
     const upstream = f.upstreams[i]!;
@@ -91,11 +90,16 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
       failures.push({ provider: upstream.name, reason: "the request's deadline passed", timedOut: true });
       return { kind: "exhausted", failures };
     }
-    if (r.status === 401 && f.defects.has("upstream_auth_as_401")) {
-      return { kind: "upstream_auth", provider: upstream.name };
-    }
-    const retryable = r.retryable || f.defects.has("content_policy_failover");
-    if (!retryable) return { kind: "upstream_error", provider: upstream.name, status: r.status ?? 502 };
+    const failed: FailedAttempt = {
+      status: r.status,
+      retryable: r.retryable,
+      stream: f.stream,
+      attempts: attempts.get(upstream.name)!,
+    };
+    const verdict = f.policy.upstreamVerdict(failed);
+    if (verdict === "client_auth") return { kind: "upstream_auth", provider: upstream.name };
+    if (verdict === "answer")
+      return { kind: "upstream_error", provider: upstream.name, status: r.status ?? 502 };
     failures.push({
       provider: upstream.name,
       reason: r.reason,
@@ -104,17 +108,9 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
       timedOut: guard.reason === "timeout",
       retryAfterS: r.retryAfterS,
     });
-    if (f.defects.has("no_failover")) break;
-    if (f.stream && f.defects.has("stream_no_failover")) break;
-    if (
-      f.defects.has("retry_same_provider_early") &&
-      (r.status === 429 || r.status === 503) &&
-      !retried.has(upstream.name)
-    ) {
-      // The defect: ask the same provider again at once, ignoring its Retry-After.
-      retried.add(upstream.name);
-      i--;
-    } else if (f.askAgain?.(r.status, attempts.get(upstream.name)!)) i--;
+    const step = f.policy.afterFailure(failed);
+    if (step === "stop") break;
+    if (step === "same") i--;
   }
   return { kind: "exhausted", failures };
 }

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import type { Idempotency as IdempotencySpec } from "../core/profile/schema.ts";
-import { GatewayError } from "./contract.ts";
+import { GatewayError } from "./error-spec.ts";
+import { type KeyParse, parseIdempotencyKey } from "./idempotency-key.ts";
+import type { IdempotencyPolicy } from "./policy/idempotency.ts";
 import type { Responder } from "./respond.ts";
 import { captureResponse, type StoredResponse } from "./response-capture.ts";
 import { TtlStore } from "./ttl-store.ts";
@@ -10,44 +12,12 @@ import { TtlStore } from "./ttl-store.ts";
 // Idempotent replay, docs/contract.md §14 and draft-ietf-httpapi-idempotency-key-header-07
 // (github.com/ietf-wg-httpapi/idempotency, draft-ietf-httpapi-idempotency-key-header.md).
 
+export { type KeyParse, parseIdempotencyKey };
+
 interface IdemRecord {
   fingerprint: string;
   /** Undefined while the first request is still being processed. */
   stored?: StoredResponse;
-}
-
-export type KeyParse = { ok: true; key: string } | { ok: false; message: string };
-
-/**
- * The draft: "`Idempotency-Key` is an Item Structured Header [RFC8941]. Its value MUST be a String"
- * (`"abc"`); Stripe sends the bare token (`abc`). Both name the same key. sf-string per RFC 8941 §4.2.5:
- * printable ASCII, with only `\"` and `\\` as escapes.
- */
-export function parseIdempotencyKey(raw: string, quotedDiffers = false): KeyParse {
-  const value = raw.trim();
-  const bad = (why: string): KeyParse => ({
-    ok: false,
-    message: `Malformed Idempotency-Key header (${why}): send a quoted string like "8e03978e-40d5" or a bare token`,
-  });
-  if (value === "") return bad("empty");
-  if (quotedDiffers) return { ok: true, key: value };
-  if (!value.startsWith('"')) {
-    return /^[\x21\x23-\x7e]{1,255}$/.test(value) ? { ok: true, key: value } : bad("not a token");
-  }
-  let key = "";
-  for (let i = 1; i < value.length; i++) {
-    const ch = value[i]!;
-    if (ch === "\\") {
-      const next = value[++i];
-      if (next !== '"' && next !== "\\") return bad("bad escape");
-      key += next;
-    } else if (ch === '"') {
-      if (i !== value.length - 1) return bad("text after the closing quote");
-      return key.length > 0 && key.length <= 255 ? { ok: true, key } : bad("empty or too long");
-    } else if (ch < " " || ch > "~") return bad("not printable ASCII");
-    else key += ch;
-  }
-  return bad("no closing quote");
 }
 
 /** Key order does not make two payloads different. */
@@ -109,7 +79,7 @@ export class IdempotencyLayer {
 
   constructor(
     readonly spec: IdempotencySpec,
-    private readonly defects: ReadonlySet<string>,
+    private readonly policy: IdempotencyPolicy,
     // Stripe prunes keys after 24 hours; the draft leaves expiry to the server ("SHOULD define such expiration policy").
     limits: { maxEntries: number; ttlMs: number } = { maxEntries: 10_000, ttlMs: 24 * 3600_000 },
   ) {
@@ -120,7 +90,7 @@ export class IdempotencyLayer {
     const raw = call.req.headers[this.spec.header.toLowerCase()];
     if (raw === undefined) return exec(call.req);
     const { contract } = call.reply;
-    const parsed = parseIdempotencyKey([raw].flat().join(", "), this.defects.has("idem_quoted_differs"));
+    const parsed = this.policy.idempotencyKey([raw].flat().join(", "));
     if (!parsed.ok) throw new GatewayError(contract.condition("request.invalid", parsed.message));
     const { body, copy } = await bufferBody(call.req, call.maxBodyBytes);
     const path = new URL(call.req.url ?? "/", "http://gateway").pathname;
@@ -128,37 +98,33 @@ export class IdempotencyLayer {
     // The draft's security section: "a composite key ... combining the idempotency key sent by the client
     // with other client specific attributes", so one client can never read another's stored answer.
     const scope = createHash("sha256").update(call.credential).digest("hex").slice(0, 32);
-    const id = this.defects.has("idem_global_keys") ? parsed.key : `${scope}:${parsed.key}`;
+    const id = this.policy.idempotencyScope(scope, parsed.key);
     const seen = this.store.get(id);
-    if (seen && seen.fingerprint !== fp && !this.defects.has("idem_mismatch_accepted")) {
+    const action = seen
+      ? this.policy.repeatAction({ samePayload: seen.fingerprint === fp, finished: !!seen.stored })
+      : "run";
+    if (action === "mismatch") {
       const spec = contract.condition(
         "idempotency.mismatch",
         "This Idempotency-Key was already used with a different request payload; use a new key",
       );
       throw new GatewayError({ ...spec, status: this.spec.mismatchStatus });
     }
-    if (seen && seen.fingerprint === fp && !seen.stored && !this.defects.has("idem_in_flight_duplicate")) {
+    if (action === "in_flight") {
       const spec = contract.condition(
         "idempotency.in_flight",
         "A request with this Idempotency-Key is still being processed; retry after it completes",
       );
       throw new GatewayError({ ...spec, status: this.spec.conflictStatus });
     }
-    if (seen?.stored && seen.fingerprint === fp && !this.defects.has("idem_replay_calls_upstream")) {
-      return replay(call.reply, seen.stored, this.defects.has("idem_replay_content_type"));
-    }
+    if (action === "replay" && seen?.stored) return replay(call.reply, seen.stored, this.policy);
     const record: IdemRecord = { fingerprint: fp };
     this.store.set(id, record);
     captureResponse(call.reply.res, (stored) => {
       if (this.store.get(id) !== record) return;
-      // A 5xx or 429 means nothing was done: the seed's clients retry those with the same key
-      // (data-envelope gateway's Errors guide: "Retry network failures and some 5xx errors with idempotency on POST routes").
-      const failed = !stored || stored.status >= 500 || stored.status === 429;
-      // The `idem_stuck_after_error` defect forgets to release the key; `idem_errors_not_stored` keeps no 4xx.
-      if (failed && this.defects.has("idem_stuck_after_error")) return;
-      if (failed || (stored.status >= 400 && this.defects.has("idem_errors_not_stored")))
-        this.store.delete(id);
-      else record.stored = stored;
+      const fate = this.policy.afterAnswer(stored?.status);
+      if (fate === "release") this.store.delete(id);
+      else if (fate === "keep" && stored) record.stored = stored;
     });
     return exec(copy);
   }
@@ -166,15 +132,13 @@ export class IdempotencyLayer {
 
 /**
  * The stored answer again: its status, headers (content type included) and body. Stripe marks replays
- * with `Idempotent-Replayed: true`; the request id stays this exchange's own. The
- * `idem_replay_content_type` defect keeps only status and body, as a store of those two would.
+ * with `Idempotent-Replayed: true`; the request id stays this exchange's own.
  */
-function replay(reply: Responder, stored: StoredResponse, dropType = false): void {
+function replay(reply: Responder, stored: StoredResponse, policy: IdempotencyPolicy): void {
   const { res } = reply;
   if (res.headersSent || res.destroyed) return;
-  const { "content-type": type, ...rest } = stored.headers;
   res.writeHead(stored.status, {
-    ...(dropType ? rest : stored.headers),
+    ...policy.replayHeaders(stored.headers),
     "x-request-id": reply.requestId,
     "idempotent-replayed": "true",
   });

@@ -2,15 +2,20 @@
 // the mock's providers, and its one-defect mutations that prove each check can fail.
 
 // Mutations
-/** The defect registry: id, summary, family and the check that must catch it. */
+/** The defect registry: id, summary, family, the check that must catch it and the policy member it bends. */
 export {
   assertDefects,
   CORE_MUTATIONS,
+  isOutageMutation,
+  MUTANTS,
   MUTATIONS,
+  type Mutant,
   type Mutation,
   mutation,
   mutationIds,
-} from "./mutations.ts";
+  OUTAGE_MUTATIONS,
+  outageMutationIds,
+} from "./mutants/index.ts";
 /** Fixture keys, models and timeouts shared by the gateway, its CLI and tests. */
 export { GATEWAY_DEFAULTS, type GatewayOptions, type Upstream } from "./options.ts";
 // Running it

@@ -38,12 +38,12 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** The gateway's own credential for one provider; it must never reach a client. */
   upstreamKey?: (provider: string) => string;
-  /** One-defect mutations, by id (see mutations.ts). */
+  /** One-defect mutants, by id (gateway/mutants/). */
   defects?: string[];
   /** A per-provider circuit breaker (breaker.ts); none by default. */
   breaker?: BreakerConfig;
   /**
-   * What the `exit_on_stream_reset` defect does to "crash": in process, stop accepting connections;
+   * What a mutant that "crashes" the gateway (exit_on_stream_reset) does: in process, stop accepting connections;
    * the CLI passes `process.exit`.
    */
   onCrash?: () => void;

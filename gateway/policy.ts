@@ -1,39 +1,64 @@
-import type { ChatContext } from "./admit.ts";
-import { admit } from "./admit.ts";
-import type { ErrorSpec, GatewayError } from "./contract.ts";
-import type { Failure } from "./failover.ts";
-import type { StreamEncoder } from "./families/index.ts";
-import type { ResolvedOptions, Upstream } from "./options.ts";
-import type { ChatRequest } from "./validate.ts";
+import { randomBytes } from "node:crypto";
+import { familyProfile } from "../core/profile/schema.ts";
+import { admit, invalidRequest, modelRefusal } from "./admit.ts";
+import { CircuitBreakers } from "./breaker.ts";
+import { answerExhausted, answerUpstreamError, exhaustedMessage } from "./chat.ts";
+import { GatewayError } from "./error-spec.ts";
+import { parseIdempotencyKey } from "./idempotency-key.ts";
+import type { GatewayPolicy } from "./policy/types.ts";
+import { envelopeValues, renderError } from "./render.ts";
 
-/**
- * Decisions of the reference gateway that a one-defect mutant bends, one member each. The reference
- * members below keep the contract; a mutant registers a variant of exactly one member in
- * `POLICY_VARIANTS` (see mutations-checks.ts), so the reference pipeline carries no branch for it.
- */
-export interface GatewayPolicy {
-  /** The headers of one upstream attempt: the gateway's own provider key, never the client's (§18). */
-  upstreamHeaders(c: ChatContext, stream: boolean, u: Upstream): Record<string, string>;
-  /** Everything refused before a provider is asked, the account's balance and rate limit included (§19). */
-  admit(c: ChatContext): Promise<ChatRequest>;
-  /** Whether to ask the same provider again after this failed attempt (§23); `attempts` so far at it. */
-  askAgain(status: number | undefined, attempts: number): boolean;
-  /**
-   * The Retry-After (s) of an exhaustion answer when every provider was rate-limited or overloaded and
-   * asked for a wait (§24); undefined leaves the gateway's own rule.
-   */
-  exhaustedRetryAfterS(failures: Failure[], ownS: number): number | undefined;
-  /** The error a refusal thrown inside the pipeline is answered with (§25: no internals in it). */
-  errorSpec(e: GatewayError): ErrorSpec;
-  /** The time limits of a stream once it is committed to the client (§26). */
-  streamLimits(o: ResolvedOptions): { idleTimeoutMs?: number; untilDeadline: boolean };
-  /** The frames a broken stream ends with: the dialect's error event and nothing after it (§26). */
-  streamErrorFrames(encoder: StreamEncoder, body: Record<string, unknown>, spec: ErrorSpec): string;
-}
+// The reference gateway's decisions, each keeping the rule its member's doc (policy/*.ts) states. A
+// one-defect mutant (gateway/mutants/<id>.ts) replaces exactly one of them.
+
+export type { ChatContext, GatewayPolicy, TimeLimits } from "./policy/types.ts";
 
 const RATE_LIMITED = new Set([429, 503, 529]);
 
 export const REFERENCE_POLICY: GatewayPolicy = {
+  // Errors (policy/errors.ts)
+  conditionFor: (cond) => cond,
+  statusFor: (_cond, _code, catalogued) => catalogued,
+  wantsRetryAfter: (profile, status, asked) =>
+    profile.retryAfter.statuses.includes(status) || (asked && (status === 429 || status === 503)),
+  envelopeValues,
+  renderError,
+  familyProfile,
+  errorSpec: (e) => e.spec,
+
+  // Failover (policy/failover.ts)
+  upstreamVerdict: (f) => (f.retryable ? "next" : "answer"),
+  afterFailure: () => "next",
+
+  // Streams (policy/stream.ts)
+  streamFrame: (raw) => raw,
+  streamErrorFrames: (encoder, body) => encoder.error(body),
+  onStreamReset: () => false,
+
+  // Idempotency (policy/idempotency.ts)
+  idempotencyKey: (raw) => parseIdempotencyKey(raw),
+  idempotencyScope: (scope, key) => `${scope}:${key}`,
+  repeatAction: (seen) => (!seen.samePayload ? "mismatch" : seen.finished ? "replay" : "in_flight"),
+  replayHeaders: (stored) => stored,
+  // A 5xx or 429 means nothing was done: the seed's clients retry those with the same key
+  // (data-envelope gateway's Errors guide: "Retry network failures and some 5xx errors with idempotency on POST routes").
+  afterAnswer: (status) => (status === undefined || status >= 500 || status === 429 ? "release" : "keep"),
+
+  // Tasks (policy/tasks.ts)
+  honoursIdempotency: () => true,
+  seesTask: (task, caller) => task.owner === caller,
+  taskIdField: (idField) => idField,
+  cancelFinished: () => "conflict",
+  runsTask: () => true,
+
+  // Admission and validation
+  acceptsKey: (key, issued) => issued.has(key),
+  refuseBody: (contract, refusal) => contract.condition(refusal.condition, refusal.message),
+  invalidRequest,
+  modelRefusal,
+  admit,
+
+  // Upstream attempts and their answers
   upstreamHeaders(c, stream, u) {
     // The plan header is forwarded so plans tied by header (not only by body marker) reach the mock.
     const plan = c.req.headers["x-faultline-plan"];
@@ -45,8 +70,16 @@ export const REFERENCE_POLICY: GatewayPolicy = {
       ...(typeof plan === "string" ? { "x-faultline-plan": plan } : {}),
     };
   },
-  admit,
-  askAgain: () => false,
+  timeLimits: (o) => ({
+    deadlineMs: o.deadlineMs,
+    attemptTimeoutMs: o.attemptTimeoutMs,
+    streamIdleMs: o.attemptTimeoutMs,
+    streamUntilDeadline: true,
+  }),
+  breakers: (config) => (config ? new CircuitBreakers(config) : undefined),
+  answerUpstreamError,
+  answerExhausted,
+  exhaustedMessage,
   exhaustedRetryAfterS(failures, ownS) {
     if (!failures.length || !failures.every((f) => f.status !== undefined && RATE_LIMITED.has(f.status)))
       return undefined;
@@ -54,16 +87,16 @@ export const REFERENCE_POLICY: GatewayPolicy = {
     // The soonest any provider will take the request again, and never less than the gateway's own wait.
     return asked.length ? Math.max(ownS, Math.min(...asked)) : undefined;
   },
-  errorSpec: (e) => e.spec,
-  streamLimits: (o) => ({ idleTimeoutMs: o.attemptTimeoutMs, untilDeadline: true }),
-  streamErrorFrames: (encoder, body) => encoder.error(body),
+
+  // The server around the pipeline
+  requestIds: () => () => `req_${randomBytes(12).toString("hex")}`,
+  unknownRoute(reply, method, path) {
+    throw new GatewayError(reply.contract.condition("route.unknown", `Unknown route ${method} ${path}`));
+  },
+  wrapServer: () => {},
+
+  // Members added for §20–§26 checks go below.
+  upstreamFor: (_c, _chat, run) => run(),
+  relayCompletion: (completion) => completion,
+  clientGone: (c) => c.client,
 };
-
-/** One-member variants by defect id; the gateway applies every variant whose id is among its defects. */
-export const POLICY_VARIANTS = new Map<string, Partial<GatewayPolicy>>();
-
-export function policyFor(defects: ReadonlySet<string>): GatewayPolicy {
-  let p = REFERENCE_POLICY;
-  for (const [id, variant] of POLICY_VARIANTS) if (defects.has(id)) p = { ...p, ...variant };
-  return p;
-}

@@ -1,6 +1,7 @@
 import { setPath } from "../core/json-path.ts";
 import type { Profile } from "../core/profile/schema.ts";
-import type { ErrorSpec } from "./contract.ts";
+import type { ErrorSpec } from "./error-spec.ts";
+import type { EnvelopeValues } from "./policy/errors.ts";
 
 const parentOf = (path: string) => path.split(".").slice(0, -1).join(".");
 
@@ -13,47 +14,35 @@ function typeOf(p: Profile, code: string, status: number): string {
   return "invalid_request_error";
 }
 
-/** Agent-First hints (LemonData API docs, Error Codes). */
-function renderHints(
-  out: Record<string, unknown>,
+/** The values of an error body: the reference gateway's `envelopeValues` (policy/errors.ts). */
+export function envelopeValues(
   p: Profile,
-  defects: ReadonlySet<string>,
-  spec: ErrorSpec,
-) {
-  const hints = p.envelope.hints;
-  // docs/contract.md, built-in profiles (lemondata): retryable agrees with the status (429 and 5xx true, other 4xx false).
-  const retryable = spec.status === 429 || spec.status >= 500;
-  if (hints?.retryable) setPath(out, hints.retryable, defects.has("retryable_wrong") ? true : retryable);
-  if (hints?.didYouMean && spec.didYouMean !== undefined) setPath(out, hints.didYouMean, spec.didYouMean);
-}
-
-/** The fields a code must carry (`requires`), filled from the spec's extras by their last segment. */
-function renderRequired(
-  out: Record<string, unknown>,
-  p: Profile,
-  defects: ReadonlySet<string>,
-  spec: ErrorSpec,
-) {
-  if (defects.has("concurrency_fields_missing")) return;
-  for (const path of p.catalogue[spec.code]?.requires ?? []) {
-    const value = spec.extra?.[path.split(".").at(-1)!];
-    if (value !== undefined) setPath(out, path, value);
-  }
-}
-
-/** An error body built from the profile's envelope paths, so any profile renders without code changes. */
-export function renderError(
-  p: Profile,
-  defects: ReadonlySet<string>,
   spec: ErrorSpec,
   requestId: string,
   retryAfterS?: number,
-): Record<string, unknown> {
-  if (defects.has("flat_envelope")) return { code: spec.code, message: spec.message };
+): EnvelopeValues {
+  const required: Record<string, unknown> = {};
+  // The fields a code must carry (`requires`), filled from the spec's extras by their last segment.
+  for (const path of p.catalogue[spec.code]?.requires ?? []) {
+    const value = spec.extra?.[path.split(".").at(-1)!];
+    if (value !== undefined) required[path] = value;
+  }
+  return {
+    fixed: { ...p.envelope.fixed },
+    retryAfterS,
+    // docs/contract.md, built-in profiles (lemondata): retryable agrees with the status (429 and 5xx true, other 4xx false).
+    retryable: spec.status === 429 || spec.status >= 500,
+    requestId,
+    timestamp: new Date().toISOString(),
+    required,
+  };
+}
+
+/** An error body built from the profile's envelope paths, so any profile renders without code changes. */
+export function renderError(p: Profile, spec: ErrorSpec, v: EnvelopeValues): Record<string, unknown> {
   const env = p.envelope;
   const out: Record<string, unknown> = {};
-  for (const [path, value] of Object.entries(env.fixed)) setPath(out, path, value);
-  if (defects.has("data_not_null") && "data" in env.fixed) out.data = {};
+  for (const [path, value] of Object.entries(v.fixed)) setPath(out, path, value);
   setPath(out, env.message, spec.message);
   if (env.type) setPath(out, env.type, typeOf(p, spec.code, spec.status));
   setPath(out, env.code, spec.code);
@@ -65,14 +54,13 @@ export function renderError(
     setPath(out, env.param, spec.param ?? null);
   }
   if (env.field && env.field !== env.param && spec.param !== undefined) setPath(out, env.field, spec.param);
-  if (env.retryAfter && retryAfterS !== undefined) {
-    setPath(out, env.retryAfter, defects.has("retry_after_mismatch") ? retryAfterS + 30 : retryAfterS);
-  }
-  renderHints(out, p, defects, spec);
-  renderRequired(out, p, defects, spec);
-  if (env.requestId && !defects.has("no_request_id")) setPath(out, env.requestId, requestId);
-  if (env.timestamp) {
-    setPath(out, env.timestamp, defects.has("timestamp_epoch") ? Date.now() : new Date().toISOString());
-  }
+  if (env.retryAfter && v.retryAfterS !== undefined) setPath(out, env.retryAfter, v.retryAfterS);
+  // Agent-First hints (LemonData API docs, Error Codes).
+  if (env.hints?.retryable) setPath(out, env.hints.retryable, v.retryable);
+  if (env.hints?.didYouMean && spec.didYouMean !== undefined)
+    setPath(out, env.hints.didYouMean, spec.didYouMean);
+  for (const [path, value] of Object.entries(v.required)) setPath(out, path, value);
+  if (env.requestId && v.requestId !== undefined) setPath(out, env.requestId, v.requestId);
+  if (env.timestamp) setPath(out, env.timestamp, v.timestamp);
   return out;
 }

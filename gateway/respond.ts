@@ -44,10 +44,3 @@ export function sendError(r: Responder, spec: ErrorSpec): void {
     r.contract.profile.contentType,
   );
 }
-
-/** Sends bytes exactly as given: only the `raw_passthrough` defect uses it. */
-export function sendRaw(r: Responder, status: number, body: string, contentType: string): void {
-  if (r.res.headersSent || r.res.destroyed) return;
-  r.res.writeHead(status, { "content-type": contentType, "x-request-id": r.requestId });
-  r.res.end(body);
-}

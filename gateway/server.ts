@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -10,15 +9,14 @@ import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import { UsageError } from "../core/errors.ts";
 import { authenticate } from "./auth.ts";
-import { createBreakers } from "./breaker.ts";
 import { handleChat } from "./chat.ts";
 import { ConcurrencyGate } from "./concurrency.ts";
-import { familyContracts, GatewayError } from "./contract.ts";
+import { familyContracts } from "./contract.ts";
+import { GatewayError } from "./error-spec.ts";
 import { codecFor } from "./families/index.ts";
 import { IdempotencyLayer } from "./idempotency.ts";
-import { assertDefects } from "./mutations.ts";
+import { assertDefects, policyFor } from "./mutants/index.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
-import { policyFor } from "./policy.ts";
 import { type Responder, sendError, sendJson } from "./respond.ts";
 import { compileRoutes, matchRoute } from "./routes.ts";
 import { TaskService } from "./tasks.ts";
@@ -29,26 +27,20 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Unique per answer (meta-envelope gateway's Error Codes reference), except under the `request_id_reused` defect. */
-function requestIds(defects: ReadonlySet<string>): () => string {
-  const fresh = () => `req_${randomBytes(12).toString("hex")}`;
-  const reused = fresh();
-  return defects.has("request_id_reused") ? () => reused : fresh;
-}
-
 /** Starts the reference gateway: the lumenfall contract (or any profile's) in front of OpenAI-dialect upstreams. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const opts = resolveOptions(options);
   assertDefects(opts.defects);
   if (opts.upstreams.length === 0)
     throw new UsageError("upstreams: expected at least one upstream, saw none");
-  const defects: ReadonlySet<string> = new Set(opts.defects);
+  // The decisions a one-defect mutant bends: the reference ones unless `defects` names a mutant.
+  const policy = policyFor(opts.defects);
   // One contract per endpoint family (OpenAI-, Anthropic-, Gemini-compatible paths), each in its own envelope.
-  const contracts = familyContracts(opts.profile, defects);
+  const contracts = familyContracts(opts.profile, policy);
   const contract = contracts.get("default")!;
   const routes = compileRoutes(opts.profile);
   const gate = new ConcurrencyGate(new Map([[opts.concurrencyKey, opts.concurrencyLimit]]));
-  const nextRequestId = requestIds(defects);
+  const nextRequestId = policy.requestIds();
   const validKeys = new Set([
     ...opts.apiKeys,
     opts.brokeKey,
@@ -60,21 +52,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dispatcher = new Agent({ keepAliveTimeout: 2_000, connect: { timeout: opts.attemptTimeoutMs } });
   const inflight = new Set<AbortController>();
   // [stateful] Idempotent replay (idempotency.ts) and async tasks (tasks.ts), where the profile declares them.
-  const authOf = (h: IncomingHttpHeaders) =>
-    authenticate(h, opts.profile.auth, validKeys, defects.has("auth_ignored"));
-  const idem = opts.profile.idempotency && new IdempotencyLayer(opts.profile.idempotency, defects);
+  const accepts = (key: string) => policy.acceptsKey(key, validKeys);
+  const authOf = (h: IncomingHttpHeaders) => authenticate(h, opts.profile.auth, accepts);
+  const idem = opts.profile.idempotency && new IdempotencyLayer(opts.profile.idempotency, policy);
   const tasks =
     opts.profile.tasks &&
     new TaskService(opts.profile.tasks, {
       opts,
-      defects,
+      policy,
       dispatcher,
       authenticate: authOf,
       idempotency: idem,
     });
   const maxBodyBytes = opts.profile.limits.maxBodyBytes ?? opts.maxBodyBytes;
-  const breakers = createBreakers(opts.breaker, defects);
-  const policy = policyFor(defects);
+  const breakers = policy.breakers(opts.breaker);
   // [/stateful]
   // What a crash looks like in process: the listening socket and every connection go away at once.
   const crash =
@@ -103,13 +94,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (tasks && (await tasks.handle(req, res, reply.requestId))) return; // [stateful]
       const hit = matchRoute(routes, method, path);
       if (hit === undefined) {
-        if (defects.has("route_plaintext")) {
-          res
-            .writeHead(404, { "content-type": "text/plain", "x-request-id": reply.requestId })
-            .end("Not Found");
-          return;
-        }
-        throw new GatewayError(contract.condition("route.unknown", `Unknown route ${method} ${path}`));
+        policy.unknownRoute(reply, method, path);
+        return;
       }
       reply.contract = contracts.get(hit.family)!;
       if ("allow" in hit) {
@@ -120,13 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         );
       }
       const codec = codecFor(reply.contract.profile.endpoints.chat.dialect);
-      const auth = authenticate(
-        req.headers,
-        opts.profile.auth,
-        validKeys,
-        defects.has("auth_ignored"),
-        codec.altAuth,
-      );
+      const auth = authenticate(req.headers, opts.profile.auth, accepts, codec.altAuth);
       if (!auth.ok) throw new GatewayError(reply.contract.condition(auth.condition, auth.message));
       if (hit.op === "models") return sendJson(reply, 200, codec.models(opts.models));
       const route = { model: hit.params.model, stream: hit.stream };
@@ -135,7 +115,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           req: r,
           reply,
           opts,
-          defects,
           dispatcher,
           key: auth.key,
           client: client.signal,
@@ -147,7 +126,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           policy,
         });
       // [stateful] a request with an Idempotency-Key runs at most once per client and key
-      if (idem) await idem.run({ req, reply, credential: auth.key, maxBodyBytes }, chat);
+      if (idem && policy.honoursIdempotency("chat"))
+        await idem.run({ req, reply, credential: auth.key, maxBodyBytes }, chat);
       else await chat(req);
     } catch (e) {
       if (e instanceof GatewayError) sendError(reply, policy.errorSpec(e));
@@ -158,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const server = createServer((req, res) => void handle(req, res));
+  policy.wrapServer(server, opts);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => resolve());

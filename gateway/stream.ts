@@ -1,7 +1,8 @@
 import { once } from "node:events";
-import type { ErrorSpec } from "./contract.ts";
+import type { ErrorSpec } from "./error-spec.ts";
 import type { StreamEncoder } from "./families/index.ts";
 import type { AttemptGuard } from "./guard.ts";
+import type { StreamPolicy } from "./policy/stream.ts";
 import type { Responder } from "./respond.ts";
 import type { SseReader } from "./sse.ts";
 
@@ -14,11 +15,10 @@ export interface Relay {
   encoder: StreamEncoder;
   /** Longest silence between two upstream events; undefined: wait as long as the other signals allow. */
   idleTimeoutMs: number | undefined;
-  defects: ReadonlySet<string>;
-  /** Stops the whole gateway: only the `exit_on_stream_reset` defect calls it. */
-  crash?: () => void;
-  /** The frames a broken stream ends with (policy.ts); the encoder's error frame by default. */
-  errorFrames?: (encoder: StreamEncoder, body: Record<string, unknown>, spec: ErrorSpec) => string;
+  /** Stops the whole gateway; handed to the policy's `onStreamReset`. */
+  crash: () => void;
+  /** How events are framed and how a broken stream ends (policy/stream.ts). */
+  policy: StreamPolicy;
 }
 
 type Next =
@@ -60,11 +60,8 @@ export async function relayStream(
   breakSpec: (kind: "transport" | "upstream", why: string) => ErrorSpec,
 ) {
   const { res, requestId } = r.reply;
-  const squash = r.defects.has("sse_bad_framing");
   const write = async (raw: string) => {
-    // The defect: events run together on one line, as a hand-rolled relay that drops "\n\n" would send.
-    const text = squash ? raw.replace(/\n\n$/, " ") : raw;
-    if (!res.write(text)) await once(res, "drain", { signal: r.guard.signal });
+    if (!res.write(r.policy.streamFrame(raw))) await once(res, "drain", { signal: r.guard.signal });
   };
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -85,9 +82,7 @@ export async function relayStream(
       chunk = next.chunk;
     }
     if (r.guard.reason === "client") return;
-    if ("reset" in next && next.reset && r.defects.has("exit_on_stream_reset") && r.crash) {
-      // The defect: an unhandled socket error takes the whole process down.
-      r.crash();
+    if ("reset" in next && next.reset && r.policy.onStreamReset(r.crash)) {
       res.destroy();
       return;
     }
@@ -102,8 +97,7 @@ export async function relayStream(
     const spec = breakSpec(next.broken, why);
     const body = r.reply.contract.render(spec, requestId);
     // No waiting for drain here: the guard may already be spent, and these are the last bytes.
-    res.write(r.errorFrames ? r.errorFrames(r.encoder, body, spec) : r.encoder.error(body));
-    if (r.defects.has("stream_done_after_break")) res.write(r.encoder.close());
+    res.write(r.policy.streamErrorFrames(r.encoder, body, spec));
     res.end();
   } catch {
     // The client went away while we waited to write: nothing left to tell it.

@@ -1,11 +1,13 @@
 import type { Dispatcher } from "undici";
 import { failover } from "./failover.ts";
 import type { ResolvedOptions, Upstream } from "./options.ts";
+import type { FailoverPolicy } from "./policy/failover.ts";
+import type { TaskPolicy } from "./policy/tasks.ts";
 import type { Task, TaskStore } from "./task-store.ts";
 
 export interface TaskRunDeps {
   opts: ResolvedOptions;
-  defects: ReadonlySet<string>;
+  policy: FailoverPolicy & TaskPolicy;
   dispatcher: Dispatcher;
   store: TaskStore;
 }
@@ -23,8 +25,7 @@ function contentOf(completion: Record<string, unknown>): string {
 export async function runTask(t: Task, d: TaskRunDeps): Promise<void> {
   if (t.state !== "queued") return;
   t.state = "running";
-  // The `task_never_finishes` defect: the task is picked up and then forgotten.
-  if (d.defects.has("task_never_finishes")) return;
+  if (!d.policy.runsTask(t)) return;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), d.opts.deadlineMs);
   const profile = d.opts.profile;
@@ -50,7 +51,7 @@ export async function runTask(t: Task, d: TaskRunDeps): Promise<void> {
         [deadline.signal, "deadline"],
       ],
       attemptTimeoutMs: d.opts.attemptTimeoutMs,
-      defects: d.defects,
+      policy: d.policy,
     });
     switch (out.kind) {
       case "completion":

@@ -44,10 +44,9 @@ export class TaskStore {
     return task;
   }
 
-  /** The task, only for its owner (or for anyone, under the `task_other_caller_visible` defect). */
-  find(id: string, owner: string, anyOwner = false): Task | undefined {
-    const t = this.store.get(id);
-    return t && (anyOwner || t.owner === owner) ? t : undefined;
+  /** The task, whoever owns it: who may see it is the caller's decision (policy/tasks.ts `seesTask`). */
+  get(id: string): Task | undefined {
+    return this.store.get(id);
   }
 
   /** Moves a task to a terminal state once; later outcomes (a cancel racing a finish) are ignored. */

@@ -37,13 +37,12 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
  * A task as its owner sees it, at the profile's paths: `{task_id, status, …}` bare (llmapi), or inside the
  * success envelope (data-envelope's `{success: true, data: {task_id, status, …}, error: null}`).
  */
-export function renderTask(spec: Tasks, t: Task, idMissing = false): Record<string, unknown> {
+export function renderTask(spec: Tasks, t: Task, idField = spec.idField): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(spec.fixed)) setPath(out, path, value);
   const dot = spec.idField.lastIndexOf(".");
   const at = (k: string) => (dot < 0 ? k : `${spec.idField.slice(0, dot)}.${k}`);
-  // The `task_no_id` defect: the id is there, but not where the profile says clients read it.
-  setPath(out, idMissing ? at("id") : spec.idField, t.id);
+  setPath(out, idField, t.id);
   setPath(out, spec.stateField, t.state);
   setPath(out, at("model"), t.model);
   setPath(out, at("created_at"), new Date(t.createdAt).toISOString());

@@ -4,9 +4,13 @@ import type { Dispatcher } from "undici";
 import type { Condition, Tasks } from "../core/profile/schema.ts";
 import type { AuthResult } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
-import { Contract, GatewayError } from "./contract.ts";
+import { Contract } from "./contract.ts";
+import { GatewayError } from "./error-spec.ts";
 import type { IdempotencyLayer } from "./idempotency.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { ErrorPolicy } from "./policy/errors.ts";
+import type { FailoverPolicy } from "./policy/failover.ts";
+import type { TaskPolicy } from "./policy/tasks.ts";
 import { type Responder, sendError, sendJson } from "./respond.ts";
 import { runTask } from "./task-runner.ts";
 import { type Task, TaskStore, TERMINAL } from "./task-store.ts";
@@ -18,7 +22,7 @@ import { matchTaskRoute, renderTask } from "./task-view.ts";
 
 export interface TaskDeps {
   opts: ResolvedOptions;
-  defects: ReadonlySet<string>;
+  policy: ErrorPolicy & FailoverPolicy & TaskPolicy;
   dispatcher: Dispatcher;
   authenticate(headers: IncomingHttpHeaders): AuthResult;
   /** Set when the profile declares idempotency: submits are generation POSTs (data-envelope gateway's Errors guide). */
@@ -42,7 +46,7 @@ export class TaskService {
     private readonly deps: TaskDeps,
   ) {
     const p = deps.opts.profile;
-    this.contract = new Contract({ ...p, envelope: spec.envelope ?? p.envelope }, deps.defects);
+    this.contract = new Contract({ ...p, envelope: spec.envelope ?? p.envelope }, deps.policy);
   }
 
   /** Answers the request when its path is a task path; false otherwise, for the gateway's own routes. */
@@ -67,15 +71,14 @@ export class TaskService {
       if (!auth.ok) throw new GatewayError(this.contract.condition(auth.condition, auth.message));
       const who = owner(auth.key);
       if (route.op === "submit") {
-        // Every POST the profile declares honours the key; the `idem_chat_only` defect forgets this one.
-        const idem = this.deps.defects.has("idem_chat_only") ? undefined : this.deps.idempotency;
+        const idem = this.deps.policy.honoursIdempotency("task") ? this.deps.idempotency : undefined;
         const call = { req, reply, credential: auth.key, maxBodyBytes: this.maxBodyBytes() };
         if (idem) await idem.run(call, (r) => this.submit(r, reply, who));
         else await this.submit(req, reply, who);
         return true;
       }
-      const anyOwner = this.deps.defects.has("task_other_caller_visible");
-      const task = this.store.find(route.id!, who, anyOwner);
+      const found = this.store.get(route.id!);
+      const task = found && this.deps.policy.seesTask(found, who) ? found : undefined;
       if (!task) throw new GatewayError(this.error("task.not_found", `Task ${route.id} not found`));
       if (route.op === "poll") this.send(reply, 200, task);
       else this.cancel(reply, task);
@@ -102,7 +105,7 @@ export class TaskService {
   }
 
   private send(reply: Responder, status: number, task: Task): void {
-    sendJson(reply, status, renderTask(this.spec, task, this.deps.defects.has("task_no_id")));
+    sendJson(reply, status, renderTask(this.spec, task, this.deps.policy.taskIdField(this.spec.idField)));
   }
 
   private async submit(req: IncomingMessage, reply: Responder, who: string): Promise<void> {
@@ -139,8 +142,7 @@ export class TaskService {
 
   private cancel(reply: Responder, task: Task): void {
     if (TERMINAL.has(task.state)) {
-      // The `task_cancel_finished_200` defect answers a finished task as if the cancel had worked.
-      if (this.deps.defects.has("task_cancel_finished_200")) {
+      if (this.deps.policy.cancelFinished(task) === "ok") {
         this.send(reply, 200, task);
         return;
       }

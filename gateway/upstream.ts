@@ -2,9 +2,10 @@ import type { Readable } from "node:stream";
 import { type Dispatcher, request } from "undici";
 import type { AttemptGuard } from "./guard.ts";
 import type { Upstream } from "./options.ts";
+import { failsOver, REFUSAL_STATUS, refusalBehind200 } from "./retryability.ts";
 import { SseReader } from "./sse.ts";
 
-/** What a provider sent, kept only so the `raw_passthrough` defect can replay it. */
+/** What a provider sent: its status, type and body, for a mutant that relays them (raw_passthrough). */
 export interface RawAnswer {
   status: number;
   contentType: string;
@@ -38,14 +39,9 @@ export interface AttemptRequest {
 const MAX_COMPLETION_BYTES = 4 * 1024 * 1024;
 const MAX_ERROR_BYTES = 64 * 1024;
 
-/**
- * 408, 429 and 5xx are transient, as openai-node's `shouldRetry` treats them (client.js: 408, 409, 429,
- * >= 500). 401/403 mean the provider refused the gateway's own credential: another provider may still
- * answer (docs/contract.md, upstream.auth). Other 4xx are about the request itself and would fail anywhere.
- */
+/** Whether a failed status is worth another provider (retryability.ts says why for each). */
 export function isRetryableStatus(status: number): boolean {
-  if (status < 400 || status >= 500) return true;
-  return [401, 403, 408, 429].includes(status);
+  return failsOver(status);
 }
 
 async function readText(body: Readable, cap: number): Promise<string> {
@@ -99,6 +95,15 @@ const fail = (reason: string, raw?: RawAnswer, retryable = true): AttemptResult 
   raw,
 });
 
+/** A provider's refusal behind a 200 (retryability.ts): answered like its content-policy 400, not failed over. */
+const refused = (reason: string, raw: RawAnswer): AttemptResult => ({
+  kind: "failed",
+  retryable: false,
+  status: REFUSAL_STATUS,
+  reason,
+  raw,
+});
+
 /** One attempt at one provider; never throws. The guard is the caller's to dispose. */
 export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
   let body: Readable | undefined;
@@ -132,6 +137,8 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
       const completion = a.stream ? undefined : asCompletion(text);
       if (!completion)
         return fail(`status ${status} without a usable completion`, { status, contentType, body: text });
+      const refusal = refusalBehind200(completion);
+      if (refusal) return refused(refusal, { status, contentType, body: text });
       return { kind: "completion", completion };
     }
     const reader = new SseReader(res.body);
@@ -141,6 +148,8 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
     if (!first) return fail("stream event is not JSON");
     if ("error" in first)
       return fail("stream failed before any content", { status, contentType, body: data });
+    const refusal = refusalBehind200(first);
+    if (refusal) return refused(refusal, { status, contentType, body: data });
     handedOver = true;
     return { kind: "stream", reader, first };
   } catch (e) {

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { Redactor } from "../core/redact.ts";
 import { seededRandom } from "../core/rng.ts";
 import { dialect } from "./dialects/index.ts";
-import { type Dialect, type ErrorKind, json } from "./dialects/types.ts";
+import { type Dialect, type ErrorKind, json, usageOf } from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
 import { bytes, LimitError, type MockLimits, resolveLimits } from "./limits.ts";
 import { MockMetrics } from "./metrics.ts";
@@ -81,8 +81,8 @@ interface ProviderRuntime {
   models: ReadonlySet<string>;
   /** Requests received, for the metrics. */
   requests: number;
-  /** The completion text an `ok` answer carries by default. */
-  text: string;
+  /** What every completion text of this provider starts with; the attempt's tag follows. */
+  textHead: string;
 }
 
 export class MockEngine {
@@ -99,6 +99,8 @@ export class MockEngine {
   private planCounter = 0;
   // Request ids: a random per-engine prefix and a counter, unique without a syscall per request.
   private readonly idPrefix = randomBytes(8).toString("hex");
+  /** Completion texts carry a short tag: the id prefix's first characters and the same counter. */
+  private readonly tagPrefix = this.idPrefix.slice(0, 4);
   private requestCounter = 0;
 
   constructor(readonly options: EngineOptions = { providers: DEFAULT_PROVIDERS }) {
@@ -111,7 +113,7 @@ export class MockEngine {
         anyModel: p.models.length === 0 || p.models.includes("*"),
         models: new Set(p.models),
         requests: 0,
-        text: `Hello from ${p.name}.`,
+        textHead: `Hello from ${p.name} (`,
       });
     }
     this.limits = resolveLimits({ maxPlans: options.maxPlans, ...options.limits });
@@ -183,7 +185,11 @@ export class MockEngine {
   /** Closes a journal entry once its answer is written (or the exchange ended otherwise), and counts it. */
   settle(entry: JournalEntry, reply: Reply, outcome: NonNullable<JournalEntry["outcome"]>): void {
     if (entry.answeredAt !== undefined) return;
-    entry.answeredAt = Date.now();
+    const now = Date.now();
+    entry.answeredAt = now;
+    // The client left before the reply was done (client_closed), or the mock finished it.
+    if (outcome === "client_closed") entry.closedAt = now;
+    else entry.endedAt = now;
     entry.outcome = outcome;
     entry.status = reply.fault ? undefined : reply.status;
     this.metrics.answered(entry);
@@ -291,7 +297,8 @@ export class MockEngine {
       this.unplanned.set(name, attempt);
       random = this.unplannedRandom;
     }
-    const ctx = this.context(p, route?.model, route?.stream ?? false, attempt, random);
+    const ctx = this.context(p, route?.model, route?.stream ?? false, attempt, random, req.body.length);
+    if (route?.includeUsage) ctx.includeUsage = true;
     let spec: StepSpec;
     let reply: Reply;
     const invalid = route?.op === "chat" ? this.refuse(p, route.model, req.body, body) : undefined;
@@ -317,6 +324,14 @@ export class MockEngine {
       reply = def.reply(ctx, params);
     }
     const entry = this.record(req, name, p, state ? planId : undefined, attempt, spec);
+    if (ANSWERS.has(spec.step) && reply.status === 200 && route?.op === "chat") {
+      // What this attempt produced, so an answer can be traced to it (docs/contract.md §20, §21).
+      const text = typeof spec.text === "string" ? spec.text : ctx.text;
+      const c = text === ctx.text ? ctx : { ...ctx, text };
+      entry.completionId = d.completionId?.(c);
+      entry.completionText = text;
+      if (!ctx.stream || d.streamUsage?.(c)) entry.usage = usageOf(c);
+    }
     return { reply, entry };
   }
 
@@ -345,14 +360,20 @@ export class MockEngine {
     stream: boolean,
     attempt: number,
     random: () => number,
+    bodyLength = 0,
   ): StepContext {
+    const n = (++this.requestCounter).toString(16);
     return {
       provider: p.config.name,
       model: model || p.config.models[0] || "model",
       stream,
-      requestId: `${this.idPrefix}${(++this.requestCounter).toString(16).padStart(8, "0")}`,
-      text: p.text,
+      requestId: `${this.idPrefix}${n.padStart(8, "0")}`,
+      // Unique per attempt, as the id is: "Hello from alpha (1f3a-2c)." (a counter and a concatenation).
+      text: `${p.textHead}${this.tagPrefix}-${n}).`,
       nowS: Math.floor(Date.now() / 1000),
+      // About four characters a token, as a provider's count roughly goes; at least one.
+      promptTokens: (bodyLength + 3) >> 2 || 1,
+      includeUsage: false,
       dialect: p.dialect,
       attempt,
       random,
@@ -384,8 +405,13 @@ export class MockEngine {
       step,
       receivedAt: Date.now(),
       answeredAt: undefined,
+      endedAt: undefined,
+      closedAt: undefined,
       status: undefined,
       outcome: undefined,
+      completionId: undefined,
+      completionText: undefined,
+      usage: undefined,
     });
   }
 }
@@ -393,11 +419,33 @@ export class MockEngine {
 const OK: StepSpec = Object.freeze({ step: "ok" });
 
 /**
+ * Steps whose 200 carries a completion, whole or in part (a stream cut short, a truncated body): the
+ * journal records the completion the attempt was producing.
+ */
+const ANSWERS: ReadonlySet<string> = new Set([
+  "ok",
+  "latency",
+  "slow_stream",
+  "stall",
+  "headers_then_hang",
+  "malformed_json",
+  "stream_cut",
+  "stream_reset",
+  "close_clean",
+  "stream_error",
+]);
+
+/**
  * A step's definition and its parameters without the `step` key, worked out once per spec object:
  * plans and scenarios hand out the same spec for every attempt, so the hot path does no object rest.
  */
 const resolved = new WeakMap<StepSpec, { def: StepDef; params: Record<string, unknown> }>();
+// The last spec resolved: a run of one plan or a storm asks for the same spec again and again, and
+// this compare is cheaper than the WeakMap's hash lookup.
+let lastSpec: StepSpec | undefined;
+let lastResolved: { def: StepDef; params: Record<string, unknown> } | undefined;
 function resolveStep(spec: StepSpec): { def: StepDef; params: Record<string, unknown> } {
+  if (spec === lastSpec) return lastResolved!;
   let r = resolved.get(spec);
   if (!r) {
     const def = stepDef(spec.step);
@@ -406,6 +454,8 @@ function resolveStep(spec: StepSpec): { def: StepDef; params: Record<string, unk
     r = { def, params };
     resolved.set(spec, r);
   }
+  lastSpec = spec;
+  lastResolved = r;
   return r;
 }
 

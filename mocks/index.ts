@@ -58,6 +58,19 @@ export { openApiDocument } from "./openapi.ts";
 /* Plans */
 // Validates a plan; PlanError messages name the field (`plan.providers.alpha[1]: unknown step …`).
 export { type Plan, PlanError, type ProviderPolicy, parsePlan, type StepSpec } from "./plan.ts";
+/* Transports */
+// The one reply player: delays, chunk timing, hangs, cuts and resets played into a small sink, the
+// exchange's outcome decided once. The socket server and both adapters are sinks; write your own for another runtime.
+export {
+  type FaultKind,
+  type Gone,
+  type GoneListener,
+  MAX_HANG_MS,
+  type Outcome,
+  type PlayReport,
+  play,
+  type ReplySink,
+} from "./player.ts";
 // Plays one scenario and tells each phase change.
 export { type ScenarioEvent, ScenarioPlayer, type ScenarioStatus } from "./scenario.ts";
 /* Scenarios */
@@ -83,7 +96,6 @@ export {
   stepDef,
   stepIds,
 } from "./steps.ts";
-/* Transports */
 // node:http glue: a MockRequest from an IncomingMessage, a Reply (faults included) onto a ServerResponse.
-export { MAX_HANG_MS, type Outcome, readRequest, writeReply } from "./transport.ts";
+export { NODE_SINK, readRequest, writeReply } from "./transport.ts";
 export type { Chunk, DialectId, MockRequest, Reply } from "./types.ts";

@@ -1,9 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { type ControlOptions, control } from "./control.ts";
 import { json } from "./dialects/types.ts";
 import { DEFAULT_PROVIDERS, MockEngine, type ProviderConfig } from "./engine.ts";
-import type { JournalEntry } from "./journal.ts";
-import { MAX_HANG_MS } from "./transport.ts";
+import type { Gone, GoneListener, Outcome, PlayReport } from "./player.ts";
 import type { MockRequest, Reply } from "./types.ts";
 
 /** The host the in-process adapters answer for unless told otherwise; `.test` never resolves (RFC 2606). */
@@ -21,8 +19,7 @@ export interface InProcessOptions {
   control?: ControlOptions;
 }
 
-/** How an exchange ended, as the journal records it. */
-export type Outcome = NonNullable<JournalEntry["outcome"]>;
+export type { Outcome } from "./player.ts";
 
 /** One answered request: what to send, and how to close its journal entry once it is sent. */
 export interface Answer {
@@ -81,19 +78,86 @@ export async function answer(
   };
 }
 
-/** Waits `ms`; resolves false if the signal aborts first. Every delay is a timer. */
-export function wait(ms: number, signal?: AbortSignal, ref = true): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return sleep(ms, true, { signal, ref }).catch(() => false);
+/**
+ * One exchange played in process: the answer to settle, the result the runtime waits for (a Response,
+ * nock's reply tuple), and the player's listener. The runtime's adapter calls `leave` when the client
+ * goes away or the adapter stops; `release` lets go of what the adapter handed out.
+ */
+export abstract class Exchange<R> {
+  readonly result: Promise<R>;
+  private settleResult!: { resolve: (r: R) => void; reject: (e: unknown) => void };
+  resolved = false;
+  left: Gone | undefined;
+  listener: GoneListener | undefined;
+
+  constructor(readonly answer: Answer) {
+    this.result = new Promise<R>((resolve, reject) => {
+      this.settleResult = { resolve, reject };
+    });
+  }
+
+  resolve(r: R): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    this.settleResult.resolve(r);
+  }
+
+  reject(e: unknown): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    this.settleResult.reject(e);
+  }
+
+  leave(who: Gone): void {
+    if (this.left) return;
+    this.left = who;
+    const l = this.listener;
+    this.listener = undefined;
+    l?.gone(who);
+    this.release(who);
+  }
+
+  /** Lets go of what the adapter handed out, once the exchange is left. */
+  protected abstract release(who: Gone): void;
+  /** Starts and stops listening to the runtime while the player waits on this exchange. */
+  abstract watch(): void;
+  abstract unwatch(): void;
+  /** Whether the runtime says the exchange is over already. */
+  abstract peek(): Gone | undefined;
 }
 
+/** What the shared sink members and the report see of an exchange, whatever its result. */
+type AnyExchange = Pick<
+  Exchange<unknown>,
+  "answer" | "reject" | "left" | "listener" | "watch" | "unwatch" | "peek"
+>;
+
+/** Settles each in-process exchange's journal entry with the outcome the player decided. */
+export const SETTLE: PlayReport<AnyExchange> = {
+  played: (outcome, x) => x.answer.settle(outcome),
+  failed: (e, x) => x.reject(e),
+};
+
+/** The sink members every in-process runtime shares: the player's listener kept on the exchange. */
+export const listening = {
+  gone: (x: AnyExchange) => x.left ?? x.peek(),
+  listen(x: AnyExchange, l: GoneListener) {
+    x.listener = l;
+    x.watch();
+  },
+  unlisten(x: AnyExchange) {
+    x.listener = undefined;
+    x.unwatch();
+  },
+};
+
 /**
- * Holds until the signal aborts (or MAX_HANG_MS). The timer is unref'd: a test that forgets a hung
- * request must not keep its process alive.
+ * Waits until a buffer holds nothing more (`pending` answers what it holds), or 100 turns. Web streams
+ * and Readables discard queued chunks when they error, so a break waits for the reader first.
  */
-export function hang(signal?: AbortSignal): Promise<boolean> {
-  return wait(MAX_HANG_MS, signal, false);
+export async function drained(pending: () => number): Promise<void> {
+  for (let i = 0; i < 100 && pending() > 0; i++) await nextTurn();
+  await nextTurn();
 }
 
 /**

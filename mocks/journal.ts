@@ -16,10 +16,24 @@ export interface JournalEntry {
   step: { step: string; [param: string]: unknown };
   /** Epoch milliseconds. */
   receivedAt: number;
+  /** When the exchange ended, whichever way (epoch ms): `endedAt` or `closedAt`, whichever came. */
   answeredAt?: number;
+  /** When the mock finished its reply: the last byte written, or the fault played (epoch ms). */
+  endedAt?: number;
+  /**
+   * When the client (the gateway) closed or aborted this exchange before the mock finished its reply
+   * (epoch ms); set exactly when `outcome` is `client_closed`. A close after the reply is not recorded.
+   */
+  closedAt?: number;
   status?: number;
   /** How the exchange ended on the socket. */
   outcome?: "answered" | "fault" | "client_closed";
+  /** The id of the completion this attempt answered with (`chatcmpl-…`, `msg_…`, Gemini's responseId), when it answered one. */
+  completionId?: string;
+  /** Its text, unique per attempt unless the plan fixed it ("Hello from alpha (1f3a-2c)."). */
+  completionText?: string;
+  /** The token counts the provider reported for it; absent for a stream that reports none (OpenAI without include_usage). */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 export interface JournalQuery {

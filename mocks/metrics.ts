@@ -9,6 +9,11 @@ export interface MetricsSource {
 
 const OUTCOMES = ["answered", "fault", "client_closed", "none"] as const;
 
+/** The outcome's place in OUTCOMES, without a search. */
+function outcomeIndex(o: JournalEntry["outcome"]): number {
+  return o === "answered" ? 0 : o === "fault" ? 1 : o === "client_closed" ? 2 : 3;
+}
+
 type PromClient = typeof import("prom-client");
 type Registry = InstanceType<PromClient["Registry"]>;
 
@@ -29,20 +34,29 @@ export class MockMetrics {
 
   constructor(private readonly source: MetricsSource) {}
 
+  /** The last answer's provider, step and counts: a storm or a run of one plan hits it every time. */
+  private last: { provider: string; step: string; byCode: Map<number, number> } | undefined;
+
   /** Counts one settled journal entry. */
   answered(e: JournalEntry): void {
-    let bySteps = this.answers.get(e.provider);
-    if (!bySteps) {
-      bySteps = new Map();
-      this.answers.set(e.provider, bySteps);
+    const step = e.step.step;
+    let last = this.last;
+    if (last === undefined || last.provider !== e.provider || last.step !== step) {
+      let bySteps = this.answers.get(e.provider);
+      if (!bySteps) {
+        bySteps = new Map();
+        this.answers.set(e.provider, bySteps);
+      }
+      let byCode = bySteps.get(step);
+      if (!byCode) {
+        byCode = new Map();
+        bySteps.set(step, byCode);
+      }
+      last = { provider: e.provider, step, byCode };
+      this.last = last;
     }
-    let byCode = bySteps.get(e.step.step);
-    if (!byCode) {
-      byCode = new Map();
-      bySteps.set(e.step.step, byCode);
-    }
-    const code = (e.status ?? 0) * 4 + OUTCOMES.indexOf(e.outcome ?? "none");
-    byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    const code = (e.status ?? 0) * 4 + outcomeIndex(e.outcome);
+    last.byCode.set(code, (last.byCode.get(code) ?? 0) + 1);
   }
 
   /** Counts one request refused for a limit (`maxRequestBytes`, `maxPlans`, …). */

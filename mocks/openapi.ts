@@ -172,7 +172,16 @@ function schemas(providers: string[]): Record<string, Schema> {
         bodyTruncated: { type: "boolean" },
         step: { type: "object", required: ["step"], properties: { step: { type: "string" } } },
         receivedAt: { type: "integer", description: "Epoch milliseconds." },
-        answeredAt: { type: "integer" },
+        answeredAt: { type: "integer", description: "When the exchange ended (endedAt or closedAt)." },
+        endedAt: {
+          type: "integer",
+          description: "When the mock finished its reply (outcome answered or fault). Epoch milliseconds.",
+        },
+        closedAt: {
+          type: "integer",
+          description:
+            "When the client closed or aborted the exchange before the mock finished (outcome client_closed). Epoch milliseconds.",
+        },
         status: { type: "integer" },
         outcome: { type: "string", enum: ["answered", "fault", "client_closed"] },
       },

@@ -87,10 +87,10 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
 
   /** Closes each provider answer's journal entry with how it ended (the decision is the context). */
   const settled: WriteSink<Decision & { res: ServerResponse }> = {
-    written: (outcome, d) => engine.settle(d.entry, d.reply, outcome),
+    played: (outcome, d) => engine.settle(d.entry, d.reply, outcome),
     failed: (e, d) => fail(d.res, e),
   };
-  const IGNORE: WriteSink<ServerResponse> = { written: () => {}, failed: (e, res) => fail(res, e) };
+  const IGNORE: WriteSink<ServerResponse> = { played: () => {}, failed: (e, res) => fail(res, e) };
 
   function settle(res: ServerResponse, decision: Decision): void {
     const d = decision as Decision & { res: ServerResponse };

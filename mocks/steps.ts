@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { BLOCK_REASONS, promptBlocked } from "./dialects/blocked.ts";
 import type { Dialect, DialectContext, ErrorKind } from "./dialects/types.ts";
 import { drawLatencyMs, flatLatencyFields, latencySpec, pickLatency, refineFlatLatency } from "./latency.ts";
 import { once, zod } from "./lazy.ts";
@@ -56,6 +57,11 @@ const retryAfterParams = once(() => {
       retryAfterS: z.number().int().min(0).max(86_400).optional(),
       /** Also send OpenAI's `retry-after-ms`. */
       retryAfterMs: z.number().int().min(0).optional(),
+      /**
+       * Send `x-should-retry: true|false`: openai-node and @anthropic-ai/sdk obey it before looking at the
+       * status ("If the server explicitly says whether or not to retry, obey.", src/client.ts, shouldRetry).
+       */
+      shouldRetry: z.boolean().optional(),
     })
     .strict();
 });
@@ -73,6 +79,7 @@ export function retryAfterHeaders(
   const seconds = p.retryAfterS ?? 1;
   const headers: Record<string, string> = {};
   if (p.retryAfterMs !== undefined) headers["retry-after-ms"] = String(p.retryAfterMs);
+  if (p.shouldRetry !== undefined) headers["x-should-retry"] = String(p.shouldRetry);
   if (mode === "none") return { headers };
   headers["retry-after"] =
     mode === "seconds" ? String(seconds) : new Date(Date.now() + seconds * 1000 + 999).toUTCString();
@@ -219,6 +226,21 @@ export const STEPS: StepDef[] = [
       const kind = p.variant === "insufficient_quota" ? "quota" : "rate_limit";
       return delayed(ctx.dialect.error(kind, ctx, retryAfterFor(p, "seconds")), p.delayMs);
     },
+  }),
+  errorStep(
+    "quota_exhausted",
+    "quota_exhausted",
+    "the account is out of money or quota, no Retry-After: OpenAI 429 insufficient_quota, Anthropic 429 enforced_spend_limit_reached, Gemini 402 RESOURCE_EXHAUSTED",
+  ),
+  defineStep({
+    id: "prompt_blocked",
+    summary:
+      "200 without a completion: Gemini promptFeedback.blockReason and no candidates, OpenAI finish_reason content_filter, Anthropic stop_reason refusal",
+    params: () =>
+      zod()
+        .z.object({ ...common(), blockReason: zod().z.enum(BLOCK_REASONS).optional() })
+        .strict(),
+    reply: (ctx, p) => delayed(promptBlocked(ctx, ctx.dialect, p.blockReason), p.delayMs),
   }),
   errorStep("server_error", "server_error", "500 internal error"),
   errorStep("bad_gateway", "bad_gateway", "502 bad gateway"),

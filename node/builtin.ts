@@ -1,7 +1,6 @@
 import type { Profile } from "../core/profile/schema.ts";
 import { type BuiltinDefaults, TARGET_KEYS } from "../core/target-keys.ts";
 import { GATEWAY_DEFAULTS, startGateway } from "../gateway/index.ts";
-import { applyRequestMutations } from "../gateway/mutations-request.ts";
 import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
 import { startMock } from "../mocks/server.ts";
 import type { Target } from "../suites/target.ts";
@@ -39,7 +38,6 @@ export async function startBuiltin(profile: Profile, defects: string[] = []): Pr
       deadlineMs: BUILTIN.deadlineMs,
       defects,
     });
-    applyRequestMutations(gw.server, profile, defects);
     return {
       target: builtinTarget(gw.url, mock.url),
       async close() {

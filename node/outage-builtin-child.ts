@@ -4,7 +4,7 @@
 import { Server } from "node:net";
 import type { Profile } from "../core/profile/schema.ts";
 import type { BreakerConfig } from "../gateway/breaker.ts";
-import { startOutageGateway } from "../gateway/mutations-outage.ts";
+import { startGateway } from "../gateway/index.ts";
 import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
 import { startMock } from "../mocks/server.ts";
 
@@ -45,7 +45,7 @@ async function start(o: ChildOptions): Promise<{ url: string; close(): Promise<v
     // A journal big enough for a few seconds of a storm at 500 requests per second between two polls.
     return startMock({ providers: DEFAULT_PROVIDERS, journal: { maxEntries: 50_000 } });
   withBacklog();
-  return startOutageGateway({
+  return startGateway({
     profile: o.profile,
     upstreams: DEFAULT_PROVIDERS.map((p) => ({ name: p.name, baseUrl: `${o.mock}/${p.name}/v1` })),
     defects: o.defects,
@@ -62,6 +62,12 @@ async function main(): Promise<void> {
   // The parent asks, or goes away: either way the server closes.
   process.on("message", (m) => m === "close" && void stop());
   process.on("disconnect", () => void stop());
+  // Ctrl-C reaches the whole process group, this process too; the parent, which got it as well, still needs
+  // the mock's journal for its partial report and closes this process when done. Alone, a signal ends it.
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.on(signal, () => {
+      if (!process.connected) void stop();
+    });
   send({ type: "ready", url: server.url });
 }
 

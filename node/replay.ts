@@ -21,8 +21,9 @@ import {
   withTargetHeaders,
 } from "../suites/case-file.ts";
 import { check } from "../suites/checks/index.ts";
-import { type Execution, execute } from "../suites/harness/execute.ts";
+import { execute } from "../suites/harness/execute.ts";
 import { withHttpPool } from "../suites/harness/http.ts";
+import type { Execution } from "../suites/harness/judge.ts";
 import { type Probe, probeGateway } from "../suites/harness/liveness.ts";
 import { MockUnreachable, prepareTarget } from "../suites/harness/prepare.ts";
 import { sanitizer } from "../suites/report/safe-text.ts";
@@ -100,7 +101,8 @@ function decide(cf: CaseFile, ex: Execution, after: Probe): { verdict: ReplayVer
       why: [`  Expected: ${verdict.expected}`, `  Received: ${verdict.received}`],
     };
   const { status, error } = ex.exchange;
-  if (status === undefined)
+  // A client that hangs up on purpose (docs/contract.md §22) gets no answer: its case is judged on the journal.
+  if (status === undefined && !ex.exchange.clientLeft)
     return {
       verdict: "COULD NOT RUN",
       why: [`no answer to the case (${error?.code ?? "no response"}: ${error?.message ?? ""})`],
@@ -112,7 +114,8 @@ function decide(cf: CaseFile, ex: Execution, after: Probe): { verdict: ReplayVer
         `${cf.checkId} did not apply to the answer (status ${status}${ex.exchange.journal ? `, ${ex.exchange.journal.length} upstream attempt(s)` : ""}): the case no longer reaches the condition it tests`,
       ],
     };
-  return { verdict: "FIXED", why: [`${cf.checkId} judged the answer (status ${status}) and it held`] };
+  const answer = status === undefined ? "the client hung up before it" : `status ${status}`;
+  return { verdict: "FIXED", why: [`${cf.checkId} judged the answer (${answer}) and it held`] };
 }
 
 const EXIT: Record<ReplayVerdict, 0 | 1 | 2> = { FIXED: 0, "STILL FAILING": 1, "COULD NOT RUN": 2 };

@@ -2,12 +2,10 @@
 // start the built-in one), preflight it, run the suites, write the reports, and answer the finished result.
 // It prints nothing; each line it would print goes to `onLine`, already sanitized.
 
-import { UsageError } from "../core/errors.ts";
 import { loadProfile } from "../core/profile/load.ts";
 import type { Profile } from "../core/profile/schema.ts";
 import { TARGET_KEYS, type TargetKeyValues } from "../core/target-keys.ts";
 import { allChecks } from "../suites/checks/index.ts";
-import type { RunContext } from "../suites/harness/context.ts";
 import { withHttpPool } from "../suites/harness/http.ts";
 import { CLI, preflight } from "../suites/harness/preflight.ts";
 import { MockUnreachable, prepareTarget } from "../suites/harness/prepare.ts";
@@ -19,8 +17,8 @@ import { formatPreflight, formatRun, formatSetup } from "../suites/report/consol
 import { writeReport } from "../suites/report/files.ts";
 import { sanitizer } from "../suites/report/safe-text.ts";
 import { verdictOf } from "../suites/report/verdict.ts";
-import { parseHeaderFlag, resolveTarget, type Target, targetSecrets } from "../suites/target.ts";
-import { startBuiltin } from "./builtin.ts";
+import { parseHeaderFlag, type Target, targetSecrets } from "../suites/target.ts";
+import { openTarget, refuseEmpty, runContext, type TargetInput } from "./open-target.ts";
 import {
   checkSelection,
   raceStop,
@@ -84,22 +82,9 @@ export interface RunHooks {
   signal?: AbortSignal;
 }
 
-/** An empty URL is an unset CI variable, never "run the built-in gateway". */
-function refuseEmpty(flags: RunFlags, env: NodeJS.ProcessEnv): void {
-  const hint = "leave it out entirely to run the built-in reference gateway";
-  if (flags.gateway === "")
-    throw new UsageError(
-      `--gateway: expected the gateway's URL, saw an empty string (an unset variable?); ${hint}`,
-    );
-  if (flags.gateway === undefined && env.FAULTLINE_GATEWAY === "")
-    throw new UsageError(`FAULTLINE_GATEWAY is set but empty: expected the gateway's URL; ${hint}`);
-  if (flags.mock === "")
-    throw new UsageError("--mock: expected the mock's URL, saw an empty string (an unset variable?)");
-}
-
 /** The target keys the flags give, and the headers. */
-function targetFlagsOf(flags: RunFlags): Parameters<typeof resolveTarget>[0] {
-  const given: Parameters<typeof resolveTarget>[0] = {
+function targetFlagsOf(flags: RunFlags): TargetInput {
+  const given: TargetInput = {
     config: flags.config,
     headers: Object.fromEntries((flags.header ?? []).map(parseHeaderFlag)),
   };
@@ -134,33 +119,15 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
   };
   const reportDir = flags.report ?? "reports/faultline";
   try {
-    const builtin =
-      flags.gateway === undefined &&
-      env.FAULTLINE_GATEWAY === undefined &&
-      !flags.config &&
-      !env.FAULTLINE_CONFIG;
-    if (!builtin && flags.defect?.length)
-      throw new UsageError(
-        "--defect applies to the built-in reference gateway only; drop --gateway to use it",
-      );
-    const targetFlags = targetFlagsOf(flags);
-    if (builtin) {
-      const setup = await startBuiltin(profile, flags.defect ?? []);
-      closers.push(() => setup.close());
-      const t = setup.target;
-      clean = sanitizer(targetSecrets(t));
-      say(
-        `faultline: no gateway given (--gateway, FAULTLINE_GATEWAY, --config): running the built-in reference gateway ${t.gateway} (profile ${profile.name}${flags.defect?.length ? `, defects ${flags.defect.join(",")}` : ""}) in front of mock ${t.mock}`,
-      );
-      // The built-in servers' URLs and fixtures, where a flag does not give its own.
-      for (const k of TARGET_KEYS) {
-        if (k.field === "gateway" || k.field === "mock") targetFlags[k.field] = t[k.field];
-        else targetFlags[k.field] ??= t[k.field];
-      }
-    }
-    const configured = resolveTarget(targetFlags, builtin ? {} : env);
+    const opened = await openTarget(targetFlagsOf(flags), profile, env, flags.defect ?? []);
+    closers.push(() => opened.close());
+    const { builtin, target: configured } = opened;
     let target = configured;
     clean = sanitizer(targetSecrets(target));
+    if (builtin)
+      say(
+        `faultline: no gateway given (--gateway, FAULTLINE_GATEWAY, --config): running the built-in reference gateway ${target.gateway} (profile ${profile.name}${flags.defect?.length ? `, defects ${flags.defect.join(",")}` : ""}) in front of mock ${target.mock}`,
+      );
     for (const p of unmatched) say(`faultline: --only '${p}' matches no check`);
     const deadline = target.deadlineMs ?? profile.deadlineMs;
     const seed = flags.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -250,15 +217,7 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
     for (const l of formatPreflight(pre.summary)) say(l);
     const knownFailing = flags.knownFailing ? readKnownFailing(flags.knownFailing) : [];
     say(`faultline: seed ${seed} (replay with --seed ${seed})`);
-    const ctx: RunContext = {
-      profile,
-      target,
-      mock,
-      seed,
-      runs: flags.runs ?? 25,
-      harnessDeadlineMs: deadline + 2_000,
-      providers,
-    };
+    const ctx = runContext(prepared, seed, flags.runs ?? 25);
     const finished: PropertyOutcome[] = [];
     const partial = (): RunResult => ({
       seed,
@@ -271,6 +230,7 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
       ran = await runUntilStopped(
         (signal) =>
           runSuites(SUITES, ctx, {
+            checks: allChecks(),
             only: flags.only,
             skip: flags.skip,
             concurrency: flags.concurrency,
@@ -296,8 +256,11 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
     const { result, interrupted } = ran;
     result.preflight = pre.summary;
     const known = applyKnownFailing(result, knownFailing);
-    report(result);
-    say(formatRun(result, target, profile.name, !!flags.strict, rerunCommand(flags, target, builtin, seed)));
+    // The report adds each violation's case file and replay command; the console prints those.
+    const reported = report(result);
+    say(
+      formatRun(reported, target, profile.name, !!flags.strict, rerunCommand(flags, target, builtin, seed)),
+    );
     let exitCode: HarnessOutcome["exitCode"] = interrupted
       ? signalExitCode(interrupted)
       : verdictOf(result, !!flags.strict).exitCode;
@@ -309,7 +272,7 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
       if (!interrupted) exitCode = 1;
     }
     say(`faultline: report written to ${reportDir}/ (report.json, junit.xml, summary.md)`);
-    return { exitCode, output: lines.join("\n"), result, profile, target };
+    return { exitCode, output: lines.join("\n"), result: reported, profile, target };
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   }

@@ -1,4 +1,4 @@
+import { describeSuite } from "../node/vitest.ts";
 import { blackbox } from "./blackbox.ts";
-import { describeSuite } from "./harness/vitest.ts";
 
 describeSuite(blackbox);

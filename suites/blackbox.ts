@@ -1,10 +1,9 @@
 import fc from "fast-check";
 import type { Condition, Profile } from "../core/profile/schema.ts";
 import type { RunContext } from "./harness/context.ts";
-import { PLAN_PLACEHOLDER } from "./harness/execute.ts";
 import type { Property, Suite } from "./harness/property.ts";
 import { authHeader, type ChatOptions, chatRequest, clientDialect, prompt } from "./harness/requests.ts";
-import type { CaseSpec, RequestSpec } from "./harness/types.ts";
+import { type CaseSpec, PLAN_PLACEHOLDER, type RequestSpec } from "./harness/types.ts";
 
 const CLIENT_CHECKS = [
   "REJ-001",

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { describeZodError } from "../core/profile/load.ts";
 import { keySource, SECRET_FIELDS, type SecretField } from "../core/target-keys.ts";
-import type { Scenario } from "./harness/scenario-case.ts";
-import type { CaseSpec, RequestSpec } from "./harness/types.ts";
+import type { CaseSpec, RequestSpec, Scenario } from "./harness/types.ts";
 import type { Target } from "./target.ts";
 
 const CaseFile = z.object({
@@ -45,6 +44,14 @@ const CaseFile = z.object({
     // Multi-request cases (suites/harness/scenario-case.ts): without it a replay would send the first step alone.
     scenario: z
       .custom<Scenario>((v) => typeof v === "object" && v !== null && Array.isArray((v as Scenario).steps))
+      .optional(),
+    // A client that hangs up mid-request (suites/disconnect-client.ts): without it a replay would wait for the answer.
+    clientAbort: z
+      .object({
+        at: z.enum(["before_response", "after_headers", "after_first_event"]),
+        trigger: z.enum(["open", "answered"]).optional(),
+        delayMs: z.number().int().min(0).optional(),
+      })
       .optional(),
     note: z.string().optional(),
   }),

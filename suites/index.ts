@@ -1,5 +1,6 @@
 // Faultline's harness entry (`faultline`): suites, checks, profiles, targets and the runner.
 import { blackbox } from "./blackbox.ts";
+import { disconnect } from "./disconnect.ts";
 import type { Suite } from "./harness/property.ts";
 import { requestShape } from "./request-shape.ts";
 import { resilience } from "./resilience.ts";
@@ -15,4 +16,13 @@ export type { CaseSpec, Exchange } from "./harness/types.ts";
 export { resolveTarget, type Target } from "./target.ts";
 
 /** Every suite, in the order a run reports them. */
-export const SUITES: Suite[] = [blackbox, requestShape, upstream, streams, idempotency, tasks, resilience];
+export const SUITES: Suite[] = [
+  blackbox,
+  requestShape,
+  upstream,
+  streams,
+  idempotency,
+  tasks,
+  resilience,
+  disconnect,
+];

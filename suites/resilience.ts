@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { concurrency } from "./concurrency.ts";
 import type { RunContext } from "./harness/context.ts";
 import type { Property, Suite } from "./harness/property.ts";
 import { chatRequest, prompt } from "./harness/requests.ts";
@@ -85,6 +86,6 @@ const streamStall: Property = {
 
 export const resilience: Suite = {
   id: "resilience",
-  title: "Resilience: rate-limit storms, amplification, streams that go silent",
-  properties: [rateLimited, streamStall],
+  title: "Resilience: rate-limit storms, amplification, streams that go silent, requests in flight together",
+  properties: [rateLimited, streamStall, concurrency],
 };

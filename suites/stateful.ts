@@ -1,11 +1,15 @@
 import fc from "fast-check";
 import type { Profile } from "../core/profile/schema.ts";
 import { gatewayDeadline, type RunContext } from "./harness/context.ts";
-import { PLAN_PLACEHOLDER } from "./harness/execute.ts";
 import type { Property, Suite } from "./harness/property.ts";
 import { authHeader, chatRequest, prompt } from "./harness/requests.ts";
-import { NONCE_PLACEHOLDER, type ScenarioStep } from "./harness/scenario-case.ts";
-import type { CaseSpec, RequestSpec } from "./harness/types.ts";
+import {
+  type CaseSpec,
+  NONCE_PLACEHOLDER,
+  PLAN_PLACEHOLDER,
+  type RequestSpec,
+  type ScenarioStep,
+} from "./harness/types.ts";
 
 // Multi-request properties: idempotent replay (docs/contract.md §14) and the async task lifecycle
 // (docs/contract.md, llmapi and data-envelope rows). Each case is a small scenario (harness/scenario-case.ts).

@@ -1,4 +1,4 @@
-import { describeSuite } from "./harness/vitest.ts";
+import { describeSuite } from "../node/vitest.ts";
 import { tasks } from "./stateful.ts";
 
 describeSuite(tasks);

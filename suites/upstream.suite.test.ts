@@ -1,4 +1,4 @@
-import { describeSuite } from "./harness/vitest.ts";
+import { describeSuite } from "../node/vitest.ts";
 import { upstream } from "./upstream.ts";
 
 describeSuite(upstream);

@@ -20,6 +20,18 @@ const rateLimit: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Step>({ step: "rate_limit", variant: "insufficient_quota" }) },
 );
 
+/**
+ * A provider that cannot answer again, whatever its status says: its account's money or quota is spent
+ * (429 or 402 without Retry-After), or it sent `x-should-retry: false` (docs/contract.md §29).
+ */
+const spent: fc.Arbitrary<Step> = fc.oneof(
+  fc.constant<Step>("quota_exhausted"),
+  fc.record({
+    step: fc.constantFrom("rate_limit", "server_error", "unavailable"),
+    shouldRetry: fc.constant(false),
+  }),
+);
+
 /** 503 and 529 (Anthropic's overloaded) with and without Retry-After. */
 const overloaded: fc.Arbitrary<Step> = fc.oneof(
   fc.constantFrom<Step>("unavailable", "overloaded"),
@@ -47,6 +59,7 @@ const fastFailures = (stream = false) => [
   { weight: 2, arbitrary: fc.constantFrom<Step>("reset", "empty", "garbage", "malformed_json") },
   { weight: 1, arbitrary: cutBody(stream) },
   { weight: 1, arbitrary: fc.constantFrom<Step>("auth", "permission") },
+  { weight: 1, arbitrary: spent },
 ];
 
 /**
@@ -103,7 +116,7 @@ const answerStep: fc.Arbitrary<Step> = fc.oneof(
 
 const failingSequence = (step: fc.Arbitrary<Step>) => fc.array(step, { minLength: 1, maxLength: 3 });
 
-const UPSTREAM_GLOBAL = ["TRN-001", "ENV-001", "ENV-002", "ENV-003", "ENV-004", "LEAK-001"];
+const UPSTREAM_GLOBAL = ["TRN-001", "ENV-001", "ENV-002", "ENV-003", "ENV-004", "LEAK-001", "RETRY-001"];
 
 /** A request as an SDK would send it, drawn: prompt, conversation, optional fields. */
 const request = fc.tuple(prompt, richShape);
@@ -206,13 +219,13 @@ const nonRetryable: Property = {
   title:
     "a provider's content-policy or context-length error is answered with the upstream code, without failover",
   needsMock: true,
-  checks: ["UPS-001", "UPS-002", ...UPSTREAM_GLOBAL],
+  checks: ["UPS-001", "UPS-002", "RETRY-002", ...UPSTREAM_GLOBAL],
   coverage: coverageOf("upstream.non_retryable"),
   arbitrary: (ctx) =>
     fc
       .tuple(
         request,
-        fc.constantFrom("content_policy", "context_length"),
+        fc.constantFrom("content_policy", "context_length", "prompt_blocked"),
         fc.integer({ min: 0, max: ctx.providers.length - 1 }),
         fc.constantFrom("server_error", "unavailable", "reset"),
         fc.boolean(),

@@ -6,6 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { faultlineHandlers } from "../mocks/msw/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { CHAT, chatBody, type FetchLike, observe, playCases } from "./helpers/adapter-cases.ts";
+import {
+  abortAfterFirstChunk,
+  abortWhileHanging,
+  expectClosedAfter,
+  HANG,
+  STALL_AFTER_FIRST,
+} from "./helpers/client-close.ts";
 
 const BASE = "https://mock.faultline.test";
 let mock: MockServer;
@@ -127,5 +134,13 @@ describe("msw adapter", () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
       "alpha, beta, gamma",
     );
+  });
+  it("journals when the caller closed: mid-stream and during a hang", async () => {
+    const stalled = mock.engine.addPlan(STALL_AFTER_FIRST);
+    const midStream = await abortAfterFirstChunk(fetch, BASE, stalled.marker);
+    expect((await expectClosedAfter(mock.engine, stalled.id, midStream)).status).toBe(200);
+    const hung = mock.engine.addPlan(HANG);
+    const hanging = await abortWhileHanging(fetch, BASE, hung.marker, 100);
+    await expectClosedAfter(mock.engine, hung.id, hanging);
   });
 });

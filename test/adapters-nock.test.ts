@@ -6,6 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { faultlineNock } from "../mocks/nock/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { CHAT, chatBody, type FetchLike, observe, playCases } from "./helpers/adapter-cases.ts";
+import {
+  abortAfterFirstChunk,
+  abortWhileHanging,
+  expectClosedAfter,
+  HANG,
+  STALL_AFTER_FIRST,
+} from "./helpers/client-close.ts";
 
 const BASE = "https://mock.faultline.test";
 let mock: MockServer;
@@ -109,5 +116,22 @@ describe("nock adapter", () => {
       fetch(BASE + CHAT, { method: "POST", body: chatBody(hung.marker), signal: AbortSignal.timeout(80) }),
     ).rejects.toThrow();
     expect(performance.now() - t1).toBeLessThan(1_000);
+  });
+  it("journals when the caller closed a stream; a hang it cannot see ends as a fault on done()", async () => {
+    const stalled = mock.engine.addPlan(STALL_AFTER_FIRST);
+    const midStream = await abortAfterFirstChunk(fetch, BASE, stalled.marker);
+    expect((await expectClosedAfter(mock.engine, stalled.id, midStream)).status).toBe(200);
+    // nock gives a reply function no abort signal: the hang goes on after the caller left, until done().
+    const own = faultlineNock({ engine: mock.engine, baseUrl: "https://own.faultline.test" });
+    try {
+      const hung = mock.engine.addPlan(HANG);
+      await abortWhileHanging(fetch, "https://own.faultline.test", hung.marker, 50);
+      expect(mock.engine.journal.query({ planId: hung.id })[0]?.outcome).toBeUndefined();
+      own.done();
+      await expect.poll(() => mock.engine.journal.query({ planId: hung.id })[0]?.outcome).toBe("fault");
+      expect(mock.engine.journal.query({ planId: hung.id })[0]?.closedAt).toBeUndefined();
+    } finally {
+      own.done();
+    }
   });
 });

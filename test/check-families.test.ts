@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../core/profile/load.ts";
 import type { Profile } from "../core/profile/schema.ts";
 import { fingerprint } from "../core/redact.ts";
-import { CHECK_MUTATIONS } from "../gateway/mutations-checks.ts";
+import { CHECK_MUTATIONS } from "../gateway/mutants/index.ts";
 import { REFERENCE_POLICY } from "../gateway/policy.ts";
 import type { JournalEntry } from "../mocks/journal.ts";
 import { runHarness } from "../scripts/cli/run.ts";

@@ -34,6 +34,7 @@ const EXPECTED: Record<"openai" | "anthropic" | "gemini", Record<ErrorKind, [num
     bad_request: [400, "invalid_request_error"],
     payment_required: [429, "insufficient_quota"],
     too_large: [413, "invalid_request_error"],
+    quota_exhausted: [429, "insufficient_quota"],
   },
   anthropic: {
     rate_limit: [429, "rate_limit_error"],
@@ -51,6 +52,7 @@ const EXPECTED: Record<"openai" | "anthropic" | "gemini", Record<ErrorKind, [num
     bad_request: [400, "invalid_request_error"],
     payment_required: [402, "billing_error"],
     too_large: [413, "request_too_large"],
+    quota_exhausted: [429, "rate_limit_error"],
   },
   gemini: {
     rate_limit: [429, "RESOURCE_EXHAUSTED"],
@@ -66,8 +68,9 @@ const EXPECTED: Record<"openai" | "anthropic" | "gemini", Record<ErrorKind, [num
     permission: [403, "PERMISSION_DENIED"],
     not_found: [404, "NOT_FOUND"],
     bad_request: [400, "INVALID_ARGUMENT"],
-    payment_required: [429, "RESOURCE_EXHAUSTED"],
+    payment_required: [402, "RESOURCE_EXHAUSTED"],
     too_large: [400, "INVALID_ARGUMENT"],
+    quota_exhausted: [402, "RESOURCE_EXHAUSTED"],
   },
 };
 
@@ -80,11 +83,13 @@ function nativeType(id: string, body: Record<string, unknown>): string {
     return e.type as string;
   }
   if (id === "anthropic") {
-    expect(body).toEqual({
+    const { details, ...error } = body.error as Record<string, unknown>;
+    expect({ ...body, error }).toEqual({
       type: "error",
       error: { type: expect.any(String), message: expect.any(String) },
       request_id: "req_abc123",
     });
+    if (details !== undefined) expect(details).toEqual({ error_code: expect.any(String) });
     return (body.error as { type: string }).type;
   }
   const e = body.error as Record<string, unknown>;

@@ -1,6 +1,9 @@
+import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../core/profile/load.ts";
-import { CORE_MUTATIONS, GATEWAY_DEFAULTS, type Gateway, startGateway } from "../gateway/index.ts";
+import { CORE_MUTATIONS, GATEWAY_DEFAULTS, type Gateway, MUTANTS, startGateway } from "../gateway/index.ts";
+import { defineMutant } from "../gateway/mutants/index.ts";
+import { REFERENCE_POLICY } from "../gateway/policy.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { probeGateway } from "../suites/harness/liveness.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
@@ -261,5 +264,37 @@ describe("gateway mutations", () => {
     } finally {
       await mutant.close();
     }
+  });
+});
+
+describe("the mutant catalogue: one file, one policy member each", () => {
+  it("lists every file in gateway/mutants/, and nothing else", () => {
+    const dir = new URL("../gateway/mutants/", import.meta.url);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts") && f !== "index.ts" && f !== "define.ts")
+      .map((f) => f.slice(0, -3));
+    expect(MUTANTS.map((m) => m.id).sort()).toEqual(files.sort());
+  });
+
+  it("each mutant bends exactly one member of the reference policy, with a function of its own", () => {
+    for (const m of MUTANTS) {
+      const bent = Object.entries(m.policy);
+      expect(bent, m.id).toHaveLength(1);
+      const [member, fn] = bent[0]!;
+      expect(Object.keys(REFERENCE_POLICY), m.id).toContain(member);
+      expect(typeof fn, m.id).toBe("function");
+      expect(fn, m.id).not.toBe(REFERENCE_POLICY[member as keyof typeof REFERENCE_POLICY]);
+    }
+  });
+
+  it("refuses a mutant that bends no member, or two", () => {
+    const base = { id: "x_y", summary: "s", family: "envelope", expectedCheck: "ENV-001" } as const;
+    expect(() => defineMutant({ ...base, policy: {} })).toThrow(/exactly one policy member, saw 0 \(none\)/);
+    expect(() =>
+      defineMutant({ ...base, policy: { streamFrame: (r) => r, afterFailure: () => "stop" } }),
+    ).toThrow(/exactly one policy member, saw 2 \(streamFrame, afterFailure\)/);
+    expect(() => defineMutant({ ...base, id: "Bad-Id", policy: { streamFrame: (r) => r } })).toThrow(
+      /snake_case/,
+    );
   });
 });

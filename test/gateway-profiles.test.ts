@@ -3,9 +3,10 @@ import { getPath } from "../core/json-path.ts";
 import { loadProfile } from "../core/profile/load.ts";
 import { type Condition, familyNames, familyProfile } from "../core/profile/schema.ts";
 import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../gateway/index.ts";
-import { PROFILE_MUTATIONS } from "../gateway/mutations-profile.ts";
+import { PROFILE_MUTATIONS } from "../gateway/mutants/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
+import { untag } from "./helpers/completion-tag.ts";
 
 // The reference gateway keeping each seed system's contract: every condition's code, status and envelope,
 // the native Anthropic and Gemini families, lemondata's hints, field codes, the concurrency guard; and
@@ -388,7 +389,7 @@ describe("native families: Anthropic Messages", () => {
     expect(events[0]?.event).toBe("message_start");
     expect(events.at(-1)).toEqual({ event: "message_stop", data: { type: "message_stop" } });
     const deltas = events.filter((e) => e.event === "content_block_delta");
-    expect(deltas.map((e) => (e.data as { delta: { text: string } }).delta.text).join("")).toBe(
+    expect(untag(deltas.map((e) => (e.data as { delta: { text: string } }).delta.text).join(""))).toBe(
       "Hello from alpha.",
     );
     const cut = await call(g, {
@@ -468,7 +469,9 @@ describe("native families: Gemini generateContent", () => {
           candidates: Array<{ content: { parts: Array<{ text: string }> }; finishReason?: string }>;
         },
     );
-    expect(chunks.map((c) => c.candidates[0]!.content.parts[0]!.text).join("")).toBe("Hello from alpha.");
+    expect(untag(chunks.map((c) => c.candidates[0]!.content.parts[0]!.text).join(""))).toBe(
+      "Hello from alpha.",
+    );
     expect(chunks.at(-1)!.candidates[0]!.finishReason).toBe("STOP");
     expect(chunks.slice(0, -1).every((c) => c.candidates[0]!.finishReason === undefined)).toBe(true);
   });

@@ -5,6 +5,7 @@ import { fingerprint } from "../core/redact.ts";
 import { GATEWAY_DEFAULTS, type Gateway, startGateway } from "../gateway/index.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
+import { untag } from "./helpers/completion-tag.ts";
 
 // The reference gateway in front of a real mock, both on port 0, as a user would wire them.
 const profile = loadProfile("lumenfall");
@@ -98,7 +99,7 @@ describe("reference gateway: success", () => {
     const a = await call(gw, { body: chat(p.marker) });
     expect(a.status).toBe(200);
     expect(a.body.model).toBe(MODEL);
-    expect(a.body.choices[0].message.content).toBe("Hello from alpha.");
+    expect(untag(a.body.choices[0].message.content)).toBe("Hello from alpha.");
     expect(a.headers.get("x-request-id")).toMatch(/^req_/);
     expect(a.headers.get("openai-version")).toBeNull();
     const [entry] = await journal(p.id);
@@ -194,7 +195,7 @@ describe("reference gateway: upstream failures", () => {
     const p = await plan({ alpha: ["rate_limit"], beta: ["ok"] });
     const a = await call(gw, { body: chat(p.marker) });
     expect(a.status).toBe(200);
-    expect(a.body.choices[0].message.content).toBe("Hello from beta.");
+    expect(untag(a.body.choices[0].message.content)).toBe("Hello from beta.");
     expect((await journal(p.id)).map((e) => e.provider)).toEqual(["alpha", "beta"]);
   });
 
@@ -204,7 +205,7 @@ describe("reference gateway: upstream failures", () => {
       const p = await plan({ alpha: [step], beta: ["ok"] });
       const a = await call(gw, { body: chat(p.marker) });
       expect(a.status).toBe(200);
-      expect(a.body.choices[0].message.content).toBe("Hello from beta.");
+      expect(untag(a.body.choices[0].message.content)).toBe("Hello from beta.");
     },
   );
 
@@ -231,7 +232,7 @@ describe("reference gateway: upstream failures", () => {
     const a = await call(fast, { body: chat(p.marker) });
     expect(a.status).toBe(200);
     expect(a.ms).toBeGreaterThanOrEqual(240);
-    expect(a.body.choices[0].message.content).toBe("Hello from beta.");
+    expect(untag(a.body.choices[0].message.content)).toBe("Hello from beta.");
   });
 
   it("answers exhaustion within its deadline when every provider hangs", async () => {
@@ -264,7 +265,7 @@ describe("reference gateway: streams", () => {
       .slice(0, -1)
       .map((e) => JSON.parse(e).choices[0].delta.content ?? "")
       .join("");
-    expect(text).toBe("Hello from alpha.");
+    expect(untag(text)).toBe("Hello from alpha.");
     expect(JSON.parse(ev[0]!).model).toBe(MODEL);
   });
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../core/profile/load.ts";
 import { startBuiltin } from "../node/builtin.ts";
 import { runHarness } from "../scripts/cli/run.ts";
+import { allChecks } from "../suites/checks/index.ts";
 import type { RunContext } from "../suites/harness/context.ts";
 import { prepareTarget } from "../suites/harness/prepare.ts";
 import type { Suite } from "../suites/harness/property.ts";
@@ -100,7 +101,7 @@ describe.concurrent("the runner's outcomes", () => {
     try {
       const { target } = await prepareTarget({ ...b.target, mock: undefined }, profile);
       const ctx: RunContext = { profile, target, seed: 3, runs: 3, harnessDeadlineMs: 7_000, providers: [] };
-      const r = await runSuites(SUITES, ctx);
+      const r = await runSuites(SUITES, ctx, { checks: allChecks() });
       const fo = r.checks.find((c) => c.id === "FO-001")!;
       expect(fo.outcome).toBe("not_exercised");
       expect(fo.reason).toBe(
@@ -148,7 +149,7 @@ describe.concurrent("the runner's outcomes", () => {
           },
         ],
       };
-      const r = await runSuites([broken], ctx);
+      const r = await runSuites([broken], ctx, { checks: allChecks() });
       expect(r.properties[0]).toMatchObject({
         status: "error",
         reason: "this case needs the mock (--mock URL)",

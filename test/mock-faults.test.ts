@@ -5,6 +5,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { stepIds } from "../mocks/steps.ts";
+import { untag } from "./helpers/completion-tag.ts";
 
 const CHAT = "/alpha/v1/chat/completions";
 
@@ -152,7 +153,11 @@ const completion = (w: Wire) => {
 
 const WIRE: Record<string, Case[]> = {
   ok: [
-    { name: "JSON completion", spec: "ok", check: (w) => expect(completion(w)).toBe("Hello from alpha.") },
+    {
+      name: "JSON completion",
+      spec: "ok",
+      check: (w) => expect(untag(completion(w))).toBe("Hello from alpha."),
+    },
     {
       name: "stream ends with [DONE]",
       spec: { step: "ok", text: "one two three" },
@@ -166,7 +171,7 @@ const WIRE: Record<string, Case[]> = {
       name: "with a latency object",
       spec: { step: "ok", latency: { dist: "fixed", ms: 80 } },
       check(w) {
-        expect(completion(w)).toBe("Hello from alpha.");
+        expect(untag(completion(w))).toBe("Hello from alpha.");
         expect(w.headAtMs).toBeGreaterThanOrEqual(78);
       },
     },
@@ -176,7 +181,7 @@ const WIRE: Record<string, Case[]> = {
       name: "fixed",
       spec: { step: "latency", dist: "fixed", ms: 80 },
       check(w) {
-        expect(completion(w)).toBe("Hello from alpha.");
+        expect(untag(completion(w))).toBe("Hello from alpha.");
         expect(w.headAtMs).toBeGreaterThanOrEqual(78);
       },
     },
@@ -184,7 +189,7 @@ const WIRE: Record<string, Case[]> = {
       name: "uniform",
       spec: { step: "latency", dist: "uniform", minMs: 60, maxMs: 90 },
       check(w) {
-        expect(completion(w)).toBe("Hello from alpha.");
+        expect(untag(completion(w))).toBe("Hello from alpha.");
         expect(w.headAtMs).toBeGreaterThanOrEqual(58);
       },
     },
@@ -193,7 +198,7 @@ const WIRE: Record<string, Case[]> = {
       name: "lognormal",
       spec: { step: "latency", dist: "lognormal", medianMs: 80, sigma: 0, capMs: 1000 },
       check(w) {
-        expect(completion(w)).toBe("Hello from alpha.");
+        expect(untag(completion(w))).toBe("Hello from alpha.");
         expect(w.headAtMs).toBeGreaterThanOrEqual(78);
         expect(w.headAtMs).toBeLessThan(500);
       },
@@ -244,6 +249,30 @@ const WIRE: Record<string, Case[]> = {
       check(w) {
         expect(w.status).toBe(429);
         expect(errorBody(w)).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+      },
+    },
+  ],
+  quota_exhausted: [
+    {
+      name: "429 insufficient_quota without Retry-After; shouldRetry sends x-should-retry",
+      spec: { step: "quota_exhausted", shouldRetry: false },
+      check(w) {
+        expect(w.status).toBe(429);
+        expect(errorBody(w)).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+        expect(w.headers["retry-after"]).toBeUndefined();
+        expect(w.headers["x-should-retry"]).toBe("false");
+      },
+    },
+  ],
+  prompt_blocked: [
+    {
+      name: "200 whose only choice has finish_reason content_filter and no content",
+      spec: "prompt_blocked",
+      check(w) {
+        expect(w.status).toBe(200);
+        const body = JSON.parse(w.body) as { choices: Array<Record<string, unknown>> };
+        expect(body.choices).toEqual([expect.objectContaining({ finish_reason: "content_filter" })]);
+        expect(body.choices[0]!.message).toMatchObject({ content: null });
       },
     },
   ],
@@ -451,7 +480,7 @@ const WIRE: Record<string, Case[]> = {
       name: "a JSON body dribbled in slices",
       spec: { step: "slow_stream", chunkIntervalMs: 25 },
       check(w) {
-        expect(completion(w)).toBe("Hello from alpha.");
+        expect(untag(completion(w))).toBe("Hello from alpha.");
         expect(w.dataAtMs.length).toBeGreaterThanOrEqual(4);
         expect(w.elapsedMs).toBeGreaterThanOrEqual(100);
       },

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { OUTAGE_MUTATIONS, RETRY_STORM_ATTEMPTS } from "../gateway/mutations-outage.ts";
+import { OUTAGE_MUTATIONS } from "../gateway/mutants/index.ts";
+import { RETRY_STORM_ATTEMPTS } from "../gateway/mutants/retry_storm.ts";
 import { type OutageFlags, runOutageCommand } from "../scripts/cli/outage.ts";
 import { readCaseFile } from "../suites/case-file.ts";
 import type { OutageResult } from "../suites/outage/result.ts";
@@ -93,6 +94,35 @@ describe("outage-level one-defect gateways, each caught at phase level", () => {
     expect(good.exitCode, good.output).toBe(0);
     expect(check(good.r, "REC-001").outcome).toBe("pass");
     expect(good.r.recovery.recoveredAfterS).toBeLessThanOrEqual(5);
+  });
+
+  it("flapping: a gateway that never fails over fails FO-001 where alpha, its provider, is down; the reference gateway passes", async () => {
+    // 30 s: one 20 s cycle (up, beta down, up, alpha down), then 10 s recovered. Both at once, to save time.
+    const flags = { scenario: "flapping", duration: 30, rate: 20 };
+    const [bad, good] = await Promise.all([
+      outage("flapping-no-failover", { ...flags, defect: ["no_failover"] }),
+      outage("flapping-reference", flags),
+    ]);
+    expect(bad.exitCode, bad.output).toBe(1);
+    expect(check(bad.r, "FO-001")).toMatchObject({ outcome: "fail", level: "must" });
+    // Only alpha's outage shows it: while beta is down the gateway never needs to fail over. (A request
+    // sent as the mock's timer moved on may land in the phase after: shares, not exact counts.)
+    const by = check(bad.r, "FO-001").byPhase;
+    const share = (name: string) => (by[name] ?? 0) / phase(bad.r, name).sent;
+    expect(share("alpha-down")).toBeGreaterThan(0.5);
+    expect(share("beta-down")).toBe(0);
+    expect(share("recovered")).toBeLessThan(share("alpha-down") / 3);
+    expect(phase(bad.r, "alpha-down").passed).toBe(false);
+    expect(phase(bad.r, "beta-down").passed).toBe(true);
+    expect(phase(bad.r, "alpha-down").goodputPerS).toBeLessThan(phase(good.r, "alpha-down").goodputPerS / 2);
+    // Its case file replays the failover the gateway did not make: alpha fails, beta would answer.
+    const v = bad.r.violations.find((x) => x.checkId === "FO-001")!;
+    expect(readCaseFile(v.caseFile!).case.plan?.providers.beta).toEqual([{ step: "ok" }]);
+
+    expect(good.exitCode, good.output).toBe(0);
+    expect(check(good.r, "FO-001").outcome).toBe("pass");
+    expect(check(good.r, "FO-001").evaluated).toBeGreaterThan(20);
+    expect(good.r.phases.every((p) => p.passed)).toBe(true);
   });
 
   it("storm_drops_retry_after: RA-004 fails in the storm only; the reference gateway passes it", async () => {

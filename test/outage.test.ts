@@ -46,10 +46,18 @@ describe("the phases of an outage run", () => {
   it("repeats a looping scenario's cycle unscaled for two thirds of the run, then recovers", () => {
     const plan = planOutage("flapping", { providers: PROVIDERS, durationS: 60 });
     expect(plan.phases.map((p) => p.name)).toEqual([
-      ...Array.from({ length: 4 }, () => ["up", "down"]).flat(),
+      ...Array.from({ length: 2 }, () => ["up", "beta-down", "up", "alpha-down"]).flat(),
       "recovered",
     ]);
     expect(plan.phases.slice(0, 8).every((p) => p.endMs - p.startMs === 5_000)).toBe(true);
+    // Which providers answer ok in each phase: alpha, the gateway's first, is down in every fourth.
+    expect(plan.phases.slice(0, 4).map((p) => p.up)).toEqual([
+      PROVIDERS,
+      ["alpha", "gamma"],
+      PROVIDERS,
+      ["beta", "gamma"],
+    ]);
+    expect(plan.phases.at(-1)!.up).toEqual(PROVIDERS);
     expect(plan.recoveryStartMs).toBe(40_000);
     expect(plan.notes.join()).toContain("loops");
   });
@@ -118,6 +126,12 @@ describe("what a request of an outage run turned out to be", () => {
     const all = PROVIDERS.map((p, i) => entry(i, p, "rate_limit", 429));
     expect(conditionOf(all, PROVIDERS)).toBe("upstream.exhausted");
     expect(conditionOf(all.slice(0, 2), PROVIDERS)).toBe("upstream.gave_up");
+    // Gave up although the scenario had a provider it did not try answering ok: that was its failover.
+    const alphaDown = [entry(1, "alpha", "unavailable", 503)];
+    expect(conditionOf(alphaDown, PROVIDERS, { at: 2_000, ok: false }, ["beta", "gamma"])).toBe(
+      "upstream.failover",
+    );
+    expect(conditionOf(alphaDown, PROVIDERS, { at: 2_000, ok: false }, ["alpha"])).toBe("upstream.gave_up");
     expect(
       conditionOf(
         PROVIDERS.map((p, i) => entry(i, p, "hang")),
@@ -174,6 +188,10 @@ describe("what a request of an outage run turned out to be", () => {
         ],
         beta: [{ step: "ok" }],
       },
+    });
+    // A failover the gateway did not make: the first provider it skipped, which would have answered, is in.
+    expect(planOf([entry(1, "alpha", "unavailable", 503)], ["beta", "gamma"])).toEqual({
+      providers: { alpha: [{ step: "unavailable" }], beta: [{ step: "ok" }] },
     });
   });
 

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { loadProfile } from "../core/profile/load.ts";
 import type { Profile } from "../core/profile/schema.ts";
 import { CLIENT_DIALECTS } from "../suites/harness/dialects.ts";
-import { PLAN_PLACEHOLDER } from "../suites/harness/execute.ts";
 import {
   COVERAGE_SHAPES,
   chatRequest,
@@ -12,6 +11,7 @@ import {
   richShape,
   UNICODE_SAMPLES,
 } from "../suites/harness/requests.ts";
+import { PLAN_PLACEHOLDER } from "../suites/harness/types.ts";
 import type { Target } from "../suites/target.ts";
 
 const target: Target = { gateway: "http://127.0.0.1:1", apiKey: "k", model: "faultline-chat", headers: {} };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JournalEntry } from "../mocks/journal.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { MockClient } from "../suites/harness/mock-client.ts";
+import { untag } from "./helpers/completion-tag.ts";
 
 const MODEL = "claude-haiku-4-5";
 /** Node may fire a timer up to a millisecond early; receivedAt is read with Date.now(). */
@@ -89,7 +90,9 @@ describe("@anthropic-ai/sdk against the Anthropic dialect", () => {
       "ok",
     ]);
     const msg = await ask(client(2), plan.marker);
-    expect(msg.content).toEqual([{ type: "text", text: "Hello from an." }]);
+    expect(msg.content.map((c) => (c.type === "text" ? { ...c, text: untag(c.text) } : c))).toEqual([
+      { type: "text", text: "Hello from an." },
+    ]);
     const entries = await journal(plan.id);
     expect(entries.map((e) => [e.attempt, e.status, e.headers["x-stainless-retry-count"]])).toEqual([
       [1, 529, "0"],

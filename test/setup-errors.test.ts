@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../core/profile/load.ts";
 import { type GatewayOptions, startGateway } from "../gateway/index.ts";
-import { applyRequestMutations } from "../gateway/mutations-request.ts";
 import { DEFAULT_PROVIDERS } from "../mocks/engine.ts";
 import { startMock } from "../mocks/server.ts";
 import { runHarness } from "../scripts/cli/run.ts";
@@ -208,8 +207,7 @@ describe.concurrent("preflight names a broken setup instead of judging the gatew
 
 describe("request shape", () => {
   it("a gateway that needs Accept: application/json passes preflight and is reported as SHAPE-001, not a failover failure", async () => {
-    const s = await stack();
-    applyRequestMutations(s.gw.server, profile, ["accept_required"]);
+    const s = await stack({ defects: ["accept_required"] });
     try {
       const out = await runHarness(
         {

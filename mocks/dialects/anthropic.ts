@@ -1,5 +1,14 @@
 import type { Reply } from "../types.ts";
-import { bodyRoute, type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
+import {
+  bodyRoute,
+  type Dialect,
+  type DialectContext,
+  type ErrorKind,
+  json,
+  pieces,
+  sse,
+  usageOf,
+} from "./types.ts";
 import { validateAnthropicMessages } from "./validate.ts";
 
 // Statuses and `error.type` values from docs.claude.com/en/api/errors ("HTTP errors", "Error shapes"):
@@ -8,58 +17,76 @@ import { validateAnthropicMessages } from "./validate.ts";
 // 529 overloaded_error; the body is {type:"error", error:{type,message}, request_id}. @anthropic-ai/sdk
 // picks its class from the status alone and exposes body.error.type as `APIError.type`
 // (node_modules/@anthropic-ai/sdk/src/core/error.ts, APIError.generate).
-const ERRORS: Record<ErrorKind, { status: number; type: string; message: (ctx: DialectContext) => string }> =
-  {
-    rate_limit: {
-      status: 429,
-      type: "rate_limit_error",
-      message: () =>
-        "This request would exceed the rate limit for your organization of 50 requests per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits.",
-    },
-    quota: {
-      status: 429,
-      type: "rate_limit_error",
-      message: () =>
-        "This request would exceed the rate limit for your organization of 40,000 input tokens per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits.",
-    },
-    server_error: { status: 500, type: "api_error", message: () => "Internal server error" },
-    // Anthropic has no 502/503 of its own: a bad gateway is its 500, an unavailable service its 529.
-    bad_gateway: { status: 500, type: "api_error", message: () => "Internal server error" },
-    unavailable: { status: 529, type: "overloaded_error", message: () => "Overloaded" },
-    overloaded: { status: 529, type: "overloaded_error", message: () => "Overloaded" },
-    gateway_timeout: { status: 504, type: "timeout_error", message: () => "Request timed out" },
-    // A refused prompt surfaces as this 400 (the API's own wording).
-    content_policy: {
-      status: 400,
-      type: "invalid_request_error",
-      message: () => "Output blocked by content filtering policy",
-    },
-    context_length: {
-      status: 400,
-      type: "invalid_request_error",
-      message: () => "prompt is too long: 208310 tokens > 200000 maximum",
-    },
-    auth: { status: 401, type: "authentication_error", message: () => "invalid x-api-key" },
-    permission: {
-      status: 403,
-      type: "permission_error",
-      message: () => "Your API key does not have permission to use the specified resource.",
-    },
-    not_found: { status: 404, type: "not_found_error", message: (ctx) => `model: ${ctx.model}` },
-    bad_request: { status: 400, type: "invalid_request_error", message: () => "messages: Field required" },
-    payment_required: {
-      status: 402,
-      type: "billing_error",
-      message: () =>
-        "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
-    },
-    // Sent by Cloudflare before the API (docs: "Request size limits"), still in the API's envelope.
-    too_large: {
-      status: 413,
-      type: "request_too_large",
-      message: () => "Request exceeds the maximum allowed number of bytes.",
-    },
-  };
+const ERRORS: Record<
+  ErrorKind,
+  { status: number; type: string; message: (ctx: DialectContext) => string; details?: Record<string, string> }
+> = {
+  rate_limit: {
+    status: 429,
+    type: "rate_limit_error",
+    message: () =>
+      "This request would exceed the rate limit for your organization of 50 requests per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits.",
+  },
+  quota: {
+    status: 429,
+    type: "rate_limit_error",
+    message: () =>
+      "This request would exceed the rate limit for your organization of 40,000 input tokens per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits.",
+  },
+  server_error: { status: 500, type: "api_error", message: () => "Internal server error" },
+  // Anthropic has no 502/503 of its own: a bad gateway is its 500, an unavailable service its 529.
+  bad_gateway: { status: 500, type: "api_error", message: () => "Internal server error" },
+  unavailable: { status: 529, type: "overloaded_error", message: () => "Overloaded" },
+  overloaded: { status: 529, type: "overloaded_error", message: () => "Overloaded" },
+  gateway_timeout: { status: 504, type: "timeout_error", message: () => "Request timed out" },
+  // A refused prompt surfaces as this 400 (the API's own wording).
+  content_policy: {
+    status: 400,
+    type: "invalid_request_error",
+    message: () => "Output blocked by content filtering policy",
+  },
+  context_length: {
+    status: 400,
+    type: "invalid_request_error",
+    message: () => "prompt is too long: 208310 tokens > 200000 maximum",
+  },
+  auth: { status: 401, type: "authentication_error", message: () => "invalid x-api-key" },
+  permission: {
+    status: 403,
+    type: "permission_error",
+    message: () => "Your API key does not have permission to use the specified resource.",
+  },
+  not_found: { status: 404, type: "not_found_error", message: (ctx) => `model: ${ctx.model}` },
+  bad_request: { status: 400, type: "invalid_request_error", message: () => "messages: Field required" },
+  payment_required: {
+    status: 402,
+    type: "billing_error",
+    message: () =>
+      "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+  },
+  // Sent by Cloudflare before the API (docs: "Request size limits"), still in the API's envelope.
+  too_large: {
+    status: 413,
+    type: "request_too_large",
+    message: () => "Request exceeds the maximum allowed number of bytes.",
+  },
+  // The tier's monthly spend cap (platform.claude.com/docs/api/rate-limits, "spend limits", 2026): a 429
+  // rate_limit_error "the same as for a rate limit, but the response has no retry-after header", told
+  // apart by error.details.error_code; retrying, the SDKs' own retries included, fails until the month ends.
+  quota_exhausted: {
+    status: 429,
+    type: "rate_limit_error",
+    message: (ctx) =>
+      `You have reached your API usage limits: your organization has crossed its monthly API usage threshold, set based on your organization's API tier. You will regain access on ${nextMonth(ctx.nowS)} at 00:00 UTC.`,
+    details: { error_code: "enforced_spend_limit_reached" },
+  },
+};
+
+/** The first day of the month after `epochS`, as YYYY-MM-DD (when a spend cap lifts). */
+function nextMonth(epochS: number): string {
+  const d = new Date(epochS * 1000);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+}
 
 /** RFC 3339 without fractional seconds, as the anthropic-ratelimit-*-reset headers carry it. */
 function rfc3339(epochS: number): string {
@@ -67,6 +94,7 @@ function rfc3339(epochS: number): string {
 }
 
 function message(ctx: DialectContext) {
+  const u = usageOf(ctx);
   return {
     id: `msg_${ctx.requestId}`,
     type: "message",
@@ -75,7 +103,7 @@ function message(ctx: DialectContext) {
     content: [{ type: "text", text: ctx.text }],
     stop_reason: "end_turn",
     stop_sequence: null,
-    usage: { input_tokens: 9, output_tokens: pieces(ctx.text).length },
+    usage: { input_tokens: u.promptTokens, output_tokens: u.completionTokens },
   };
 }
 
@@ -123,13 +151,23 @@ export const anthropic: Dialect = {
     };
   },
 
+  completionId: (ctx) => `msg_${ctx.requestId}`,
+
+  // message_start carries the input tokens, message_delta the output tokens.
+  streamUsage: () => true,
+
   streamEvents(ctx) {
     // Event flow from docs.claude.com/en/docs/build-with-claude/streaming ("Event types"). Every event
     // is named: @anthropic-ai/sdk skips events without a name (src/core/streaming.ts, fromSSEResponse).
     const m = message(ctx);
     const content = [
       event("message_start", {
-        message: { ...m, content: [], stop_reason: null, usage: { input_tokens: 9, output_tokens: 1 } },
+        message: {
+          ...m,
+          content: [],
+          stop_reason: null,
+          usage: { input_tokens: m.usage.input_tokens, output_tokens: 1 },
+        },
       }),
       event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
       event("ping", {}),
@@ -158,14 +196,18 @@ export const anthropic: Dialect = {
   error(kind, ctx, opts = {}) {
     const e = ERRORS[kind];
     const headers: Record<string, string> = { ...this.baseHeaders(ctx), ...opts.headers };
-    if (e.status === 429) {
+    if (e.status === 429 && !e.details) {
       const window = kind === "quota" ? "input-tokens" : "requests";
       headers[`anthropic-ratelimit-${window}-remaining`] = "0";
       headers[`anthropic-ratelimit-${window}-reset`] = rfc3339(ctx.nowS + (opts.retryAfterS ?? 60));
     }
     const body = {
       type: "error",
-      error: { type: e.type, message: opts.message ?? e.message(ctx) },
+      error: {
+        type: e.type,
+        message: opts.message ?? e.message(ctx),
+        ...(e.details ? { details: e.details } : {}),
+      },
       request_id: `req_${ctx.requestId}`,
     };
     return json(e.status, body, headers);

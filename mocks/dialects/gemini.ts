@@ -49,6 +49,9 @@ function quotaDetails(quotaId: string) {
 const QUOTA_MESSAGE =
   "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.";
 
+const PREPAY_MESSAGE =
+  "Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing. Learn more at https://ai.google.dev/gemini-api/docs/billing#prepay.";
+
 const ERRORS: Record<ErrorKind, GeminiError> = {
   rate_limit: {
     code: 429,
@@ -62,13 +65,11 @@ const ERRORS: Record<ErrorKind, GeminiError> = {
     message: () => QUOTA_MESSAGE,
     details: quotaDetails("GenerateRequestsPerDayPerProjectPerModel-FreeTier"),
   },
-  // Prepaid billing that ran dry is a 429 RESOURCE_EXHAUSTED, not a 402 (as observed since 2026-03).
-  payment_required: {
-    code: 429,
-    status: "RESOURCE_EXHAUSTED",
-    message: () =>
-      "Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.",
-  },
+  // Prepaid billing that ran dry: a 429 RESOURCE_EXHAUSTED until Google's "API update: Depleted prepay
+  // credits now return HTTP 402 instead of 429" (Google AI Developers Forum, 2026), which gives this body
+  // and says why: "This change separates retriable errors from ones that require your attention".
+  payment_required: { code: 402, status: "RESOURCE_EXHAUSTED", message: () => PREPAY_MESSAGE },
+  quota_exhausted: { code: 402, status: "RESOURCE_EXHAUSTED", message: () => PREPAY_MESSAGE },
   server_error: {
     code: 500,
     status: "INTERNAL",
@@ -166,6 +167,7 @@ function errorBody(kind: ErrorKind, ctx: DialectContext, retryAfterS?: number, m
 }
 
 function response(ctx: DialectContext, text: string, outputTokens: number, finish: boolean) {
+  const prompt = ctx.promptTokens ?? 9;
   return {
     candidates: [
       {
@@ -175,10 +177,10 @@ function response(ctx: DialectContext, text: string, outputTokens: number, finis
       },
     ],
     usageMetadata: {
-      promptTokenCount: 9,
+      promptTokenCount: prompt,
       candidatesTokenCount: outputTokens,
-      totalTokenCount: 9 + outputTokens,
-      promptTokensDetails: [{ modality: "TEXT", tokenCount: 9 }],
+      totalTokenCount: prompt + outputTokens,
+      promptTokensDetails: [{ modality: "TEXT", tokenCount: prompt }],
     },
     modelVersion: ctx.model,
     responseId: ctx.requestId,
@@ -236,6 +238,11 @@ export const gemini: Dialect = {
       chunks: [...content, ...closing].map((data) => ({ data })),
     };
   },
+
+  completionId: (ctx) => ctx.requestId,
+
+  // Every chunk carries usageMetadata; the last one's counts are the whole answer's.
+  streamUsage: () => true,
 
   streamEvents(ctx) {
     // No terminator: the stream ends after the chunk whose candidate carries finishReason STOP.

@@ -1,5 +1,14 @@
 import type { Reply } from "../types.ts";
-import { bodyRoute, type Dialect, type DialectContext, type ErrorKind, json, pieces, sse } from "./types.ts";
+import {
+  bodyRoute,
+  type Dialect,
+  type DialectContext,
+  type ErrorKind,
+  json,
+  pieces,
+  sse,
+  usageOf,
+} from "./types.ts";
 import { validateOpenAiChat } from "./validate.ts";
 
 // Error bodies follow OpenAI's documented shape {error:{message,type,param,code}}; the `code` values
@@ -87,11 +96,21 @@ const ERRORS: Record<
     message: "You exceeded your current quota, please check your plan and billing details.",
   },
   too_large: { status: 413, type: "invalid_request_error", code: null, message: "Request entity too large." },
+  // OpenAI's help center ("Troubleshooting API rate limits and 429 errors", 2026): a 429 can mean an
+  // exhausted balance or a spend limit, and "billing-related errors can still use the broader error.type
+  // value insufficient_quota"; "retrying a billing, spending, or quota error does not restore access".
+  // The newer codes (credit_balance_exhausted, organization_spend_limit_exceeded, …) share that type.
+  quota_exhausted: {
+    status: 429,
+    type: "insufficient_quota",
+    code: "insufficient_quota",
+    message: "You exceeded your current quota, please check your plan and billing details.",
+  },
 };
 
 /** The completion object; `completionJson` writes the same bytes faster. */
 export function completion(ctx: DialectContext) {
-  const tokens = pieces(ctx.text).length;
+  const u = usageOf(ctx);
   return {
     id: `chatcmpl-${ctx.requestId}`,
     object: "chat.completion",
@@ -105,16 +124,20 @@ export function completion(ctx: DialectContext) {
         logprobs: null,
       },
     ],
-    usage: {
-      prompt_tokens: 9,
-      completion_tokens: tokens,
-      total_tokens: 9 + tokens,
-    },
+    usage: usageJson(u.promptTokens, u.completionTokens),
     system_fingerprint: "fp_faultline",
   };
 }
 
-/** One stream chunk; `chunkWriter` writes the same bytes faster. */
+function usageJson(prompt: number, completion: number) {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/**
+ * One stream chunk; `streamEvents` writes the same bytes faster. With `include_usage` every chunk carries
+ * `usage: null`, and a last chunk with no choices carries the usage (platform.openai.com/docs/api-reference/
+ * chat/create, `stream_options.include_usage`).
+ */
 export function chunk(ctx: DialectContext, delta: Record<string, unknown>, finish: string | null) {
   return JSON.stringify({
     id: `chatcmpl-${ctx.requestId}`,
@@ -123,6 +146,21 @@ export function chunk(ctx: DialectContext, delta: Record<string, unknown>, finis
     model: ctx.model,
     system_fingerprint: "fp_faultline",
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(ctx.includeUsage ? { usage: null } : {}),
+  });
+}
+
+/** The usage chunk that ends a stream which asked for `include_usage`. */
+export function usageChunk(ctx: DialectContext) {
+  const u = usageOf(ctx);
+  return JSON.stringify({
+    id: `chatcmpl-${ctx.requestId}`,
+    object: "chat.completion.chunk",
+    created: ctx.nowS,
+    model: ctx.model,
+    system_fingerprint: "fp_faultline",
+    choices: [],
+    usage: usageJson(u.promptTokens, u.completionTokens),
   });
 }
 
@@ -143,15 +181,12 @@ function q(s: string): string {
   return quoted.get(s) ?? remember(quoted, s, JSON.stringify(s));
 }
 
-/** Everything of a completion after `"model":…`, which depends only on the text. */
-const completionTails = new Map<string, string>();
-function completionTail(ctx: DialectContext): string {
-  const whole = JSON.stringify(completion({ ...ctx, requestId: "", model: "", nowS: 0 }));
-  return remember(completionTails, ctx.text, whole.slice(whole.indexOf(',"choices":')));
-}
+// Every attempt has its own text (its tag), so the completion is written, not cached: a template.
 export function completionJson(ctx: DialectContext): string {
-  const tail = completionTails.get(ctx.text) ?? completionTail(ctx);
-  return `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)}${tail}`;
+  const u = usageOf(ctx);
+  const p = u.promptTokens;
+  const c = u.completionTokens;
+  return `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(ctx.text)},"refusal":null},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}},"system_fingerprint":"fp_faultline"}`;
 }
 
 /** Framed SSE events of one stream: the per-request head is written once, each delta is cached. */
@@ -165,8 +200,8 @@ const ROLE_DELTA = JSON.stringify({ role: "assistant", content: "" });
 function chunkHead(ctx: DialectContext): string {
   return `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.nowS},"model":${q(ctx.model)},"system_fingerprint":"fp_faultline","choices":[{"index":0,"delta":`;
 }
-function chunkEvent(head: string, delta: string, finish: string | null): string {
-  return `${head}${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : q(finish)}}]}\n\n`;
+function chunkEvent(head: string, delta: string, finish: string | null, usageNull = false): string {
+  return `${head}${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : q(finish)}}]${usageNull ? ',"usage":null' : ""}}\n\n`;
 }
 
 /** Error bodies depend on the kind and the message only (a message names its kind's type and code). */
@@ -221,13 +256,22 @@ export const openai: Dialect = {
     return { status: 200, headers, chunks };
   },
 
+  completionId: (ctx) => `chatcmpl-${ctx.requestId}`,
+
+  streamUsage: (ctx) => ctx.includeUsage === true,
+
   streamEvents(ctx) {
     const head = chunkHead(ctx);
     const words = pieces(ctx.text);
+    const u = ctx.includeUsage === true;
+    const last = words.length - 1;
     const content = new Array<string>(words.length + 1);
-    content[0] = chunkEvent(head, ROLE_DELTA, null);
-    for (let i = 0; i < words.length; i++) content[i + 1] = chunkEvent(head, deltaJson(words[i]!), null);
-    return { content, closing: [chunkEvent(head, "{}", "stop"), DONE] };
+    content[0] = chunkEvent(head, ROLE_DELTA, null, u);
+    // The last word is the attempt's own tag: written, not cached.
+    for (let i = 0; i < last; i++) content[i + 1] = chunkEvent(head, deltaJson(words[i]!), null, u);
+    if (last >= 0) content[last + 1] = chunkEvent(head, JSON.stringify({ content: words[last] }), null, u);
+    const stop = chunkEvent(head, "{}", "stop", u);
+    return { content, closing: u ? [stop, sse(usageChunk(ctx)), DONE] : [stop, DONE] };
   },
 
   streamError(_ctx, kind) {

@@ -10,6 +10,33 @@ export interface DialectContext {
   text: string;
   /** Seconds since the epoch, for `created` fields. */
   nowS: number;
+  /** The prompt's size in tokens, as the usage reports it (default 9). */
+  promptTokens?: number;
+  /** The request asked for usage on its stream (OpenAI's `stream_options.include_usage`). */
+  includeUsage?: boolean;
+}
+
+/** Token counts of one completion, as its dialect reports them (the journal keeps them as `usage`). */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** What a completion of `ctx.text` costs: the prompt's tokens, and one token per word-ish piece of the text. */
+export function usageOf(ctx: DialectContext): Usage {
+  return { promptTokens: ctx.promptTokens ?? 9, completionTokens: countPieces(ctx.text) };
+}
+
+/** `pieces(text).length` without building the pieces: a scan, once per answer. */
+export function countPieces(text: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const word = !isSpace(text.charCodeAt(i));
+    if (word && !inWord) n++;
+    inWord = word;
+  }
+  return n === 0 ? 1 : n;
 }
 
 /** Native error kinds every dialect can render. Step presets map onto these. */
@@ -29,6 +56,8 @@ export const ERROR_KINDS = [
   "bad_request",
   "payment_required",
   "too_large",
+  /** The account is out of money or quota: asking this provider again cannot succeed (docs/contract.md §29). */
+  "quota_exhausted",
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
@@ -44,6 +73,8 @@ export interface Route {
   op: "chat" | "models";
   stream: boolean;
   model: string;
+  /** OpenAI's `stream_options.include_usage`: the stream ends with a usage chunk. */
+  includeUsage?: boolean;
 }
 
 export interface Dialect {
@@ -52,6 +83,10 @@ export interface Dialect {
   route(method: string, subpath: string, req: MockRequest, body: unknown): Route | undefined;
   /** A successful answer: JSON, or a whole SSE stream when `ctx.stream`. */
   success(ctx: DialectContext): Reply;
+  /** The id a successful answer carries (`chatcmpl-…`, `msg_…`, `responseId`): unique per attempt. */
+  completionId?(ctx: DialectContext): string;
+  /** Whether a successful stream reports usage (OpenAI's only when the request asks for it). */
+  streamUsage?(ctx: DialectContext): boolean;
   /** Framed SSE events of a successful stream: content events, then the closing ones. */
   streamEvents(ctx: DialectContext): { content: string[]; closing: string[] };
   /** The framed SSE event this dialect sends when a stream fails midway. */
@@ -77,13 +112,16 @@ export interface Dialect {
  */
 export function bodyRoute(chatPath: string): Dialect["route"] {
   return (method, subpath, _req, body) => {
-    const b = (body ?? {}) as { model?: unknown; stream?: unknown };
+    const b = (body ?? {}) as { model?: unknown; stream?: unknown; stream_options?: unknown };
     if (method === "POST" && subpath === chatPath) {
-      return {
+      const route: Route = {
         op: "chat",
         stream: b.stream === true,
         model: typeof b.model === "string" ? b.model : "unknown",
       };
+      const options = b.stream_options as { include_usage?: unknown } | null | undefined;
+      if (route.stream && options?.include_usage === true) route.includeUsage = true;
+      return route;
     }
     if (method === "GET" && subpath === "/v1/models") return { op: "models", stream: false, model: "" };
     return undefined;
@@ -103,10 +141,21 @@ export function json(
 }
 
 /**
- * Splits text into word-ish pieces so streams have several content chunks. Cached, as the same few
- * texts come back on every answer: the array is shared, so callers read it and never change it.
+ * Splits text into word-ish pieces (`\S+\s*`) so streams have several content chunks. Every attempt's
+ * text differs from the one before only in its last word (the attempt's tag), so the rest is split once
+ * and cached (bounded); callers read the array and never change it.
  */
 export function pieces(text: string): readonly string[] {
+  const cut = lastWordStart(text);
+  if (cut <= 0) return piecesOfWhole(text);
+  const head = piecesOfWhole(text.slice(0, cut));
+  const out = new Array<string>(head.length + 1);
+  for (let i = 0; i < head.length; i++) out[i] = head[i]!;
+  out[head.length] = text.slice(cut);
+  return out;
+}
+const piecesOf = new Map<string, readonly string[]>();
+function piecesOfWhole(text: string): readonly string[] {
   let p = piecesOf.get(text);
   if (!p) {
     p = Object.freeze(text.match(/\S+\s*/g) ?? [text]);
@@ -115,4 +164,30 @@ export function pieces(text: string): readonly string[] {
   }
   return p;
 }
-const piecesOf = new Map<string, readonly string[]>();
+
+/** Where the last `\S+\s*` piece starts: 0 when the text is one piece (or none). A scan, not a regex. */
+function lastWordStart(text: string): number {
+  let i = text.length;
+  while (i > 0 && isSpace(text.charCodeAt(i - 1))) i--;
+  while (i > 0 && !isSpace(text.charCodeAt(i - 1))) i--;
+  const cut = i;
+  // Only whitespace before the last word: the text is one piece.
+  while (i > 0 && isSpace(text.charCodeAt(i - 1))) i--;
+  return i === 0 ? 0 : cut;
+}
+
+/** The characters `\s` matches in a JavaScript regular expression. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}

@@ -3,17 +3,18 @@ import type { MockEngine } from "../engine.ts";
 import {
   type Answer,
   answer,
+  drained,
+  Exchange,
   engineOf,
-  hang,
   type InProcessOptions,
   isNullBodyStatus,
+  listening,
   mockRequest,
-  nextTurn,
   normaliseBaseUrl,
+  SETTLE,
   socketError,
-  wait,
 } from "../inprocess.ts";
-import type { Reply } from "../types.ts";
+import { type FaultKind, type Gone, play, type ReplySink } from "../player.ts";
 
 export interface FaultlineHandlers {
   engine: MockEngine;
@@ -45,72 +46,93 @@ export function faultlineHandlers(opts: InProcessOptions = {}): FaultlineHandler
   return { engine, handlers: [handler] };
 }
 
-/** Turns a Reply into a web Response; faults msw cannot put on a socket become network errors. */
-export async function toResponse({ reply, settle }: Answer, signal: AbortSignal): Promise<Response> {
-  if (reply.delayMs && !(await wait(reply.delayMs, signal))) {
-    settle("client_closed");
-    return HttpResponse.error();
-  }
-  if (reply.fault === "hang") {
-    await hang(signal);
-    settle("client_closed");
-    return HttpResponse.error();
-  }
-  // A web Response has no way to say "RST" or "closed with no bytes": both are a network error.
-  if (reply.fault) {
-    settle("fault");
-    return HttpResponse.error();
-  }
-  const init = { status: reply.status, headers: reply.headers };
-  if (isNullBodyStatus(reply.status)) {
-    settle("answered");
-    return new HttpResponse(null, init);
-  }
-  if (!reply.chunks && reply.end !== "hang") {
-    settle("answered");
-    return new HttpResponse(reply.body ?? "", init);
-  }
-  return new HttpResponse(bodyStream(reply, signal, settle), init);
+/** Plays an answer as a web Response; faults msw cannot put on a socket become network errors. */
+export function toResponse(a: Answer, signal: AbortSignal): Promise<Response> {
+  const x = new MswExchange(a, signal);
+  play(a.reply, MSW_SINK, x, SETTLE, x);
+  return x.result;
 }
 
-/** A pull stream, so each chunk's delay starts when the previous chunk has been taken. */
-function bodyStream(reply: Reply, signal: AbortSignal, settle: Answer["settle"]): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const chunks = reply.chunks ?? (reply.body ? [{ data: reply.body }] : []);
-  let next = 0;
+const encoder = new TextEncoder();
+
+/** One exchange: the caller's signal, and the body's controller once the head is out. */
+class MswExchange extends Exchange<Response> {
+  controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+
+  constructor(
+    a: Answer,
+    private readonly signal: AbortSignal,
+  ) {
+    super(a);
+  }
+
+  private readonly onAbort = () => this.leave("client");
+  watch(): void {
+    this.signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+  unwatch(): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+  }
+  peek(): Gone | undefined {
+    return this.signal.aborted ? "client" : undefined;
+  }
+
+  /** The caller left: nothing waits for this Response any more, so end what is still open. */
+  protected release(): void {
+    this.resolve(HttpResponse.error());
+    try {
+      this.controller?.error(this.signal.reason);
+    } catch {
+      // Already closed or cancelled.
+    }
+  }
+}
+
+/** The body of a streamed answer: pushed by the player as its timers fire, as a socket would carry it. */
+function body(x: MswExchange): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const chunk = chunks[next++];
-      if (chunk) {
-        if (chunk.delayMs && !(await wait(chunk.delayMs, signal))) {
-          settle("client_closed");
-          controller.error(signal.reason);
-          return;
-        }
-        controller.enqueue(encoder.encode(chunk.data));
-        return;
-      }
-      const end = reply.end ?? "finish";
-      if (end === "finish") {
-        settle("answered");
-        controller.close();
-      } else if (end === "hang") {
-        await hang(signal);
-        settle("client_closed");
-        controller.error(signal.reason ?? socketError("cut"));
-      } else {
-        await nextTurn();
-        settle("fault");
-        controller.error(terminated(end));
-      }
+    start(controller) {
+      x.controller = controller;
     },
     cancel() {
-      settle("client_closed");
+      x.leave("client");
     },
   });
 }
 
+/** A web Response as the player's sink. */
+const MSW_SINK: ReplySink<MswExchange> = {
+  ...listening,
+  whole(x, status, headers, text) {
+    x.resolve(new HttpResponse(isNullBodyStatus(status) ? null : text, { status, headers }));
+  },
+  head(x, status, headers) {
+    x.resolve(new HttpResponse(isNullBodyStatus(status) ? null : body(x), { status, headers }));
+  },
+  write(x, data) {
+    // An empty write puts no bytes on a socket, so it gives the reader no chunk either.
+    if (data) x.controller?.enqueue(encoder.encode(data));
+  },
+  end: (x) => x.controller?.close(),
+  fault(x, kind, headSent) {
+    // A web Response has no way to say "RST" or "closed with no bytes": both are a network error.
+    if (!headSent) {
+      x.resolve(HttpResponse.error());
+      return;
+    }
+    return breakBody(x, kind);
+  },
+};
+
+async function breakBody(x: MswExchange, kind: FaultKind): Promise<void> {
+  // The queue holds 1 - desiredSize chunks the reader has not taken yet.
+  await drained(() => 1 - (x.controller?.desiredSize ?? 1));
+  x.controller?.error(terminated(kind));
+}
+
 /** undici rejects a body read on a dropped socket with `TypeError: terminated` and the socket error as cause. */
-function terminated(end: "cut" | "reset"): TypeError {
-  return Object.assign(new TypeError("terminated"), { cause: socketError(end) });
+function terminated(kind: FaultKind): TypeError {
+  return Object.assign(new TypeError("terminated"), {
+    cause: socketError(kind === "reset" ? "reset" : "cut"),
+  });
 }

@@ -1,19 +1,21 @@
+import type { ClientRequest, IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import nock from "nock";
 import type { MockEngine } from "../engine.ts";
 import {
   type Answer,
   answer,
+  drained,
+  Exchange,
   engineOf,
-  hang,
   type InProcessOptions,
+  listening,
   mockRequest,
-  nextTurn,
   normaliseBaseUrl,
+  SETTLE,
   socketError,
-  wait,
 } from "../inprocess.ts";
-import type { Reply } from "../types.ts";
+import { type FaultKind, type Gone, play, type ReplySink } from "../player.ts";
 
 export interface FaultlineNock {
   engine: MockEngine;
@@ -62,8 +64,9 @@ export function faultlineNock(opts: InProcessOptions = {}): FaultlineNock {
         headers,
         bodies.get(this.req) ?? "",
       );
-      const result = await play(await answer(engine, req, opts.control), pending.signal);
-      return result as nock.ReplyFnResult;
+      const x = new NockExchange(await answer(engine, req, opts.control), this.req, pending.signal);
+      play(x.answer.reply, NOCK_SINK, x, SETTLE, x);
+      return (await x.result) as nock.ReplyFnResult;
     });
     return interceptor;
   });
@@ -78,75 +81,84 @@ export function faultlineNock(opts: InProcessOptions = {}): FaultlineNock {
   };
 }
 
-/**
- * Plays a Reply as nock's `[status, body, headers]`. A rejected reply function destroys the request
- * with that error (nock lib/playback_interceptor.js), which is what `replyWithError` does, chosen per attempt.
- */
-async function play(
-  { reply, settle }: Answer,
-  signal: AbortSignal,
-): Promise<[number, unknown, Record<string, string>]> {
-  if (reply.delayMs && !(await wait(reply.delayMs, signal))) {
-    settle("client_closed");
-    throw socketError("empty");
-  }
-  if (reply.fault === "hang") {
-    await hang(signal);
-    settle("client_closed");
-    throw socketError("empty");
-  }
-  if (reply.fault) {
-    settle("fault");
-    throw socketError(reply.fault === "reset" ? "reset" : "empty");
-  }
-  if (!reply.chunks && reply.end !== "hang") {
-    settle("answered");
-    return [reply.status, reply.body ?? "", reply.headers];
-  }
-  return [reply.status, bodyStream(reply, signal, settle), reply.headers];
-}
+type Tuple = [number, unknown, Record<string, string>];
 
 /**
- * A Readable fed by timers: each chunk after its own delay, then the end the Reply asks for. It starts
- * on nock's first read, once nock listens for its errors.
+ * One exchange. nock hands a reply function neither the caller's AbortSignal nor its socket: a caller
+ * that leaves shows only as nock's response closing under a streamed body, and a stop (`done()`) as the
+ * adapter's own signal. A rejected reply function destroys the request with that error
+ * (nock lib/playback_interceptor.js), which is what `replyWithError` does, chosen per attempt.
  */
-function bodyStream(reply: Reply, signal: AbortSignal, settle: Answer["settle"]): Readable {
-  const chunks = reply.chunks ?? (reply.body ? [{ data: reply.body }] : []);
-  let started = false;
-  const stream: Readable = new Readable({
-    read() {
-      if (started) return;
-      started = true;
-      feed().catch((e: Error) => stream.destroy(e));
-    },
-  });
-  async function feed(): Promise<void> {
-    for (const c of chunks) {
-      if (c.delayMs && !(await wait(c.delayMs, signal))) {
-        settle("client_closed");
-        stream.destroy(socketError("cut"));
-        return;
-      }
-      if (stream.destroyed) return settle("client_closed");
-      stream.push(c.data);
-    }
-    const end = reply.end ?? "finish";
-    if (end === "finish") {
-      settle("answered");
-      stream.push(null);
-      return;
-    }
-    if (end === "hang") {
-      await hang(signal);
-      settle("client_closed");
-      stream.destroy(socketError("cut"));
-      return;
-    }
-    // Destroying discards what is still buffered; let the chunks reach the caller first.
-    for (let i = 0; i < 100 && stream.readableLength > 0; i++) await nextTurn();
-    await nextTurn();
-    settle("fault");
-    stream.destroy(socketError(end));
+class NockExchange extends Exchange<Tuple> {
+  stream: Readable | undefined;
+  ended = false;
+
+  constructor(
+    a: Answer,
+    private readonly req: ClientRequest,
+    private readonly host: AbortSignal,
+  ) {
+    super(a);
   }
-  return stream;
+
+  private readonly onHost = () => this.leave("host");
+  watch(): void {
+    this.host.addEventListener("abort", this.onHost, { once: true });
+  }
+  unwatch(): void {
+    this.host.removeEventListener("abort", this.onHost);
+  }
+  peek(): Gone | undefined {
+    return this.host.aborted ? "host" : undefined;
+  }
+
+  /** Streams only: the caller's abort destroys nock's response (nock lib/create_response.js). */
+  watchResponse(): void {
+    this.req.once("response", (res: IncomingMessage) => {
+      res.once("close", () => {
+        if (!this.ended) this.leave("client");
+      });
+    });
+  }
+
+  protected release(who: Gone): void {
+    // A stop is played by the player as a fault; a caller that left needs nothing more.
+    if (who === "client") this.stream?.destroy();
+  }
+}
+
+/** nock's `[status, body, headers]` as the player's sink; a streamed body is a Readable fed by timers. */
+const NOCK_SINK: ReplySink<NockExchange> = {
+  ...listening,
+  whole(x, status, headers, body) {
+    x.ended = true;
+    x.resolve([status, body, headers]);
+  },
+  head(x, status, headers) {
+    x.stream = new Readable({ read() {} });
+    x.watchResponse();
+    x.resolve([status, x.stream, headers]);
+  },
+  write(x, data) {
+    // An empty write puts no bytes on a socket; pushing "" would not either, but says nothing.
+    if (data) x.stream?.push(data);
+  },
+  end(x) {
+    x.ended = true;
+    x.stream?.push(null);
+  },
+  fault(x, kind, headSent) {
+    x.ended = true;
+    if (!headSent) {
+      x.reject(socketError(kind === "reset" ? "reset" : "empty"));
+      return;
+    }
+    return breakBody(x, kind);
+  },
+};
+
+async function breakBody(x: NockExchange, kind: FaultKind): Promise<void> {
+  // Destroying discards what is still buffered; let the chunks reach the caller first.
+  await drained(() => x.stream?.readableLength ?? 0);
+  x.stream?.destroy(socketError(kind === "reset" ? "reset" : "cut"));
 }

@@ -28,6 +28,9 @@ const MAX_ROUNDS = 8;
 const STABLE_SPREAD = 0.1;
 const BURST = 1_000;
 const BURST_ROUNDS = 4;
+const BURST_PAIRS = 3;
+/** The burst is judged only when bare's own server-side p99 stays within this (ideal: 50 ms). */
+const BURST_JUDGED_BARE_P99_MS = 100;
 const DELAY_MS = 50;
 const PROFILE_MS = 1_500;
 /** role chunk + 17 words + finish chunk + [DONE] = 20 SSE events. */
@@ -171,12 +174,29 @@ const runOn = (name: "mock" | "bare", key: keyof typeof mockTargets) =>
   measured<ThroughputResult>(servers[name].proc, loader, job(name, key));
 
 /** A verdict on a ratio measured over rounds: judged only once the rounds agree. */
-function verdict(ratios: number[], target: number | undefined, atLeast: boolean) {
+/**
+ * Above this 1-minute load average, other work holds the CPUs: the bench's own server and load generator
+ * make about 2, so more than the CPUs plus those means both servers were descheduled at random, and rounds
+ * can agree by chance on a ratio that says nothing.
+ */
+const BUSY_LOAD = availableParallelism() + 2;
+const busy = () => loadavg()[0]! > BUSY_LOAD;
+
+/** A verdict on a ratio measured over rounds: judged only once the rounds agree on a machine not swamped. */
+function verdict(ratios: number[], target: number | undefined, atLeast: boolean, swamped: boolean) {
   const value = round(median(ratios), 3);
   const stable = ratios.length >= MIN_ROUNDS && spread(ratios) <= STABLE_SPREAD;
   const met = target === undefined ? null : atLeast ? value >= target : value <= target;
   const state =
-    target === undefined ? "(none)" : !stable ? "NOT JUDGED (rounds disagree)" : met ? "met" : "MISSED";
+    target === undefined
+      ? "(none)"
+      : !stable
+        ? "NOT JUDGED (rounds disagree)"
+        : swamped
+          ? "NOT JUDGED (machine busy)"
+          : met
+            ? "met"
+            : "MISSED";
   return { value, spread: round(spread(ratios), 3), stable, met, state };
 }
 
@@ -216,8 +236,9 @@ for (const s of scenarios) {
     if (i + 1 >= MIN_ROUNDS && spread(reqRatios) <= STABLE_SPREAD && spread(cpuRatios) <= STABLE_SPREAD)
       break;
   }
-  const req = verdict(reqRatios, s.reqTarget, true);
-  const cpu = verdict(cpuRatios, s.cpuTarget, false);
+  const swamped = busy();
+  const req = verdict(reqRatios, s.reqTarget, true, swamped);
+  const cpu = verdict(cpuRatios, s.cpuTarget, false, swamped);
   for (const v of [req, cpu]) {
     if (v.state === "MISSED") anyMissed = true;
     if (v.state.startsWith("NOT JUDGED")) anyUnjudged = true;
@@ -248,30 +269,46 @@ for (const s of scenarios) {
 
 // 1,000 at once, answered after 50 ms: judged on each server's own arrival-to-last-byte time (the
 // client needs CPU of its own to send and read a thousand requests, which would swamp the figure).
-// Two runs per server, alternating; each server's better run counts.
+// Runs alternate between the servers; the verdict takes the median of the per-pair differences of p99,
+// and judges only when the machine lets the bare server itself come near the ideal 50 ms and the pairs
+// agree: on a machine busy with other work both p99s swell by hundreds of milliseconds, by chance.
 const delayed: Record<string, unknown> = {};
-const burstRuns: Record<"mock" | "bare", Array<Awaited<ReturnType<typeof measured<BurstResult>>>>> = {
-  mock: [],
-  bare: [],
-};
-for (let i = 0; i < 2; i++) {
-  for (const name of ["mock", "bare"] as const) {
+type BurstRun = Awaited<ReturnType<typeof measured<BurstResult>>>;
+const burstRuns: Record<"mock" | "bare", BurstRun[]> = { mock: [], bare: [] };
+const burstDiffs: number[] = [];
+for (let i = 0; i < BURST_PAIRS; i++) {
+  for (const name of (i % 2 ? ["bare", "mock"] : ["mock", "bare"]) as Array<"mock" | "bare">) {
     const { proc, targets } = servers[name];
     proc.send({ type: "timing", on: true });
     const job: LoadJob = { kind: "burst", target: targets.delayed, concurrency: BURST, rounds: BURST_ROUNDS };
     burstRuns[name].push(await measured<BurstResult>(proc, loader, job));
     proc.send({ type: "timing", on: false });
   }
+  burstDiffs.push(burstRuns.mock[i]!.servedMs.p99 - burstRuns.bare[i]!.servedMs.p99);
 }
-const bestBurst = (name: "mock" | "bare") =>
-  burstRuns[name].reduce((a, b) => (b.servedMs.p99 < a.servedMs.p99 ? b : a));
-const mockBurst = bestBurst("mock");
-const bareBurst = bestBurst("bare");
-const burstMet =
-  mockBurst.servedMs.p99 <= bareBurst.servedMs.p99 + TARGETS.delayedP99SlackMs &&
-  mockBurst.result.errors === 0 &&
-  bareBurst.result.errors === 0;
-if (!burstMet) anyMissed = true;
+/** The run whose p99 is the median of that server's runs. */
+const medianBurst = (name: "mock" | "bare") =>
+  [...burstRuns[name]].sort((a, b) => a.servedMs.p99 - b.servedMs.p99)[Math.floor(BURST_PAIRS / 2)]!;
+const mockBurst = medianBurst("mock");
+const bareBurst = medianBurst("bare");
+const burstDiff = round(median(burstDiffs), 1);
+const burstErrors = [...burstRuns.mock, ...burstRuns.bare].some((r) => r.result.errors > 0);
+const burstIqr = (() => {
+  const d = [...burstDiffs].sort((a, b) => a - b);
+  return d[Math.round(0.75 * (d.length - 1))]! - d[Math.round(0.25 * (d.length - 1))]!;
+})();
+const burstJudged =
+  !busy() && bareBurst.servedMs.p99 <= BURST_JUDGED_BARE_P99_MS && burstIqr <= TARGETS.delayedP99SlackMs;
+const burstMet = !burstErrors && burstDiff <= TARGETS.delayedP99SlackMs;
+const burstState = burstErrors
+  ? "MISSED (errors)"
+  : !burstJudged
+    ? "NOT JUDGED (machine too busy)"
+    : burstMet
+      ? "met"
+      : "MISSED";
+if (burstState.startsWith("MISSED")) anyMissed = true;
+if (burstState.startsWith("NOT JUDGED")) anyUnjudged = true;
 const burstRows: Array<Array<string | number>> = [
   [
     "1,000 concurrent 50 ms",
@@ -290,7 +327,7 @@ for (const [name, r] of [
 ] as const) {
   delayed[name] = { ...r, idealMs: DELAY_MS };
   burstRows.push([
-    name === "mock" ? `${BURST_ROUNDS} rounds, best of 2 runs` : "",
+    name === "mock" ? `${BURST_ROUNDS} rounds × ${BURST_PAIRS} runs, median` : "",
     name,
     r.result.latencyMs.p50,
     r.result.latencyMs.p99,
@@ -298,7 +335,7 @@ for (const [name, r] of [
     r.cpuUsPerRequest,
     r.result.errors,
     name === "mock"
-      ? `server p99 ≤ bare's + ${TARGETS.delayedP99SlackMs} (${round(bareBurst.servedMs.p99 + TARGETS.delayedP99SlackMs, 1)}) ${burstMet ? "met" : "MISSED"}`
+      ? `server p99 − bare's: ${burstDiff} ms (±${round(burstIqr, 1)}), ≤ ${TARGETS.delayedP99SlackMs} ${burstState}`
       : "",
   ]);
 }
@@ -319,7 +356,12 @@ const out = process.stdout;
 out.write(
   `faultline bench:mock — node ${process.version}, ${availableParallelism()} CPUs, load average ${round(load1m, 1)} at start\n`,
 );
-if (load1m > 1) out.write("warning: the machine was busy when the run started; figures are noisy\n");
+const loadEnd = loadavg()[0]!;
+out.write(`load average at the end ${round(loadEnd, 1)} (1 min), ${round(loadavg()[1]!, 1)} (5 min)\n`);
+if (Math.max(load1m, loadEnd) > 1)
+  out.write(
+    `warning: the machine was busy (load average above 1): CPU µs/ans holds up best, req/s least; ratios are judged only where the rounds agree and the load average stays within ${BUSY_LOAD}\n`,
+  );
 out.write(
   `load: undici Pool, ${CONNECTIONS} connections; per round ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per server; ${MIN_ROUNDS}–${MAX_ROUNDS} rounds until ratios agree (IQR ≤ ${STABLE_SPREAD * 100}% of median)\n`,
 );
@@ -331,7 +373,7 @@ out.write(
   `RSS idle: mock ${mb(mockReady.rssBytes)} MB, bare ${mb(bareReady.rssBytes)} MB (both under tsx); at the end: mock ${mb(mockUsage.rssBytes)} MB (journal ${mockUsage.journal?.size} entries, ${mockUsage.journal?.dropped} dropped), bare ${mb(bareUsage.rssBytes)} MB\n\n`,
 );
 out.write("where the mock's CPU goes (200 and 429 answers, self time, idle excluded):\n");
-for (const c of costs.filter((c) => c.share >= 0.01)) {
+for (const c of costs.filter((c) => c.share >= 0.005)) {
   out.write(`  ${`${round(c.share * 100, 1)}%`.padStart(6)}  ${c.bucket}\n`);
   for (const f of c.top.slice(0, 2)) out.write(`          ${f}\n`);
 }
@@ -348,6 +390,7 @@ const report = {
   node: process.version,
   cpus: availableParallelism(),
   loadAverageAtStart: round(load1m, 2),
+  loadAverageAtEnd: round(loadEnd, 2),
   config: {
     connections: CONNECTIONS,
     warmupMs: WARMUP_MS,
@@ -357,11 +400,12 @@ const report = {
     stableSpread: STABLE_SPREAD,
     burst: BURST,
     burstRounds: BURST_ROUNDS,
+    burstPairs: BURST_PAIRS,
     delayMs: DELAY_MS,
   },
   targets: TARGETS,
   throughput,
-  delayed: { ...delayed, met: burstMet },
+  delayed: { ...delayed, p99DiffMs: burstDiff, p99DiffIqrMs: burstIqr, runs: burstRuns, state: burstState },
   rss: {
     mockIdleBytes: mockReady.rssBytes,
     bareIdleBytes: bareReady.rssBytes,

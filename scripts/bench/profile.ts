@@ -21,7 +21,10 @@ const BUCKETS: Array<[string, (url: string, fn: string) => boolean]> = [
   ["dialect bodies and headers", (u) => /mocks\/dialects\//.test(u)],
   ["steps and plans", (u) => /(mocks\/(steps|plan|latency|scenario)|core\/rng)\.ts/.test(u)],
   ["engine (routing, marker, JSON.parse of the body)", (u) => /mocks\/engine\.ts/.test(u)],
-  ["mock transport (read, write)", (u) => /mocks\/(transport|server|control|limits|metrics)\.ts/.test(u)],
+  [
+    "mock transport and player (read, write, metrics)",
+    (u) => /mocks\/(transport|player|server|control|limits|metrics)\.ts/.test(u),
+  ],
   ["bench instrumentation", (u) => /scripts\/bench\//.test(u)],
   ["node:http parse and write", (u) => /node:_http|node:internal\/http|_http_/.test(u)],
   [

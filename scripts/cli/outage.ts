@@ -3,8 +3,8 @@ import { InvalidArgumentError } from "commander";
 import { UsageError } from "../../core/errors.ts";
 import { loadProfile } from "../../core/profile/load.ts";
 import type { Profile } from "../../core/profile/schema.ts";
-import { mutationIds } from "../../gateway/mutations.ts";
-import { isOutageMutation, outageMutationIds } from "../../gateway/mutations-outage.ts";
+import { TARGET_KEYS, type TargetField, type TargetKeyValues } from "../../core/target-keys.ts";
+import { isOutageMutation, mutationIds, outageMutationIds } from "../../gateway/index.ts";
 import { startOutageBuiltin } from "../../node/outage-builtin.ts";
 import { prepareTarget } from "../../suites/harness/prepare.ts";
 import { artilleryEngine } from "../../suites/outage/artillery.ts";
@@ -12,24 +12,33 @@ import { formatOutage } from "../../suites/outage/console.ts";
 import { builtinEngine } from "../../suites/outage/driver.ts";
 import { planOutage } from "../../suites/outage/phases.ts";
 import { writeOutageReport } from "../../suites/outage/report.ts";
+import type { OutageExit } from "../../suites/outage/result.ts";
 import { type OutageResult, runOutage } from "../../suites/outage/run.ts";
 import { sanitizer } from "../../suites/report/safe-text.ts";
 import { parseHeaderFlag, resolveTarget, targetSecrets } from "../../suites/target.ts";
 import { breakerOf } from "./gateway.ts";
 import { intOption } from "./options.ts";
+import { abortOnStopSignal } from "./run-support.ts";
 
-export interface OutageFlags {
+/**
+ * The target keys an outage run reads (core/target-keys.ts): it sends one clean request over and over, so
+ * the fixture keys `run` needs for its client-side conditions (a broke key, a disabled model …) play no part.
+ */
+const OUTAGE_KEYS: ReadonlySet<TargetField> = new Set([
+  "gateway",
+  "mock",
+  "apiKey",
+  "model",
+  "chatPath",
+  "auth",
+  "deadlineMs",
+]);
+
+export interface OutageFlags extends TargetKeyValues {
   scenario: string;
-  gateway?: string;
-  mock?: string;
   profile: string;
-  apiKey?: string;
-  model?: string;
   header?: string[];
-  chatPath?: string;
-  auth?: string;
   config?: string;
-  deadlineMs?: number;
   rate: number;
   duration?: number;
   report?: string;
@@ -49,17 +58,21 @@ export interface OutageFlags {
 }
 
 export interface OutageOutcome {
-  exitCode: 0 | 1 | 2;
+  exitCode: OutageExit;
   output: string;
   result: OutageResult;
   profile: Profile;
   files?: { json: string; html: string };
 }
 
-/** Runs one outage; `faultline outage` and the tests come through here. */
+/**
+ * Runs one outage; `faultline outage` and the tests come through here. `signal` interrupts it: the phases
+ * played so far are judged and reported, marked interrupted, and the exit code is 130 (SIGINT) or 143.
+ */
 export async function runOutageCommand(
   flags: OutageFlags,
   env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
 ): Promise<OutageOutcome> {
   if (flags.gateway === "")
     throw new UsageError("--gateway: expected the gateway's URL, saw an empty string");
@@ -88,17 +101,11 @@ export async function runOutageCommand(
   };
   const closers: Array<() => Promise<void>> = [];
   try {
-    let targetFlags: Parameters<typeof resolveTarget>[0] = {
-      gateway: flags.gateway,
-      mock: flags.mock,
-      apiKey: flags.apiKey,
-      model: flags.model,
-      deadlineMs: flags.deadlineMs,
+    const targetFlags: Parameters<typeof resolveTarget>[0] = {
       config: flags.config,
-      chatPath: flags.chatPath,
-      auth: flags.auth,
       headers: Object.fromEntries((flags.header ?? []).map(parseHeaderFlag)),
     };
+    for (const k of TARGET_KEYS) if (OUTAGE_KEYS.has(k.field)) targetFlags[k.field] = flags[k.field];
     if (builtin) {
       const setup = await startOutageBuiltin(profile, {
         defects: flags.defect,
@@ -109,14 +116,11 @@ export async function runOutageCommand(
       say(
         `faultline outage: built-in reference gateway ${t.gateway} (profile ${profile.name}${flags.defect?.length ? `, defects ${flags.defect.join(",")}` : ""}${flags.breakerThreshold !== undefined ? `, breaker after ${flags.breakerThreshold} failures` : ""}) in front of mock ${t.mock}`,
       );
-      targetFlags = {
-        ...targetFlags,
-        gateway: t.gateway,
-        mock: t.mock,
-        apiKey: flags.apiKey ?? t.apiKey,
-        model: flags.model ?? t.model,
-        deadlineMs: flags.deadlineMs ?? t.deadlineMs,
-      };
+      // The built-in servers' URLs and fixtures, where a flag does not give its own.
+      for (const k of TARGET_KEYS) {
+        if (k.field === "gateway" || k.field === "mock") targetFlags[k.field] = t[k.field];
+        else if (OUTAGE_KEYS.has(k.field)) targetFlags[k.field] ??= t[k.field];
+      }
     }
     let target = resolveTarget(targetFlags, builtin ? {} : env);
     clean = sanitizer(targetSecrets(target));
@@ -159,6 +163,7 @@ export async function runOutageCommand(
       mockToken: env.FAULTLINE_MOCK_TOKEN,
       strict: flags.strict,
       say,
+      signal,
     });
     const dir = flags.report ?? "reports/outage";
     const runDefects = (flags.defect ?? []).filter((d) => !isOutageMutation(d));
@@ -171,6 +176,10 @@ export async function runOutageCommand(
     });
     say(formatOutage(result));
     say(`faultline outage: report written to ${files.json} and ${files.html}`);
+    if (result.interrupted)
+      say(
+        `faultline outage: interrupted by ${result.interrupted.signal}: the partial report holds the phases played`,
+      );
     return { exitCode: result.verdict.exitCode, output: lines.join("\n"), result, profile, files };
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
@@ -196,8 +205,24 @@ function secondsOption(value: string): number {
   return n;
 }
 
+/** What a key means to an outage run, where the table's sentence is `run`'s. */
+const OUTAGE_HELP: Partial<Record<TargetField, string>> = {
+  mock: "the mock's base URL: it plays the scenario",
+};
+
+/** The target's options, from the table (core/target-keys.ts), as `run` has them. */
+function addOutageTargetOptions(command: Command): Command {
+  for (const k of TARGET_KEYS) {
+    if (!OUTAGE_KEYS.has(k.field)) continue;
+    const help = `${OUTAGE_HELP[k.field] ?? k.help} (env ${k.env})`;
+    if ("range" in k) command.option(`${k.flag} <${k.arg}>`, help, intOption(k.flag, ...k.range));
+    else command.option(`${k.flag} <${k.arg}>`, help);
+  }
+  return command;
+}
+
 export function registerOutageCommand(program: Command): void {
-  program
+  const command = program
     .command("outage")
     .description(
       "drive open-loop traffic through a gateway while the mock plays an outage scenario; judge every answer, per phase, and the recovery",
@@ -205,24 +230,11 @@ export function registerOutageCommand(program: Command): void {
     .requiredOption(
       "--scenario <name|file>",
       "a built-in scenario (429-storm, provider-down, brownout, flapping, all-down, …) or a YAML/JSON file",
-    )
-    .option(
-      "--gateway <url>",
-      "the gateway under test (env FAULTLINE_GATEWAY); none: the built-in reference gateway",
-    )
-    .option("--mock <url>", "the mock's base URL: it plays the scenario (env FAULTLINE_MOCK)")
+    );
+  addOutageTargetOptions(command)
     .option("--profile <name|path>", "the gateway's contract", "lumenfall")
-    .option("--api-key <key>", "a valid client key (env FAULTLINE_API_KEY)")
-    .option("--model <model>", "a model the gateway routes to the mock's providers (env FAULTLINE_MODEL)")
     .option("--header <name: value>", "an extra request header (repeatable)", collectWhole)
-    .option("--chat-path <path>", "the gateway's chat path, when it differs from the profile's")
-    .option("--auth <key|none>", "none: the gateway has no client authentication")
-    .option("--config <file>", "a YAML/JSON file with the target's fields")
-    .option(
-      "--deadline-ms <n>",
-      "the gateway's deadline for one answer (default: the profile's)",
-      intOption("--deadline-ms", 1, 600_000),
-    )
+    .option("--config <file>", "a YAML/JSON file with the target's fields (env FAULTLINE_CONFIG)")
     .option("--rate <n>", "requests per second, open loop", rateOption, 50)
     .option(
       "--duration <s>",
@@ -270,7 +282,13 @@ export function registerOutageCommand(program: Command): void {
       intOption("--breaker-open-ms", 1, 3_600_000),
     )
     .action(async (o: OutageFlags) => {
-      const outcome = await runOutageCommand(o);
-      process.exitCode = outcome.exitCode;
+      // SIGINT and SIGTERM stop the traffic; the partial report is written before the process ends.
+      const stop = abortOnStopSignal();
+      try {
+        const outcome = await runOutageCommand(o, process.env, stop.signal);
+        process.exit(outcome.exitCode);
+      } finally {
+        stop.disarm();
+      }
     });
 }

@@ -50,18 +50,20 @@ net.Socket.prototype.connect = function (...args) {
   return connect.apply(this, args);
 };
 
-// The gateway must not outlive the process that started it (a test runner killed on timeout runs no
-// cleanup): once the parent is gone — re-parented, or signal 0 refused — it exits. Unref'd, so it never
-// keeps the gateway alive by itself.
+// Started by the interop scripts (FAULTLINE_EXIT_WITH_PARENT=1), the gateway must not outlive the process
+// that started it (a test runner killed on timeout runs no cleanup): once the parent is gone — re-parented,
+// or signal 0 refused — it exits. Unref'd, so it never keeps the gateway alive by itself. A gateway started
+// by hand with `&` (docs/gateways/portkey.md) outlives its shell, as a user expects.
 const parent = process.ppid;
-setInterval(() => {
-  let alive = process.ppid === parent;
-  if (alive) {
-    try {
-      process.kill(parent, 0);
-    } catch {
-      alive = false;
+if (process.env.FAULTLINE_EXIT_WITH_PARENT === "1")
+  setInterval(() => {
+    let alive = process.ppid === parent;
+    if (alive) {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        alive = false;
+      }
     }
-  }
-  if (!alive) process.exit(0);
-}, 500).unref();
+    if (!alive) process.exit(0);
+  }, 500).unref();

@@ -90,6 +90,7 @@ export async function startPortkey(opts: PortkeyOptions = {}): Promise<PortkeySe
         PATH: process.env.PATH ?? "",
         NODE_ENV: "production",
         TRUSTED_CUSTOM_HOSTS: "127.0.0.1,localhost",
+        FAULTLINE_EXIT_WITH_PARENT: "1",
       },
       stdio: ["ignore", "ignore", "pipe"],
     },

@@ -1,17 +1,7 @@
+import { refusedBeforeUpstream } from "../harness/types.ts";
 import { defineCheck } from "./registry.ts";
 import { attemptsSummary } from "./upstream.ts";
 import { isError } from "./util.ts";
-
-const REFUSED = /^(auth|request|model)\.|^balance\.insufficient$|^rate\.limited$/;
-
-/**
- * Conditions a gateway must refuse before it asks any provider (docs/contract.md §19): the client's
- * credential, its request, its model, its balance and its rate limit. A case of one of them may carry a
- * plan, only so the journal shows whether an attempt went out; no provider is expected to be asked.
- */
-export function refusedBeforeUpstream(condition: string): boolean {
-  return REFUSED.test(condition);
-}
 
 defineCheck({
   id: "BILL-001",

@@ -1,6 +1,5 @@
 import type { Profile } from "../../core/profile/schema.ts";
-import type { StepExchange } from "../harness/scenario-case.ts";
-import type { Exchange } from "../harness/types.ts";
+import type { Exchange, StepExchange } from "../harness/types.ts";
 import { defineCheck, type Finding, type Judgement } from "./registry.ts";
 import { attemptsSummary } from "./upstream.ts";
 import { codeOf, describeResponse, is2xx, show } from "./util.ts";

@@ -16,6 +16,10 @@ import "./amplification.ts";
 import "./retry-after-gateway.ts";
 import "./internals.ts";
 import "./stream-silence.ts";
+import "./retryability.ts";
+import "./disconnect.ts";
+import "./crosstalk.ts";
+import "./usage.ts";
 
 export type { Check, Finding, Judgement, RunState } from "./registry.ts";
 export { allChecks, check, defineCheck, levelOf } from "./registry.ts";

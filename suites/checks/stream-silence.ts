@@ -67,8 +67,10 @@ defineCheck({
     "A stream that stalls upstream ends within the deadline with an error event in the gateway's dialect.",
   source: "docs/contract.md §26 Streams never go silent; WHATWG HTML, Server-sent events",
   fix: "Give every committed stream an idle timeout and keep the request's deadline over it; when either passes, send the dialect's error event and close.",
+  // A client that hung up on purpose (§22's property) ended the stream itself.
   applies: (j) =>
     !j.case.scenario &&
+    !j.exchange.clientLeft &&
     isStreamRequest(j.exchange.request) &&
     !!j.exchange.journal?.some((e) => STALLS.has(e.step.step)),
   judge({ exchange: ex, profile: p, target: t }) {

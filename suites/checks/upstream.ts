@@ -11,7 +11,10 @@ const OK_STEPS = new Set(["ok", "latency", "slow_stream"]);
 export function okTexts(journal: JournalEntry[] | undefined): string[] {
   return (journal ?? [])
     .filter((e) => OK_STEPS.has(e.step.step) && (e.status === undefined || e.status === 200))
-    .map((e) => (typeof e.step.text === "string" ? e.step.text : `Hello from ${e.provider}.`));
+    .map(
+      (e) =>
+        e.completionText ?? (typeof e.step.text === "string" ? e.step.text : `Hello from ${e.provider}.`),
+    );
 }
 
 let markers: string[] | undefined;

@@ -1,11 +1,11 @@
-import { refusedBeforeUpstream } from "../checks/billing.ts";
 import type { Check } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
 import { STEP_COVERAGE } from "./coverage.ts";
-import { type Execution, execute, type Verdict } from "./execute.ts";
+import { execute } from "./execute.ts";
+import type { Execution, Verdict } from "./judge.ts";
 import type { Watchdog } from "./liveness.ts";
 import type { ViolationRecord } from "./result.ts";
-import type { CaseSpec, Exchange } from "./types.ts";
+import { type CaseSpec, type Exchange, refusedBeforeUpstream } from "./types.ts";
 
 /** One execution of a case, as LIVE-001 names it when the gateway stops accepting connections after it. */
 export interface CaseMark {

@@ -1,6 +1,6 @@
 import { stepIds } from "../../mocks/steps.ts";
 import type { RunContext } from "./context.ts";
-import type { CaseSpec } from "./types.ts";
+import type { CaseSpec, CoverageLabel, Placement } from "./types.ts";
 
 // The coverage phase: before any random case, every fault step the mock has is placed where it belongs,
 // on each provider position, JSON and streamed, so reaching a condition is never left to chance. This is
@@ -58,6 +58,12 @@ const RETRY_AFTER: Variant[] = [
   { label: "no Retry-After", params: { retryAfter: "none" }, narrow: true },
   { label: "insufficient_quota", params: { variant: "insufficient_quota" }, narrow: true },
 ];
+/** The provider says, beyond its status, that asking it again is pointless (openai-node and @anthropic-ai/sdk obey it). */
+const SHOULD_NOT_RETRY: Variant = {
+  label: "x-should-retry: false",
+  params: { shouldRetry: false },
+  narrow: true,
+};
 const WITH_RETRY_AFTER: Variant[] = [
   {},
   { label: "Retry-After 30 s", params: { retryAfter: "seconds", retryAfterS: 30 }, narrow: true },
@@ -72,13 +78,17 @@ export const STEP_COVERAGE: Readonly<Record<string, StepCoverage>> = {
   latency: { ...same("answer", [{ params: { dist: "fixed", ms: 40 } }]), slow: true },
   slow_stream: { ...same("answer", [{ params: { chunkIntervalMs: 10 } }]), slow: true },
   rate_limit: same("retryable", RETRY_AFTER),
-  server_error: same("retryable"),
+  // An account out of money or quota: another provider may answer, this one not again (§29).
+  quota_exhausted: same("retryable", [{}, SHOULD_NOT_RETRY]),
+  server_error: same("retryable", [{}, SHOULD_NOT_RETRY]),
   bad_gateway: same("retryable"),
   unavailable: same("retryable", WITH_RETRY_AFTER),
   gateway_timeout: same("retryable"),
   // Anthropic's 529 where the provider speaks Anthropic; the raw 529 below covers the others.
   overloaded: same("retryable", WITH_RETRY_AFTER),
   content_policy: same("non_retryable"),
+  // The provider's refusal of the prompt, told by a 200 without a completion (§29).
+  prompt_blocked: same("non_retryable"),
   context_length: same("non_retryable"),
   auth: same("retryable"),
   permission: same("retryable"),
@@ -123,15 +133,6 @@ export function uncoveredSteps(): string[] {
 /** A stall that outlasts the harness's own deadline and then ends without the stream's terminator. */
 export function stallParams(ctx: RunContext): Record<string, unknown> {
   return { afterChunks: 1, resume: false, stallMs: Math.min(600_000, ctx.harnessDeadlineMs + 1_000) };
-}
-
-export type Placement = "first" | "middle" | "last" | "every";
-
-/** Where a coverage case put its step, for the matrix and the case file. */
-export interface CoverageLabel {
-  step: string;
-  variant?: string;
-  placement: Placement;
 }
 
 /** The condition a step's role produces at a placement; undefined where the placement does not apply. */

@@ -1,31 +1,13 @@
-import { allChecks, levelOf } from "../checks/index.ts";
-import type { Check, Judgement } from "../checks/registry.ts";
+import type { Check } from "../checks/registry.ts";
+import { sendThenLeave } from "../disconnect-client.ts";
 import type { RunContext } from "./context.ts";
 import { send } from "./http.ts";
+import { type Execution, judge } from "./judge.ts";
 import { executeScenario } from "./scenario-case.ts";
-import type { CaseSpec, Exchange } from "./types.ts";
-
-export const PLAN_PLACEHOLDER = "{{faultline.marker}}";
-
-export interface Verdict {
-  checkId: string;
-  expected: string;
-  received: string;
-}
-
-export interface Execution {
-  exchange: Exchange;
-  /** Checks that had something to say about this exchange. */
-  evaluated: string[];
-  verdicts: Verdict[];
-}
+import { type CaseSpec, PLAN_PLACEHOLDER } from "./types.ts";
 
 /** Registers the case's plan, sends its request with the marker in place, reads the journal, judges. */
-export async function execute(
-  c: CaseSpec,
-  ctx: RunContext,
-  checks: Check[] = allChecks(),
-): Promise<Execution> {
+export async function execute(c: CaseSpec, ctx: RunContext, checks: Check[]): Promise<Execution> {
   if (c.scenario) return executeScenario(c, ctx, checks); // multi-request cases: scenario-case.ts
   let planId: string | undefined;
   let request = c.request;
@@ -35,7 +17,13 @@ export async function execute(
     planId = plan.id;
     request = { ...request, body: request.body?.split(PLAN_PLACEHOLDER).join(plan.marker) };
   }
-  const exchange = await send(ctx.target.gateway, request, ctx.harnessDeadlineMs);
+  const [mock, plan] = [ctx.mock, planId];
+  const exchange =
+    c.clientAbort && plan && mock // a client that hangs up mid-request: disconnect-client.ts
+      ? await sendThenLeave(ctx.target.gateway, request, c.clientAbort, ctx.harnessDeadlineMs, () =>
+          mock.journal(plan),
+        )
+      : await send(ctx.target.gateway, request, ctx.harnessDeadlineMs);
   if (planId && ctx.mock) {
     exchange.planId = planId;
     exchange.journal = await ctx.mock.journal(planId);
@@ -44,24 +32,6 @@ export async function execute(
   return judge({ profile: ctx.profile, target: ctx.target, case: c, exchange, run: ctx.state }, checks);
 }
 
-/** Every check that applies judges the exchange once. */
-export function judge(judgement: Judgement, checks: Check[]): Execution {
-  const evaluated: string[] = [];
-  const verdicts: Verdict[] = [];
-  for (const ch of checks) {
-    if (!ch.applies(judgement)) continue;
-    evaluated.push(ch.id);
-    const f = ch.judge(judgement);
-    if (f) verdicts.push({ checkId: ch.id, ...f });
-  }
-  return { exchange: judgement.exchange, evaluated, verdicts };
-}
-
-/** Verdicts that fail a property: must and should; info never fails. */
-export function failing(verdicts: Verdict[], ctx: RunContext, only?: Set<string>): Verdict[] {
-  return verdicts.filter((v) => {
-    if (only && !only.has(v.checkId)) return false;
-    const ch = allChecks().find((c) => c.id === v.checkId);
-    return ch !== undefined && levelOf(ch, ctx.profile) !== "info";
-  });
-}
+// The outage judge still takes these from here; the model lives in types.ts, judging in judge.ts.
+export { type Execution, judge, type Verdict } from "./judge.ts";
+export { PLAN_PLACEHOLDER } from "./types.ts";

@@ -3,9 +3,25 @@
 import { getPath } from "../../core/json-path.ts";
 import type { Profile } from "../../core/profile/schema.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
-import type { PreflightInput } from "./preflight.ts";
+import type { Target } from "../target.ts";
+import type { MockClient } from "./mock-client.ts";
 import type { SetupProblem } from "./result.ts";
 import type { Exchange, RequestSpec } from "./types.ts";
+
+/** What a preflight is given: the prepared target, and what the run will ask of it. */
+export interface PreflightInput {
+  target: Target;
+  profile: Profile;
+  mock?: MockClient;
+  /** The mock's providers in priority order, with their dialects. */
+  providers: string[];
+  dialects?: Record<string, string>;
+  /** How long one request may take. */
+  deadlineMs: number;
+  /** Whether any stream check is selected: only then must the gateway stream. */
+  streams: boolean;
+  mockToken?: string;
+}
 
 /** How printed commands call Faultline: it works in a checkout and in a project that depends on it. */
 export const CLI = "npx faultline";

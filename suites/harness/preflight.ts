@@ -1,29 +1,12 @@
-import { familyNames, familyProfile, type Profile } from "../../core/profile/schema.ts";
+import { familyNames, familyProfile } from "../../core/profile/schema.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
-import type { Target } from "../target.ts";
-import { PLAN_PLACEHOLDER } from "./execute.ts";
 import { send } from "./http.ts";
-import type { MockClient } from "./mock-client.ts";
-import { diagnose, routeFix, type Sent, unreachable } from "./preflight-diagnosis.ts";
+import { diagnose, type PreflightInput, routeFix, type Sent, unreachable } from "./preflight-diagnosis.ts";
 import { chatRequest } from "./requests.ts";
 import type { PreflightSummary, SetupProblem } from "./result.ts";
-import type { RequestSpec } from "./types.ts";
+import { PLAN_PLACEHOLDER, type RequestSpec } from "./types.ts";
 
-export { CLI } from "./preflight-diagnosis.ts";
-
-export interface PreflightInput {
-  target: Target;
-  profile: Profile;
-  mock?: MockClient;
-  /** The mock's providers in priority order, with their dialects. */
-  providers: string[];
-  dialects?: Record<string, string>;
-  /** How long one request may take. */
-  deadlineMs: number;
-  /** Whether any stream check is selected: only then must the gateway stream. */
-  streams: boolean;
-  mockToken?: string;
-}
+export { CLI, type PreflightInput } from "./preflight-diagnosis.ts";
 
 export interface PreflightResult {
   problems: SetupProblem[];

@@ -1,16 +1,15 @@
 import fc from "fast-check";
 import { hashSeed } from "../../core/rng.ts";
-import { allChecks } from "../checks/index.ts";
 import type { Check } from "../checks/registry.ts";
 import { type CaseEnv, type CaseMark, type CaseRun, recordViolation, runCase } from "./case-run.ts";
 import type { RunContext } from "./context.ts";
 import type { CoverageTally } from "./coverage-matrix.ts";
-import { type Execution, failing } from "./execute.ts";
+import { type Execution, failing } from "./judge.ts";
 import type { Watchdog } from "./liveness.ts";
 import type { Tally } from "./outcomes.ts";
 import type { Property } from "./property.ts";
 import type { PropertyOutcome, SetupProblem, ViolationRecord } from "./result.ts";
-import type { RunOptions } from "./runner.ts";
+import type { RunOptions } from "./run-options.ts";
 import type { CaseSpec } from "./types.ts";
 
 // One property of a run: its cases generated and judged, then the first failure shrunk.
@@ -32,6 +31,8 @@ export const listed = (p: Property) => [...p.checks, LIVENESS_CHECK];
 
 /** What every property of a run shares. */
 export interface RunEnv {
+  /** The selected checks: every case is judged by all of them. */
+  checks: Check[];
   tallies: Map<string, Tally>;
   active: Set<string>;
   /**
@@ -77,7 +78,7 @@ function tallyCoverage(env: RunEnv, c: CaseSpec, r: CaseRun, ctx: RunContext): v
     env.coverage.record(c, {
       kind: "judged",
       journal: r.ex.exchange.journal ?? [],
-      failed: [...new Set(failing(r.ex.verdicts, ctx).map((v) => v.checkId))],
+      failed: [...new Set(failing(r.ex.verdicts, env.checks, ctx.profile).map((v) => v.checkId))],
     });
   else env.coverage.record(c, { kind: r.kind });
 }
@@ -119,7 +120,7 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
   const primary = new Set([...listed(prop), ...env.unlisted].filter((id) => env.active.has(id)));
   if (primary.size === 0)
     return { ...base, status: "skipped", reason: "none of its checks is selected", durationMs: 0 };
-  const checks: Check[] = allChecks().filter((c) => env.active.has(c.id));
+  const checks = env.checks;
   const inFamily = (c: CaseSpec): CaseSpec =>
     family === "default" ? c : { ...c, family, property: prop.id };
   const coverage = (prop.coverage?.(ctx) ?? []).map(inFamily);
@@ -173,7 +174,7 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
           const r = await run(c);
           if (r.kind === "stopped") return;
           const ex = count(c, r);
-          if (ex && failing(ex.verdicts, ctx, primary).length) coverageFailed = true;
+          if (ex && failing(ex.verdicts, checks, ctx.profile, primary).length) coverageFailed = true;
         } catch (e) {
           thrown = e instanceof Error ? e : new Error(String(e));
         }
@@ -191,7 +192,8 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
       const r = await run(c, String(i));
       if (r.kind === "stopped") return false;
       const ex = count(c, r, String(i));
-      if (ex && !first && failing(ex.verdicts, ctx, primary).length) first = { index: i, c, ex };
+      if (ex && !first && failing(ex.verdicts, checks, ctx.profile, primary).length)
+        first = { index: i, c, ex };
       return true;
     } catch (e) {
       thrown = e instanceof Error ? e : new Error(String(e));
@@ -232,7 +234,7 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
       if (stoppedReason(env)) return true;
       try {
         const r = await run(c);
-        if (r.kind !== "judged" || !failing(r.ex.verdicts, ctx, primary).length) return true;
+        if (r.kind !== "judged" || !failing(r.ex.verdicts, checks, ctx.profile, primary).length) return true;
         last = { c, ex: r.ex };
         return false;
       } catch {

@@ -3,8 +3,7 @@ import fc from "fast-check";
 import type { Profile } from "../../core/profile/schema.ts";
 import type { Target } from "../target.ts";
 import { type ChatShape, CLIENT_DIALECTS, type ClientDialect, simpleShape, type Turn } from "./dialects.ts";
-import { PLAN_PLACEHOLDER } from "./execute.ts";
-import type { RequestSpec } from "./types.ts";
+import { PLAN_PLACEHOLDER, type RequestSpec } from "./types.ts";
 
 /** Seeded lorem: fast-check draws the seed (so it shrinks and replays), faker words it. */
 const lorem: fc.Arbitrary<string> = fc.noShrink(

@@ -106,6 +106,8 @@ export interface PreflightSummary {
 
 export interface RunResult {
   seed: number;
+  /** When the run started (ISO 8601): the reports' timestamps come from here, not from the clock. */
+  startedAt?: string;
   properties: PropertyOutcome[];
   checks: CheckResult[];
   durationMs: number;

@@ -1,5 +1,4 @@
 import { familyNames, familyProfile } from "../../core/profile/schema.ts";
-import { allChecks } from "../checks/index.ts";
 import { type CaseMark, recordViolation } from "./case-run.ts";
 import type { RunContext } from "./context.ts";
 import { CoverageTally } from "./coverage-matrix.ts";
@@ -19,6 +18,7 @@ import {
 } from "./property-run.ts";
 import { authHeader } from "./requests.ts";
 import type { PropertyOutcome, RunResult } from "./result.ts";
+import type { RunOptions } from "./run-options.ts";
 
 export { DEFAULT_RESTART_WAIT_MS, defaultPropertyBudgetMs, LIVENESS_CHECK } from "./property-run.ts";
 export type {
@@ -30,50 +30,7 @@ export type {
   SetupProblem,
   ViolationRecord,
 } from "./result.ts";
-
-export interface RunOptions {
-  /** Id patterns (`ENV-*`, `FO-001`) of checks to run; empty means all. */
-  only?: string[];
-  skip?: string[];
-  /** Stop a property (generation and shrinking) after this long; default: `defaultPropertyBudgetMs`. */
-  propertyBudgetMs?: number;
-  /**
-   * Properties run at once. Default: 4 for the black-box properties (stateless), 1 for the ones that go
-   * upstream, so one property's cases cannot trip the breakers another property's cases are judged by.
-   */
-  concurrency?: number;
-  /**
-   * Coverage-phase cases of one property run at once (default 1). More is faster against a stateless
-   * gateway, but a crash is then blamed on whichever case in flight noticed it first (LIVE-001), and a
-   * gateway with breakers or a --between-cases hook sees cases side by side that it should see one by one.
-   */
-  coverageConcurrency?: number;
-  /**
-   * How long to wait before the one retry of a case whose provider the gateway skipped (a circuit breaker
-   * or cooldown). Default 0: such a case is retried at once and, if skipped again, inconclusive; a gateway
-   * with a breaker needs its open time here to be judged.
-   */
-  settleMs?: number;
-  /** A shell command run before every upstream case (a user's reset hook); its failure is a setup error. */
-  betweenCases?: string;
-  /** How long the hook may take (default: the harness deadline). */
-  betweenCasesTimeoutMs?: number;
-  /** How long to wait for a supervisor to restart a gateway that stopped accepting connections (default 10 s). */
-  restartWaitMs?: number;
-  /** Aborting it stops the run after the cases in flight; the result says so in `stopped`. */
-  signal?: AbortSignal;
-  onProperty?: (p: PropertyOutcome) => void;
-  /** After every case a property runs (coverage and generation; not shrinking): for live progress. */
-  onCase?: (p: CaseProgress) => void;
-}
-
-/** One property's progress: cases done of those it will run, and how many of them broke a check. */
-export interface CaseProgress {
-  property: string;
-  done: number;
-  requested: number;
-  failures: number;
-}
+export type { CaseProgress, RunOptions } from "./run-options.ts";
 
 export function matchesPattern(id: string, patterns: string[]): boolean {
   return patterns.some((p) =>
@@ -102,9 +59,9 @@ async function listModels(ctx: RunContext): Promise<string[]> {
 }
 
 /** Runs every property of the given suites and tallies each check. Running returns data; reports format it. */
-export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptions = {}): Promise<RunResult> {
+export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
-  const all = allChecks();
+  const all = opts.checks;
   const selected = all.filter(
     (c) =>
       (!opts.only?.length || matchesPattern(c.id, opts.only)) &&
@@ -115,6 +72,7 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
   const restartWaitMs = opts.restartWaitMs ?? DEFAULT_RESTART_WAIT_MS;
   const listedIds = new Set(suites.flatMap((s) => s.properties.flatMap(listed)));
   const env: RunEnv = {
+    checks: selected,
     tallies,
     active: new Set(selected.map((c) => c.id)),
     unlisted: new Set(selected.map((c) => c.id).filter((id) => !listedIds.has(id))),
@@ -208,6 +166,7 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
   });
   return {
     seed: ctx.seed,
+    startedAt: new Date(started).toISOString(),
     properties: outcomes,
     checks,
     durationMs: Date.now() - started,

@@ -3,52 +3,16 @@ import { getPath } from "../../core/json-path.ts";
 import type { Profile } from "../../core/profile/schema.ts";
 import type { Check } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
-import { type Execution, judge, PLAN_PLACEHOLDER } from "./execute.ts";
 import { send } from "./http.ts";
-import type { CaseSpec, Exchange, RequestSpec } from "./types.ts";
-
-/** Replaced by a fresh random string per execution: idempotency keys and unknown task ids never collide across runs. */
-export const NONCE_PLACEHOLDER = "{{faultline.nonce}}";
-
-/** One request of a multi-request case. Plain JSON, so a case file can replay it. */
-export interface ScenarioStep {
-  name: string;
-  /** May use `{{faultline.marker}}`, `{{faultline.nonce}}` and `{{capture.NAME}}` in its path, headers and body. */
-  request: RequestSpec;
-  /** Start this long after the previous step started, without waiting for it: the two are in flight together. */
-  startAfterMs?: number;
-  /** Values read from this step's JSON answer for later steps: NAME → dotted path. */
-  capture?: Record<string, string>;
-  /** Repeat the request until the value at `path` is one of `until`, or `timeoutMs` has passed. */
-  poll?: { path: string; until: string[]; intervalMs: number; timeoutMs: number };
-  /** The error shape its answers use: `tasks` for the profile's `tasks.envelope`. */
-  envelope?: "tasks";
-  /**
-   * Its upstream work happens after its answer (a task submit): the journal's size when it answered says
-   * nothing about what it caused, so none is recorded.
-   */
-  async?: boolean;
-}
-
-export interface Scenario {
-  steps: ScenarioStep[];
-  /** The step whose answer the per-exchange checks (envelope, status, leaks) judge; the last that ran by default. */
-  judge?: string;
-}
-
-/** What one step did. `skipped` when a value it needed was not captured (an earlier answer lacked it). */
-export interface StepExchange {
-  name: string;
-  exchange?: Exchange;
-  skipped?: string;
-  /** How many attempts the mock's journal held for the plan once this step had its answer. */
-  journalSize?: number;
-  polls?: number;
-  /** The poll ran out of time before reaching one of its `until` values. */
-  pollTimedOut?: boolean;
-  /** When the step started, relative to the first step (ms). */
-  startedAtMs: number;
-}
+import { type Execution, judge } from "./judge.ts";
+import {
+  type CaseSpec,
+  type Exchange,
+  PLAN_PLACEHOLDER,
+  type RequestSpec,
+  type ScenarioStep,
+  type StepExchange,
+} from "./types.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -82,9 +46,13 @@ async function runStep(
   ctx: RunContext,
   vars: Map<string, string>,
   t0: number,
+  own?: { id: string; marker: string },
 ): Promise<StepExchange> {
   const startedAtMs = Date.now() - t0;
-  const request = fillRequest(step.request, vars);
+  const request = fillRequest(
+    step.request,
+    own ? new Map([...vars, ["faultline.marker", own.marker]]) : vars,
+  );
   if (!request)
     return { name: step.name, skipped: "an earlier answer lacked a value this step needs", startedAtMs };
   let exchange = await send(ctx.target.gateway, request, ctx.harnessDeadlineMs);
@@ -108,7 +76,12 @@ async function runStep(
     if (typeof v === "string" || typeof v === "number") vars.set(`capture.${name}`, String(v));
   }
   const journalSize = step.async ? undefined : await journalCount(ctx, vars);
-  return { name: step.name, exchange, startedAtMs, polls, pollTimedOut, journalSize };
+  const done: StepExchange = { name: step.name, exchange, startedAtMs, polls, pollTimedOut, journalSize };
+  if (own && ctx.mock) {
+    done.planId = own.id;
+    done.journal = await ctx.mock.journal(own.id);
+  }
+  return done;
 }
 
 async function journalCount(ctx: RunContext, vars: Map<string, string>): Promise<number | undefined> {
@@ -121,6 +94,7 @@ async function runSteps(
   steps: ScenarioStep[],
   ctx: RunContext,
   vars: Map<string, string>,
+  own: Map<string, { id: string; marker: string }>,
 ): Promise<StepExchange[]> {
   const t0 = Date.now();
   const running: Array<Promise<StepExchange>> = [];
@@ -129,7 +103,7 @@ async function runSteps(
     if (step.startAfterMs === undefined) await Promise.all(running);
     else await sleep(lastStart + step.startAfterMs - Date.now());
     lastStart = Date.now();
-    running.push(runStep(step, ctx, vars, t0));
+    running.push(runStep(step, ctx, vars, t0, own.get(step.name)));
   }
   return Promise.all(running);
 }
@@ -154,7 +128,19 @@ export async function executeScenario(c: CaseSpec, ctx: RunContext, checks: Chec
     vars.set(PLAN_PLACEHOLDER.slice(2, -2), plan.marker);
     vars.set("faultline.plan", plan.id);
   }
-  const steps = await runSteps(scenario.steps, ctx, vars);
+  // Steps with plans of their own (concurrent requests, each with its own faults).
+  const own = new Map<string, { id: string; marker: string }>();
+  let steps: StepExchange[];
+  try {
+    for (const s of scenario.steps) {
+      if (!s.plan) continue;
+      if (!ctx.mock) throw new Error("this case needs the mock (--mock URL)");
+      own.set(s.name, await ctx.mock.addPlan(s.plan));
+    }
+    steps = await runSteps(scenario.steps, ctx, vars, own);
+  } finally {
+    for (const p of own.values()) await ctx.mock?.deletePlan(p.id);
+  }
   const ran = steps.filter((s) => s.exchange);
   const judged = steps.find((s) => s.name === scenario.judge && s.exchange) ?? ran.at(-1);
   if (!judged?.exchange) throw new Error(`scenario ${c.property}: no step ran`);

@@ -167,6 +167,8 @@ export function artilleryEngine(o: ArtilleryOptions): LoadEngine {
           }
           try {
             const s = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Sample;
+            // After an interruption, what still arrives was cut short by Artillery's stop: not judged.
+            if (d.signal?.aborted) return answer(204, {});
             received++;
             d.onSample(s);
             answer(204, {});
@@ -213,9 +215,19 @@ export function artilleryEngine(o: ArtilleryOptions): LoadEngine {
             env: { ...o.env, ...vars, ARTILLERY_DISABLE_TELEMETRY: "true" },
           });
           child.once("error", fail);
-          child.once("exit", (c, sig) => done(c ?? (sig ? 1 : 0)));
+          // An interrupted run stops Artillery as Ctrl-C would, and for good if it lingers.
+          const stop = () => {
+            child.kill("SIGINT");
+            setTimeout(() => child.kill("SIGKILL"), 3_000).unref();
+          };
+          if (d.signal?.aborted) stop();
+          d.signal?.addEventListener("abort", stop, { once: true });
+          child.once("exit", (c, sig) => {
+            d.signal?.removeEventListener("abort", stop);
+            done(c ?? (sig ? 1 : 0));
+          });
         });
-        if (code !== 0 && received === 0)
+        if (code !== 0 && received === 0 && !d.signal?.aborted)
           throw new Error(`artillery exited with code ${code} before any request; see ${logFile}`);
         return {
           engine: "artillery",

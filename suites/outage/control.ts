@@ -1,6 +1,6 @@
 import type { SetupProblem } from "../harness/result.ts";
 import type { RequestSpec } from "../harness/types.ts";
-import { outageAgent, sendSample } from "./driver.ts";
+import { Deadlines, outageAgent, sendSample } from "./driver.ts";
 import type { JournalFeed } from "./journal.ts";
 import type { OutagePlan } from "./phases.ts";
 import { requestFor } from "./sample.ts";
@@ -68,11 +68,15 @@ export async function preflight(
   id: string,
   template: RequestSpec,
   feed: JournalFeed,
+  /** Aborted: the run was interrupted; the answer is then of no use (the caller looks at the signal). */
+  stop?: AbortSignal,
 ): Promise<Preflight> {
   const agent = outageAgent();
+  const deadlines = new Deadlines(t.deadlineMs, stop);
   try {
     await stopScenario(m).catch(() => undefined);
-    const s = await sendSample(agent, t.gateway, id, requestFor(template, id), t.deadlineMs);
+    const s = await sendSample(agent, t.gateway, id, requestFor(template, id), deadlines);
+    if (stop?.aborted) return { problems: [] };
     await new Promise((r) => setTimeout(r, JOURNAL_SETTLE_MS));
     await feed.poll(0);
     const journal = feed.take(id);
@@ -96,6 +100,7 @@ export async function preflight(
       });
     return { problems: [], usual: journal.at(-1)!.provider };
   } finally {
+    deadlines.close();
     await agent.close();
   }
 }

@@ -23,6 +23,11 @@ export interface DriveOptions {
   onSend?(sentAt: number): void;
   /** Progress lines for the console. */
   say(line: string): void;
+  /**
+   * Aborted when the run is interrupted (Ctrl-C, SIGTERM): the engine stops sending, ends what is in flight
+   * and returns what it has, so the partial run is still judged and reported.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DriveStats {
@@ -32,6 +37,8 @@ export interface DriveStats {
   heldBack: number;
   /** The worst lateness of a request against its schedule (ms): the engine itself could not keep up. */
   maxLagMs: number;
+  /** Requests in flight when the run was interrupted: ended by the harness, so not judged. */
+  cut?: number;
   /** Extra detail for the report (the Artillery command and its summary). */
   notes: string[];
 }

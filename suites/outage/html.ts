@@ -84,21 +84,26 @@ export function renderOutageHtml(r: OutageResult): string {
     r.recovery.recoveredAfterS !== undefined
       ? `${r.recovery.recoveredAfterS} s after the providers recovered (budget ${r.recovery.budgetS} s)`
       : esc(r.recovery.received);
+  const verdict = r.interrupted ? "INTERRUPTED" : r.verdict.exitCode === 0 ? "PASSED" : "FAILED";
+  const partial = r.interrupted
+    ? `<p id="interrupted" class="INTERRUPTED">Interrupted by ${esc(r.interrupted.signal)} after ${r.interrupted.afterS} s: a partial run, ${r.phases.length} of ${r.scenario.phases.length} phases played.</p>`
+    : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <style>${lib.css}
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px;margin:0 0 4px}.verdict{font-weight:bold;padding:2px 8px;border-radius:4px}
-.PASSED{background:#d9f2df;color:#125a2a}.FAILED{background:#f8d7d3;color:#8a1f11}
+.PASSED{background:#d9f2df;color:#125a2a}.FAILED{background:#f8d7d3;color:#8a1f11}.INTERRUPTED{background:#fbeccb;color:#6b4a00}
 table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{text-align:left}tr.fail th{color:#8a1f11}#checks td:nth-child(5),#checks td:nth-child(6),#phases td[data-field=failed]{text-align:left}.legend span{display:inline-block;margin-right:14px}
 .sw{display:inline-block;width:12px;height:12px;vertical-align:middle;margin-right:4px}
 .chart{margin:8px 0}</style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p><span id="verdict" class="verdict ${r.verdict.exitCode === 0 ? "PASSED" : "FAILED"}">${esc(r.verdict.summary.split(":")[0])}</span>
+<p><span id="verdict" class="verdict ${verdict}">${verdict}</span>
 ${esc(r.scenario.description)}</p>
+${partial}
 <p>Profile <b>${esc(r.profile)}</b>, model <code>${esc(r.model)}</code>, engine ${esc(r.engine.engine)}, ${r.rate} requests/s for
 <span id="duration">${r.durationS}</span> s, seed ${r.seed}. Recovery: <span id="recovery">${recovered}</span>.</p>
 <p class="legend"><span><i class="sw" style="background:#f6d5d0"></i>outage phase</span><span><i class="sw" style="background:#d6efdb"></i>providers healthy</span><span><i class="sw" style="background:#555"></i>providers recover</span></p>

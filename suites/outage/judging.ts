@@ -74,13 +74,16 @@ function gaveUpAfter(journal: JournalEntry[]): number {
  * attempts (and, for the last one, how the gateway answered). The scenario decides each attempt, so the
  * condition is known only afterwards; the names are the ones `faultline run`'s upstream cases use, so the
  * same checks apply to the same situations. A request whose failed attempts did not reach every provider is
+ * `upstream.failover` when a provider it did not try was answering `ok` all the while (`wouldAnswer`: the
+ * scenario says so) — the gateway gave up where it should have failed over — and otherwise
  * `upstream.gave_up`: whether a later provider would have answered is unknown, so neither failover nor
- * exhaustion is judged on it; one whose last answer cannot be told taken or given up on is `upstream.unclear`.
+ * exhaustion is judged on it. One whose last answer cannot be told taken or given up on is `upstream.unclear`.
  */
 export function conditionOf(
   journal: JournalEntry[],
   providers: string[],
   answered?: Answered,
+  wouldAnswer: string[] = [],
 ): CaseSpec["condition"] {
   if (journal.length === 0) return "upstream.unreached";
   const gaveUpAfterMs = gaveUpAfter(journal);
@@ -91,14 +94,20 @@ export function conditionOf(
   if (kinds.at(-1) === "ok") return kinds.length > 1 ? "upstream.failover" : "upstream.ok";
   if (kinds.includes("ok")) return "upstream.mixed";
   const tried = new Set(journal.map((e) => e.provider));
-  if (!providers.every((p) => tried.has(p))) return "upstream.gave_up";
+  if (!providers.every((p) => tried.has(p)))
+    return wouldAnswer.some((p) => !tried.has(p)) ? "upstream.failover" : "upstream.gave_up";
   return journal.every((e) => HANGS.has(e.step.step)) ? "upstream.all_hang" : "upstream.exhausted";
 }
 
-/** What each provider did to this request, as a plan: replaying it puts the gateway in the same situation. */
-export function planOf(journal: JournalEntry[]): NonNullable<CaseSpec["plan"]> {
+/**
+ * What each provider did to this request, as a plan: replaying it puts the gateway in the same situation.
+ * `wouldAnswer`: a provider the gateway did not try, though it answered `ok` then, is in the plan with `ok`.
+ */
+export function planOf(journal: JournalEntry[], wouldAnswer: string[] = []): NonNullable<CaseSpec["plan"]> {
   const providers: Record<string, unknown[]> = {};
   for (const e of journal) providers[e.provider] = [...(providers[e.provider] ?? []), e.step];
+  const untried = wouldAnswer.find((p) => !(p in providers));
+  if (untried) providers[untried] = [{ step: "ok" }];
   return { providers };
 }
 
@@ -110,6 +119,8 @@ export interface JudgeContext {
   template: RequestSpec;
   state: RunState;
   checks: Check[];
+  /** The providers the scenario had answering `ok` at a moment (epoch ms); none when unknown. */
+  upAt?: (at: number) => string[];
 }
 
 /** Every check of the registry judges every request of an outage run (REC-001 judges the timeline). */
@@ -126,6 +137,23 @@ export interface SampleVerdict {
   evaluated: string[];
 }
 
+/**
+ * The providers, in the gateway's order, that the scenario had answering `ok` from the request's first
+ * attempt until the gateway answered it: had the gateway asked one of them, it would have answered. Only
+ * for a request the gateway answered (a request the harness gave up on is the deadline's finding).
+ */
+function wouldHaveAnswered(
+  s: Sample,
+  journal: JournalEntry[],
+  ctx: JudgeContext,
+  answeredAt: number,
+): string[] {
+  if (!ctx.upAt || s.status === undefined || journal.length === 0) return [];
+  const from = new Set(ctx.upAt(journal[0]!.receivedAt));
+  const to = new Set(ctx.upAt(answeredAt));
+  return ctx.providers.filter((p) => from.has(p) && to.has(p));
+}
+
 /** Judges one request of the run with every check, exactly as `faultline run` judges a case. */
 export function judgeSample(
   s: Sample,
@@ -137,14 +165,16 @@ export function judgeSample(
   const exchange = exchangeOf(s, ctx.target.gateway + request.path, request);
   exchange.journal = journal;
   const ok = s.status !== undefined && s.status >= 200 && s.status < 300;
-  const condition = conditionOf(journal, ctx.providers, { at: s.sentAt + s.elapsedMs, ok });
+  const answeredAt = s.sentAt + s.elapsedMs;
+  const wouldAnswer = wouldHaveAnswered(s, journal, ctx, answeredAt);
+  const condition = conditionOf(journal, ctx.providers, { at: answeredAt, ok }, wouldAnswer);
   const nonRetryable = journal.find((e) => NON_RETRYABLE.has(e.step.step));
   const c: CaseSpec = {
     property: `outage.${phase}`,
     condition,
     // The replayable form: the plan marker's placeholder where the run's marker was.
     request: { ...ctx.template, body: ctx.template.body?.split(MARKER_SLOT).join(PLAN_PLACEHOLDER) },
-    plan: planOf(journal),
+    plan: planOf(journal, condition === "upstream.failover" ? wouldAnswer : []),
     ...(nonRetryable ? { expectStatus: [nonRetryable.status ?? 400] } : {}),
     note: `sent ${new Date(s.sentAt).toISOString()} during phase "${phase}" of an outage run`,
   };

@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { UsageError } from "../../core/errors.ts";
 import type { ProviderPolicy } from "../../mocks/plan.ts";
 import {
+  ANY_PROVIDER,
   builtinScenarios,
   parseScenario,
   SCENARIO_DIR,
@@ -18,6 +19,11 @@ export interface OutagePhase {
   endMs: number;
   /** Every provider answers `ok`: the providers have recovered. */
   healthy: boolean;
+  /**
+   * The providers that answer `ok` to everything throughout the phase: one a gateway did not try after
+   * another failed would have answered (its failover is judged, FO-001).
+   */
+  up: string[];
 }
 
 /** What an outage run plays: the scenario as the mock gets it, and the phases the report is cut into. */
@@ -48,11 +54,17 @@ interface RawScenario {
   phases: RawPhase[];
 }
 
+const answersOk = (p: ProviderPolicy | undefined) =>
+  p === undefined || (p.kind === "sequence" && p.steps.every((s) => s.step === "ok"));
+
 /** A phase is healthy when no provider is told to do anything but answer `ok`. */
 function isHealthy(providers: Record<string, ProviderPolicy>): boolean {
-  return Object.values(providers).every(
-    (p) => p.kind === "sequence" && p.steps.every((s) => s.step === "ok"),
-  );
+  return Object.values(providers).every(answersOk);
+}
+
+/** The providers a phase leaves answering `ok` (a provider's own entry wins over `*`, as the mock plays it). */
+function upIn(providers: Record<string, ProviderPolicy>, names: string[]): string[] {
+  return names.filter((n) => answersOk(Object.hasOwn(providers, n) ? providers[n] : providers[ANY_PROVIDER]));
 }
 
 function readScenario(ref: string): { raw: unknown; file: string } {
@@ -102,13 +114,18 @@ export function planOutage(ref: string, o: PhaseOptions): OutagePlan {
   }
   const doc = structuredClone(raw) as RawScenario;
   const notes: string[] = [];
-  const healthy = parsed.phases.map((p) => isHealthy(p.providers));
   const oneCycleMs = doc.phases.reduce((a, p) => a + p.durationMs, 0);
-  let phases: Array<RawPhase & { healthy: boolean }> = doc.phases.map((p, i) => ({
+  let phases: Array<RawPhase & { healthy: boolean; up: string[] }> = doc.phases.map((p, i) => ({
     ...p,
-    healthy: healthy[i]!,
+    healthy: isHealthy(parsed.phases[i]!.providers),
+    up: upIn(parsed.phases[i]!.providers, o.providers),
   }));
-  const recovered = (durationMs: number) => ({ name: "recovered", durationMs, healthy: true });
+  const recovered = (durationMs: number) => ({
+    name: "recovered",
+    durationMs,
+    healthy: true,
+    up: o.providers,
+  });
   const targetMs = o.durationS !== undefined ? Math.round(o.durationS * 1000) : undefined;
 
   if (parsed.loop) {
@@ -151,7 +168,7 @@ export function planOutage(ref: string, o: PhaseOptions): OutagePlan {
 
   let at = 0;
   const out: OutagePhase[] = phases.map((p) => {
-    const ph = { name: p.name, startMs: at, endMs: at + p.durationMs, healthy: p.healthy };
+    const ph = { name: p.name, startMs: at, endMs: at + p.durationMs, healthy: p.healthy, up: p.up };
     at += p.durationMs;
     return ph;
   });
@@ -169,7 +186,7 @@ export function planOutage(ref: string, o: PhaseOptions): OutagePlan {
       description: doc.description,
       seed: parsed.seed,
       loop: false,
-      phases: phases.map(({ healthy: _h, ...p }) => p),
+      phases: phases.map(({ healthy: _h, up: _u, ...p }) => p),
     },
     notes,
   };

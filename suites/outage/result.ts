@@ -1,7 +1,6 @@
 import type { Level } from "../../core/profile/schema.ts";
 import { REC_001, type RecoveryVerdict } from "../checks/recovery.ts";
-import type { SetupProblem } from "../harness/result.ts";
-import type { CaseSpec, Exchange } from "../harness/types.ts";
+import type { SetupProblem, ViolationRecord } from "../harness/result.ts";
 import type { DriveStats } from "./engine.ts";
 import type { Figures, TimelinePoint } from "./metrics.ts";
 
@@ -10,19 +9,14 @@ import type { Figures, TimelinePoint } from "./metrics.ts";
  * outage.html only read it.
  */
 
-/** A violation kept as an example, with what a case file needs to replay it. */
-export interface OutageViolation {
-  checkId: string;
-  level: Level;
-  phase: string;
-  expected: string;
-  received: string;
-  case: CaseSpec;
-  exchange: Pick<Exchange, "url" | "status" | "headers" | "raw" | "elapsedMs" | "error" | "timedOut">;
-  journal: Array<{ provider: string; attempt: number; step: string; status?: number; receivedAt: number }>;
-  /** Set when the report is written. */
-  caseFile?: string;
-}
+/**
+ * A violation kept as an example: `faultline run`'s record of one, with the phase it happened in instead of
+ * the property's seed and path (an outage request is replayed from its case file's plan).
+ */
+export type OutageViolation = Pick<
+  ViolationRecord,
+  "checkId" | "expected" | "received" | "case" | "exchange" | "journal" | "caseFile"
+> & { level: Level; phase: string };
 
 export interface PhaseResult extends Figures {
   name: string;
@@ -80,8 +74,13 @@ export interface OutageResult {
   /** Journal polls made, and entries the mock dropped meanwhile (attempts may then be undercounted). */
   journal: { polls: number; dropped: number };
   setup?: SetupProblem[];
-  verdict: { exitCode: 0 | 1 | 2; summary: string };
+  /** The run was stopped by a signal: what it holds is the traffic up to then (`phases` are those played). */
+  interrupted?: { signal: string; afterS: number };
+  verdict: { exitCode: OutageExit; summary: string };
 }
+
+/** `run`'s exit codes, and a shell's for a run ended by SIGINT (130) or SIGTERM (143). */
+export type OutageExit = 0 | 1 | 2 | 130 | 143;
 
 /** What a run knows before any traffic: who, what, how fast. */
 export type OutageHeader = Pick<
@@ -104,6 +103,16 @@ export type OutageHeader = Pick<
  * decided); 1 a check failed; 2 nothing was judged (a setup problem).
  */
 export function outageVerdict(r: OutageResult, strict: boolean): OutageResult["verdict"] {
+  const v = judgedVerdict(r, strict);
+  if (!r.interrupted) return v;
+  const { signal, afterS } = r.interrupted;
+  return {
+    exitCode: signal === "SIGTERM" ? 143 : 130,
+    summary: `INTERRUPTED by ${signal} after ${afterS} s of ${r.scenario.phases.at(-1)?.endS ?? 0} s (partial: ${r.phases.length} of ${r.scenario.phases.length} phases played) — so far ${v.summary}`,
+  };
+}
+
+function judgedVerdict(r: OutageResult, strict: boolean): OutageResult["verdict"] {
   if (r.setup?.length)
     return {
       exitCode: 2,

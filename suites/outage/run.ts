@@ -29,6 +29,11 @@ export interface OutageOptions {
   mockToken?: string;
   strict?: boolean;
   say?: (line: string) => void;
+  /**
+   * Aborted to interrupt the run (its reason names the signal, `"SIGINT"`): traffic stops, what was answered
+   * is judged, and the result holds the phases played so far, marked `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 const POLL_EVERY_MS = 500;
@@ -65,6 +70,8 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
     template,
     state: { requestIds: new Map(), models: [] },
     checks,
+    // Set once the scenario has started (t0): which providers it had answering `ok` at a moment.
+    upAt: (at) => plan.phases[phaseAt(plan, at - t0)]!.up,
   };
   const head: OutageHeader = {
     tool: "faultline",
@@ -91,13 +98,18 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
     startedAt: new Date().toISOString(),
   };
   const feed = new JournalFeed(target.mock, runId, o.mockToken);
+  // When the stop came: what follows (settling, the last poll, judging) is not traffic.
+  let stoppedAt: number | undefined;
+  o.signal?.addEventListener("abort", () => (stoppedAt ??= Date.now()), { once: true });
   const pre = await preflight(
     mock,
     { gateway: target.gateway, model: target.model, providers: o.providers, deadlineMs: o.harnessDeadlineMs },
     `${runId}.0`,
     template,
     feed,
+    o.signal,
   );
+  if (o.signal?.aborted) return interruptedResult(head, o.signal, 0);
   if (pre.problems.length) return setupResult(head, pre.problems);
 
   const findings = new Findings(names, checks, profile);
@@ -158,6 +170,7 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
         o.harnessDeadlineMs,
       keepGoing: () => watch.undecided(),
       deadlineMs: o.harnessDeadlineMs,
+      signal: o.signal,
       async begin() {
         t0 = await startScenario(mock, plan);
         watch.start(t0 + plan.recoveryStartMs, pre.usual);
@@ -189,22 +202,29 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   polling = false;
   await poller;
   await new Promise((r) => setTimeout(r, JOURNAL_SETTLE_MS));
-  await feed.poll(0);
+  await feed.poll(0).catch((e: Error) => {
+    pollError = e;
+  });
   pending.sort((a, b) => a.doneAt - b.doneAt);
   await judgeReady(Number.POSITIVE_INFINITY);
   if (pollError)
     say(
-      `faultline outage: a journal poll failed during the run (${pollError.message}); later polls caught up`,
+      `faultline outage: a journal poll failed (${pollError.message}); unless a later one succeeded, the last requests' attempts may be missing`,
     );
 
   const recovery = watch.verdict();
+  // An interrupted run has played the phases begun before the stop, the last of them cut short there.
+  const stoppedMs = o.signal?.aborted ? (t0 ? Math.max(0, (stoppedAt ?? Date.now()) - t0) : 0) : undefined;
+  if (stoppedMs !== undefined && !t0) return interruptedResult(head, o.signal!, 0, stats);
   // The last phase lasts until the last request went out (the run may have been extended for recovery).
-  const windows = plan.phases.map((p, i) =>
-    i === plan.phases.length - 1 ? { ...p, endMs: Math.max(p.endMs, lastSentMs) } : p,
-  );
+  const windows = plan.phases
+    .map((p, i) => (i === plan.phases.length - 1 ? { ...p, endMs: Math.max(p.endMs, lastSentMs) } : p))
+    .filter((p) => stoppedMs === undefined || p.startMs < stoppedMs)
+    .map((p) => (stoppedMs !== undefined ? { ...p, endMs: Math.min(p.endMs, stoppedMs) } : p));
   const phases = findings.phases(windows, !!o.strict);
-  // Recovery is judged on the healthy tail as a whole: its verdict belongs to the run's last phase.
-  if (!recovery.pass && (!recovery.undecided || o.strict)) {
+  // Recovery is judged on the healthy tail as a whole: its verdict belongs to the run's last phase; an
+  // interrupted run's recovery is only judged when it was decided before the stop.
+  if (!recovery.pass && (!recovery.undecided || (o.strict && stoppedMs === undefined))) {
     const tail = phases.at(-1)!;
     tail.failed.push({ id: REC_001.id, level: REC_001.level, count: 1 });
     tail.passed = false;
@@ -212,15 +232,36 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   const result: OutageResult = {
     ...head,
     engine: stats,
-    durationS: Math.max(plan.totalMs, lastSentMs) / 1000,
+    durationS: (stoppedMs ?? Math.max(plan.totalMs, lastSentMs)) / 1000,
     recovery: { ...recovery, startS: plan.recoveryStartMs / 1000, budgetS: profile.recoveryS },
     phases,
     timeline: findings.timeline(),
     checks: findings.checkResults(recovery),
     violations: findings.violations,
     journal: { polls: feed.polls, dropped: feed.dropped },
+    ...(stoppedMs !== undefined ? { interrupted: interruption(o.signal!, stoppedMs) } : {}),
     verdict: { exitCode: 0, summary: "" },
   };
   result.verdict = outageVerdict(result, !!o.strict);
   return result;
+}
+
+const interruption = (signal: AbortSignal, ms: number) => ({
+  signal: typeof signal.reason === "string" ? signal.reason : "an abort",
+  afterS: Math.round(ms / 100) / 10,
+});
+
+/** The result of a run interrupted before its scenario started: nothing played, nothing judged. */
+function interruptedResult(
+  head: OutageHeader,
+  signal: AbortSignal,
+  ms: number,
+  engine?: DriveStats,
+): OutageResult {
+  const r = setupResult(head, []);
+  r.setup = undefined;
+  if (engine) r.engine = engine;
+  r.interrupted = interruption(signal, ms);
+  r.verdict = outageVerdict(r, false);
+  return r;
 }

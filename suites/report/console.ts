@@ -5,9 +5,10 @@ import type {
   SetupProblem,
   ViolationRecord,
 } from "../harness/result.ts";
-import type { Target } from "../target.ts";
+import { type Target, targetSecrets } from "../target.ts";
 import { coverageLine } from "./coverage.ts";
 import { curlsFor } from "./curl.ts";
+import { escapeControl, sanitizer } from "./safe-text.ts";
 import { verdictOf } from "./verdict.ts";
 
 const ICON: Record<string, string> = {
@@ -22,6 +23,10 @@ const ICON: Record<string, string> = {
 /** How a report tells the user to rerun one check: the run's own command with `--seed` and `--only`. */
 export type RerunCommand = (checkId: string) => string;
 
+/**
+ * One violation with its reproduction. Safe to print as it is: the target's secrets redacted and the
+ * gateway's control bytes escaped (what the gateway sent is quoted in Received).
+ */
 export function formatViolation(
   v: ViolationRecord,
   t: Target,
@@ -44,7 +49,7 @@ export function formatViolation(
   else if (runSeed !== undefined)
     lines.push(`      # rerun the check with --seed ${runSeed} --only ${v.checkId} ${seedNote}`);
   if (v.replay) lines.push(`      ${v.replay}`);
-  return lines.join("\n");
+  return sanitizer(targetSecrets(t))(lines.join("\n"));
 }
 
 function propertyLine(p: RunResult["properties"][number]): string {
@@ -55,7 +60,10 @@ function propertyLine(p: RunResult["properties"][number]): string {
   return `  ${p.status.padEnd(10)} ${p.id.padEnd(26)} ${detail}`;
 }
 
-/** The console summary: one line per check grouped by outcome, then each violation with its reproduction. */
+/**
+ * The console summary: one line per check grouped by outcome, then each violation with its reproduction.
+ * It only reads the result; its text is safe to print (secrets redacted, control bytes escaped).
+ */
 export function formatRun(
   r: RunResult,
   t: Target,
@@ -92,7 +100,7 @@ export function formatRun(
     "",
     `${v.summary} in ${(r.durationMs / 1000).toFixed(1)} s — replay this run with --seed ${r.seed}`,
   );
-  return out.join("\n");
+  return sanitizer(targetSecrets(t))(out.join("\n"));
 }
 
 /** A setup problem is not a verdict on the gateway: what is wrong, and the one thing that fixes it. */
@@ -101,7 +109,7 @@ export function formatSetup(problems: SetupProblem[], reportDir?: string): strin
   for (const p of problems) out.push(`  ${p.id}: ${p.message}`, `    Fix: ${p.fix}`, "");
   if (reportDir)
     out.push(`faultline: setup report written to ${reportDir}/ (report.json, junit.xml, summary.md)`);
-  return out.join("\n");
+  return escapeControl(out.join("\n"));
 }
 
 /** Which providers the clean requests reached, and the order the gateway fails over in. */
@@ -115,7 +123,7 @@ export function formatPreflight(s: PreflightSummary): string[] {
   if (s.order?.length)
     lines.push(`faultline: preflight: the gateway fails over in the order ${s.order.join(" → ")}`);
   for (const n of s.notes) lines.push(`faultline: preflight: ${n}`);
-  return lines;
+  return lines.map(escapeControl);
 }
 
 function checkLine(c: CheckResult): string {

@@ -1,7 +1,5 @@
 import { SECRET_KEYS } from "../../core/target-keys.ts";
-import { PLAN_PLACEHOLDER } from "../harness/execute.ts";
-import { NONCE_PLACEHOLDER } from "../harness/scenario-case.ts";
-import type { CaseSpec, RequestSpec } from "../harness/types.ts";
+import { type CaseSpec, NONCE_PLACEHOLDER, PLAN_PLACEHOLDER, type RequestSpec } from "../harness/types.ts";
 import { CREDENTIAL_HEADER, type Target } from "../target.ts";
 
 function shellQuote(s: string): string {

@@ -104,7 +104,7 @@ export function junit(r: RunResult, profile: string): string {
   const errors = tests - r.checks.length;
   const skipped = r.checks.filter((c) => c.outcome !== "pass" && c.outcome !== "fail").length;
   const time = seconds(r.durationMs);
-  const timestamp = new Date(Date.now() - r.durationMs).toISOString().replace(/\.\d+Z$/, "");
+  const timestamp = new Date(r.startedAt ?? Date.now() - r.durationMs).toISOString().replace(/\.\d+Z$/, "");
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="faultline" tests="${tests}" failures="${failures}" errors="${errors}" time="${time}">`,
@@ -116,6 +116,7 @@ export function junit(r: RunResult, profile: string): string {
   ].join("\n");
 }
 
+/** summary.md: the verdict, one row per check, the coverage matrix, each violation with its reproduction. */
 export function summaryMarkdown(
   r: RunResult,
   t: Target,
@@ -146,7 +147,7 @@ export function summaryMarkdown(
       "",
     );
     for (const s of r.setup) out.push(`- **${s.id}**: ${s.message}  `, `  Fix: ${s.fix}`);
-    return `${out.join("\n")}\n`;
+    return sanitizer(targetSecrets(t))(`${out.join("\n")}\n`);
   }
   out.push(
     "",
@@ -178,31 +179,47 @@ export function summaryMarkdown(
       );
     }
   }
-  return `${out.join("\n")}\n`;
+  return sanitizer(targetSecrets(t))(`${out.join("\n")}\n`);
+}
+
+/**
+ * The result with each violation's case file (`cases/001-ID.json` under `dir`) and the command that replays
+ * it. A new value: the run's own result is left as the runner finished it.
+ */
+export function withCaseFiles(dir: string, r: RunResult, t: Target, opts: ReportOptions = {}): RunResult {
+  const cli = opts.cli ?? "npx faultline";
+  let n = 0;
+  const checks = r.checks.map((c) => ({
+    ...c,
+    violations: c.violations.map((v) => {
+      const file = join(dir, "cases", `${String(++n).padStart(3, "0")}-${c.id}.json`);
+      const rel = relative(process.cwd(), file);
+      const caseFile = rel && !rel.startsWith("..") ? rel : resolve(file);
+      const replay = `${cli} replay ${caseFile}${opts.replayArgs ?? ` --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`}`;
+      return { ...v, caseFile, replay };
+    }),
+  }));
+  return { ...r, checks };
 }
 
 /**
  * Writes report.json, junit.xml, summary.md and one case file per violation, on every exit (setup
- * problems and early stops included). Secrets are redacted and control characters made visible in all of them.
+ * problems and early stops included). Secrets are redacted and control characters made visible in all of
+ * them. Answers the result as reported: `withCaseFiles` of it, for the console to print the replays.
  */
 export function writeReport(
   dir: string,
-  r: RunResult,
+  run: RunResult,
   t: Target,
   profile: Profile,
   strict: boolean,
   opts: ReportOptions = {},
-): void {
+): RunResult {
   mkdirSync(join(dir, "cases"), { recursive: true });
   const clean = sanitizer(targetSecrets(t));
-  const cli = opts.cli ?? "npx faultline";
-  let n = 0;
+  const r = withCaseFiles(dir, run, t, opts);
   for (const c of r.checks) {
     for (const v of c.violations) {
-      const file = join(dir, "cases", `${String(++n).padStart(3, "0")}-${c.id}.json`);
-      const rel = relative(process.cwd(), file);
-      v.caseFile = rel && !rel.startsWith("..") ? rel : resolve(file);
-      v.replay = `${cli} replay ${v.caseFile}${opts.replayArgs ?? ` --gateway ${t.gateway}${t.mock ? ` --mock ${t.mock}` : ""}`}`;
       const caseFile = {
         faultline: 1,
         checkId: c.id,
@@ -215,7 +232,7 @@ export function writeReport(
         target: opts.caseTarget,
         case: v.case,
       };
-      writeFileSync(file, clean(templateSecrets(`${JSON.stringify(caseFile, null, 2)}\n`, t)));
+      writeFileSync(v.caseFile!, clean(templateSecrets(`${JSON.stringify(caseFile, null, 2)}\n`, t)));
     }
   }
   const report = {
@@ -236,4 +253,5 @@ export function writeReport(
   writeFileSync(join(dir, "report.json"), clean(`${JSON.stringify(report, null, 2)}\n`));
   writeFileSync(join(dir, "junit.xml"), clean(junit(r, profile.name)));
   writeFileSync(join(dir, "summary.md"), clean(summaryMarkdown(r, t, profile.name, strict, opts.rerun)));
+  return r;
 }

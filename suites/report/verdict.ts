@@ -1,4 +1,4 @@
-import type { RunResult } from "../harness/runner.ts";
+import type { RunResult } from "../harness/result.ts";
 
 export interface Verdict {
   /** 0 passed; 1 the gateway failed, or the run could not finish; 2 nothing was judged (setup, selection). */

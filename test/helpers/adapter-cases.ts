@@ -1,4 +1,5 @@
 import type { MockEngine } from "../../mocks/engine.ts";
+import { untag } from "./completion-tag.ts";
 
 /** What a client observes of one exchange, reduced to what must agree across socket and in-process mocks. */
 export type Observed =
@@ -87,7 +88,8 @@ export async function observe(
         choices?: Array<{ message?: { content?: string } }>;
         error?: { code?: string | null };
       };
-      return { ...base, text: body.choices?.[0]?.message?.content, errorCode: body.error?.code };
+      // Untagged: the socket and the in-process runs are different attempts, with different tags.
+      return { ...base, text: untag(body.choices?.[0]?.message?.content), errorCode: body.error?.code };
     } catch {
       return { ...base, text: `unparsable: ${raw.length > 0}` };
     }
@@ -122,7 +124,7 @@ export function reassemble(raw: string): { text: string; done: boolean; errorEve
     if (event.error) errorEvent = true;
     text += event.choices?.[0]?.delta?.content ?? "";
   }
-  return { text, done, errorEvent };
+  return { text: untag(text), done, errorEvent };
 }
 
 /** Plays every case against one target, with its own plan per case, and returns what was seen. */
