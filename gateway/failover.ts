@@ -78,6 +78,7 @@ export async function failover(f: FailoverRequest): Promise<FailoverOutcome> {
       stream: f.stream,
       headers: f.headersFor(upstream),
       guard,
+      refusal: f.policy.completionRefusal,
     });
     f.breakers?.record(upstream.name, verdictOf(r));
     if (r.kind === "stream")

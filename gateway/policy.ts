@@ -7,6 +7,7 @@ import { GatewayError } from "./error-spec.ts";
 import { parseIdempotencyKey } from "./idempotency-key.ts";
 import type { GatewayPolicy } from "./policy/types.ts";
 import { envelopeValues, renderError } from "./render.ts";
+import { refusalBehind200 } from "./retryability.ts";
 
 // The reference gateway's decisions, each keeping the rule its member's doc (policy/*.ts) states. A
 // one-defect mutant (gateway/mutants/<id>.ts) replaces exactly one of them.
@@ -29,6 +30,7 @@ export const REFERENCE_POLICY: GatewayPolicy = {
   // Failover (policy/failover.ts)
   upstreamVerdict: (f) => (f.retryable ? "next" : "answer"),
   afterFailure: () => "next",
+  completionRefusal: refusalBehind200,
 
   // Streams (policy/stream.ts)
   streamFrame: (raw) => raw,

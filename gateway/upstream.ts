@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { type Dispatcher, request } from "undici";
 import type { AttemptGuard } from "./guard.ts";
 import type { Upstream } from "./options.ts";
-import { failsOver, REFUSAL_STATUS, refusalBehind200 } from "./retryability.ts";
+import { failsOver, REFUSAL_STATUS } from "./retryability.ts";
 import { SseReader } from "./sse.ts";
 
 /** What a provider sent: its status, type and body, for a mutant that relays them (raw_passthrough). */
@@ -34,6 +34,8 @@ export interface AttemptRequest {
   stream: boolean;
   headers: Record<string, string>;
   guard: AttemptGuard;
+  /** Why a provider's 200 is no completion (the policy's `completionRefusal`), or undefined. */
+  refusal: (answer: Record<string, unknown>) => string | undefined;
 }
 
 const MAX_COMPLETION_BYTES = 4 * 1024 * 1024;
@@ -137,7 +139,7 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
       const completion = a.stream ? undefined : asCompletion(text);
       if (!completion)
         return fail(`status ${status} without a usable completion`, { status, contentType, body: text });
-      const refusal = refusalBehind200(completion);
+      const refusal = a.refusal(completion);
       if (refusal) return refused(refusal, { status, contentType, body: text });
       return { kind: "completion", completion };
     }
@@ -148,7 +150,7 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
     if (!first) return fail("stream event is not JSON");
     if ("error" in first)
       return fail("stream failed before any content", { status, contentType, body: data });
-    const refusal = refusalBehind200(first);
+    const refusal = a.refusal(first);
     if (refusal) return refused(refusal, { status, contentType, body: data });
     handedOver = true;
     return { kind: "stream", reader, first };

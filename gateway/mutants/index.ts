@@ -7,6 +7,7 @@ import amplify_429 from "./amplify_429.ts";
 import anthropic_openai_shape from "./anthropic_openai_shape.ts";
 import auth_ignored from "./auth_ignored.ts";
 import balance_402 from "./balance_402.ts";
+import blocked_200_relayed from "./blocked_200_relayed.ts";
 import breaker_never_closes from "./breaker_never_closes.ts";
 import client_gone_ignored from "./client_gone_ignored.ts";
 import concurrency_fields_missing from "./concurrency_fields_missing.ts";
@@ -151,6 +152,7 @@ export const CHECK_MUTATIONS: readonly Mutant[] = [
   shared_answer,
   usage_inflated,
   retry_spent_quota,
+  blocked_200_relayed,
   client_gone_ignored,
 ];
 

@@ -22,4 +22,10 @@ export interface FailoverPolicy {
    * for a wait (§10, §23: bounded amplification).
    */
   afterFailure(f: FailedAttempt): "next" | "same" | "stop";
+  /**
+   * Why a provider's 200 (a JSON body, or a stream's first event) is no completion — a blocked prompt, a
+   * filtered or refused answer — or undefined when it is one. A refusal is answered like the provider's
+   * content-policy 400 and not passed on as a 2xx (docs/contract.md §29, §5).
+   */
+  completionRefusal(answer: Record<string, unknown>): string | undefined;
 }

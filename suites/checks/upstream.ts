@@ -136,6 +136,8 @@ defineCheck({
   },
 });
 
+const REFUSALS = new Set(["content_policy", "context_length", "prompt_blocked"]);
+
 defineCheck({
   id: "UPS-002",
   level: "must",
@@ -145,9 +147,8 @@ defineCheck({
   fix: "Stop at a provider's content-policy or context-length error: another provider would refuse it too, and cost money.",
   applies: (j) => j.case.condition === "upstream.non_retryable" && !!j.exchange.journal?.length,
   judge({ exchange: ex }) {
-    const first = ex.journal!.find(
-      (e) => e.step.step === "content_policy" || e.step.step === "context_length",
-    );
+    // A blocked prompt behind a 200 is the same refusal in another form (docs/contract.md §29).
+    const first = ex.journal!.find((e) => REFUSALS.has(e.step.step));
     if (!first) return undefined;
     const others = ex.journal!.filter((e) => e.provider !== first.provider && e.seq > first.seq);
     return others.length
