@@ -2,6 +2,7 @@ import type { Level, Profile } from "../../core/profile/schema.ts";
 import type { JournalEntry } from "../../mocks/journal.ts";
 import { REC_001, type RecoveryVerdict } from "../checks/recovery.ts";
 import type { Check } from "../checks/registry.ts";
+import { recordViolation } from "../harness/case-run.ts";
 import type { SampleVerdict } from "./judging.ts";
 import { Tally } from "./metrics.ts";
 import type { OutageCheckResult, OutageViolation, PhaseResult } from "./result.ts";
@@ -25,6 +26,8 @@ export class Findings {
     private readonly phaseNames: string[],
     private readonly checks: Check[],
     private readonly profile: Profile,
+    /** The run's seed, kept with every violation. */
+    private readonly seed: number,
   ) {
     this.tally = new Tally(phaseNames.length);
     this.conditions = phaseNames.map(() => new Map());
@@ -47,30 +50,13 @@ export class Findings {
       const key = `${label}\u0000${f.checkId}`;
       if ((this.examples.get(key) ?? 0) >= EXAMPLES_PER_PHASE) continue;
       bump(this.examples, key);
-      const ex = v.exchange;
+      // `faultline run`'s record of a violation, with the phase it happened in; the run's seed replays the
+      // scenario, the case file's plan the request.
+      const execution = { exchange: v.exchange, evaluated: v.evaluated, verdicts: [] };
       this.violations.push({
-        checkId: f.checkId,
+        ...recordViolation(f, v.case, execution, this.seed, undefined, false),
         level: f.level,
         phase: label,
-        expected: f.expected,
-        received: f.received,
-        case: v.case,
-        exchange: {
-          url: ex.url,
-          status: ex.status,
-          headers: ex.headers,
-          raw: ex.raw,
-          elapsedMs: ex.elapsedMs,
-          error: ex.error,
-          timedOut: ex.timedOut,
-        },
-        journal: journal.map((e) => ({
-          provider: e.provider,
-          attempt: e.attempt,
-          step: e.step.step,
-          status: e.status,
-          receivedAt: e.receivedAt,
-        })),
       });
     }
     const first = journal[0]?.receivedAt;

@@ -9,14 +9,8 @@ import type { Figures, TimelinePoint } from "./metrics.ts";
  * outage.html only read it.
  */
 
-/**
- * A violation kept as an example: `faultline run`'s record of one, with the phase it happened in instead of
- * the property's seed and path (an outage request is replayed from its case file's plan).
- */
-export type OutageViolation = Pick<
-  ViolationRecord,
-  "checkId" | "expected" | "received" | "case" | "exchange" | "journal" | "caseFile"
-> & { level: Level; phase: string };
+/** A violation kept as an example: `faultline run`'s record of one, with its level and the phase it happened in. */
+export type OutageViolation = ViolationRecord & { level: Level; phase: string };
 
 export interface PhaseResult extends Figures {
   name: string;

@@ -112,7 +112,7 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
   if (o.signal?.aborted) return interruptedResult(head, o.signal, 0);
   if (pre.problems.length) return setupResult(head, pre.problems);
 
-  const findings = new Findings(names, checks, profile);
+  const findings = new Findings(names, checks, profile, o.seed);
   const watch = new RecoveryWatch(profile, o.harnessDeadlineMs);
   const pending: Array<{ sample: Sample; doneAt: number }> = [];
   let t0 = 0;
