@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 // (`suites/`), which need a target and are normally driven by `faultline run`.
 export default defineConfig({
   test: {
+    // Most files wait on sockets and timers, not on the CPU: on CI's two cores vitest's default (one worker
+    // per core but one) leaves the machine idle for most of the run.
+    maxWorkers: 3,
     projects: [
       {
         test: {

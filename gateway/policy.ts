@@ -91,7 +91,12 @@ export const REFERENCE_POLICY: GatewayPolicy = {
   },
 
   // The server around the pipeline
-  requestIds: () => () => `req_${randomBytes(12).toString("hex")}`,
+  requestIds() {
+    // A random prefix per gateway and a counter: unique without asking the kernel for bytes per request.
+    const prefix = `req_${randomBytes(8).toString("hex")}`;
+    let n = 0;
+    return () => `${prefix}${(++n).toString(16).padStart(8, "0")}`;
+  },
   unknownRoute(reply, method, path) {
     throw new GatewayError(reply.contract.condition("route.unknown", `Unknown route ${method} ${path}`));
   },

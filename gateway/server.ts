@@ -13,6 +13,7 @@ import { handleChat } from "./chat.ts";
 import { ConcurrencyGate } from "./concurrency.ts";
 import { familyContracts } from "./contract.ts";
 import { GatewayError } from "./error-spec.ts";
+import { abortQuietly } from "./guard.ts";
 import { codecFor } from "./families/index.ts";
 import { IdempotencyLayer } from "./idempotency.ts";
 import { assertDefects, policyFor } from "./mutants/index.ts";
@@ -85,8 +86,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const client = new AbortController();
     inflight.add(client);
     res.on("close", () => {
-      client.abort();
       inflight.delete(client);
+      // Only a client that left before its answer was complete is gone; every answer ends with a close.
+      if (!res.writableFinished) abortQuietly(client);
     });
     try {
       const method = req.method ?? "GET";
@@ -149,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     url: `http://${host}:${addr.port}`,
     server,
     async close() {
-      for (const c of inflight) c.abort();
+      for (const c of inflight) abortQuietly(c);
       tasks?.close(); // [stateful]
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

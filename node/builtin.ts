@@ -8,6 +8,9 @@ import type { Target } from "../suites/target.ts";
 /** The built-in reference gateway's attempt timeout and deadline: short, so runs stay fast. */
 export const BUILTIN = { attemptTimeoutMs: 250, deadlineMs: 3_000 } as const;
 
+/** Upstream properties run at once against the built-in gateway, which keeps no state between requests. */
+export const BUILTIN_UPSTREAM_CONCURRENCY = 4;
+
 export interface BuiltinSetup {
   target: Target;
   close(): Promise<void>;

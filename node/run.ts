@@ -18,6 +18,7 @@ import { writeReport } from "../suites/report/files.ts";
 import { sanitizer } from "../suites/report/safe-text.ts";
 import { verdictOf } from "../suites/report/verdict.ts";
 import { parseHeaderFlag, type Target, targetSecrets } from "../suites/target.ts";
+import { BUILTIN_UPSTREAM_CONCURRENCY } from "./builtin.ts";
 import { openTarget, refuseEmpty, runContext, type TargetInput } from "./open-target.ts";
 import {
   checkSelection,
@@ -234,6 +235,9 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
             only: flags.only,
             skip: flags.skip,
             concurrency: flags.concurrency,
+            // The built-in gateway keeps no state between requests (no breaker, no cooldown): nothing one
+            // upstream case does can spoil another's, so they need not wait for each other.
+            upstreamConcurrency: flags.concurrency ?? (builtin ? BUILTIN_UPSTREAM_CONCURRENCY : undefined),
             propertyBudgetMs: flags.propertyBudgetMs,
             settleMs: flags.settleMs,
             betweenCases: flags.betweenCases,

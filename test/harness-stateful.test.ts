@@ -41,6 +41,9 @@ async function withBreakerGateway<T>(
       deadlineMs: 5_000,
       seed: 7,
       runs: 8,
+      // The checks a breaker could be mistaken by: the properties that judge them are the ones that fail
+      // providers on purpose (the rest would only add minutes of settle waits).
+      only: ["FO-*", "EXH-*", "UPS-*", "STR-*"],
       quiet: true,
     });
   } finally {
@@ -56,11 +59,15 @@ describe.concurrent("a gateway with a circuit breaker", () => {
   it("passes --strict when the harness gives the breaker its open time (--settle-ms)", async () => {
     const report = join(dir, "settled");
     const out = await withBreakerGateway({ failureThreshold: 2, openMs: 300 }, (flags) =>
-      runHarness({ ...flags, strict: true, settleMs: 500, report }, {}),
+      // Every case that meets the open breaker waits out --settle-ms: failover and a provider's refusal are
+      // where a breaker is mistaken for a defect, and enough to show the settle time works.
+      runHarness({ ...flags, only: ["FO-*", "UPS-*"], strict: true, settleMs: 500, report }, {}),
     );
     const notPassed = out.result!.checks.filter((c) => c.level === "must" && c.outcome !== "pass");
     expect(
-      notPassed.filter((c) => c.outcome !== "not_declared").map((c) => `${c.id} ${c.outcome} ${c.reason}`),
+      notPassed
+        .filter((c) => c.outcome !== "not_declared" && c.outcome !== "not_selected")
+        .map((c) => `${c.id} ${c.outcome} ${c.reason}`),
       out.output,
     ).toEqual([]);
     // The breaker did open: cases were retried after the settle time, and then judged.

@@ -90,7 +90,7 @@ export function registerRunCommand(program: Command): void {
     )
     .option(
       "--concurrency <n>",
-      "properties run at once (default: black-box 4, upstream 1, so cases cannot trip each other's breakers)",
+      "properties run at once (default: black-box 4; upstream 1 against your gateway, so cases cannot trip each other's breakers, 4 against the built-in one)",
       intOption("--concurrency", 1, 64),
     )
     .option(

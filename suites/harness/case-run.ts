@@ -1,3 +1,4 @@
+import type { JournalEntry } from "../../mocks/journal.ts";
 import type { Check } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
 import { STEP_COVERAGE } from "./coverage.ts";
@@ -73,13 +74,44 @@ export function targetSkipped(c: CaseSpec, ex: Exchange, providers: string[]): S
   const first = order[0] ?? Object.keys(plan)[0];
   if (first && !tried(first))
     return { reason: `the gateway skipped ${first}, the provider the case targets ${why}`, first: true };
+  if (first && gaveUpEarly(c, journal, first, plan[first]?.[0]))
+    return { reason: gaveUpReason(first), first: true };
   const answering = FAILOVER.has(c.condition) ? order.find((p) => isOk(plan[p]?.[0])) : undefined;
   if (answering && !tried(answering))
     return {
       reason: `the gateway skipped ${answering}, the provider that would answer ${why}`,
       first: false,
     };
+  if (answering && gaveUpEarly(c, journal, answering, plan[answering]?.[0]))
+    return { reason: gaveUpReason(answering), first: false };
   return undefined;
+}
+
+const gaveUpReason = (p: string) =>
+  `the gateway gave up on ${p} before the mock's prompt answer reached it (an attempt timeout shorter than this machine's latency? the mock's journal shows the connection closed first)`;
+
+/** Roles of steps the mock answers at once, unless a delay was asked for: nothing for a gateway to time out. */
+const PROMPT_ROLES = new Set(["answer", "retryable", "non_retryable", "refusal"]);
+
+/**
+ * The gateway closed its attempt at `provider` (the journal's `closedAt`) before the mock had written a step
+ * that answers at once: the case never showed the gateway its condition. A correct gateway whose attempt
+ * timeout is near a loaded machine's latency does this now and then; judging it would make the harness's
+ * slowness the gateway's failure. Steps that are slow on purpose (hangs, stalls, latency) are the gateway's
+ * to time out and are judged as they are.
+ */
+function gaveUpEarly(c: CaseSpec, journal: JournalEntry[], provider: string, step: unknown): boolean {
+  // A client that hangs up on purpose makes the gateway close its attempts: that is the case (§22).
+  if (c.clientAbort) return false;
+  const entry = journal.find((e) => e.provider === provider);
+  if (entry?.closedAt === undefined) return false;
+  const spec = typeof step === "object" && step !== null ? (step as Record<string, unknown>) : { step };
+  const id = spec.step;
+  if (typeof id !== "string" || spec.delayMs !== undefined) return false;
+  const cov = STEP_COVERAGE[id];
+  if (!cov || cov.slow) return false;
+  const stream = /"stream"\s*:\s*true/.test(c.request.body ?? "") || /stream/i.test(c.request.path);
+  return PROMPT_ROLES.has(stream ? cov.stream : cov.json);
 }
 
 /**

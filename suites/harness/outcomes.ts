@@ -17,8 +17,18 @@ const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 
 
 function inconclusiveReason(t: Tally): string {
   const parts = [...t.inconclusive].map(([why, n]) => `${n} case(s): ${why}`);
-  const breaker = [...t.inconclusive.keys()].some((k) => !k.startsWith("gateway down"));
-  return `${parts.join("; ")}${breaker ? " — give the gateway the time it needs to recover with --settle-ms, or reset it with --between-cases" : ""}`;
+  const keys = [...t.inconclusive.keys()];
+  const breaker = keys.some((k) => k.includes("skipped") || k.includes("saw no attempt"));
+  const gaveUp = keys.some((k) => k.includes("gave up on"));
+  const advice = [
+    breaker
+      ? "give the gateway the time it needs to recover with --settle-ms, or reset it with --between-cases"
+      : "",
+    gaveUp
+      ? "run on a less loaded machine, or give the gateway an attempt timeout above its providers' latency"
+      : "",
+  ].filter(Boolean);
+  return `${parts.join("; ")}${advice.length ? ` — ${advice.join("; ")}` : ""}`;
 }
 
 /** What happened to one property, in the words a not-exercised reason uses. */

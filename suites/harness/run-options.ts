@@ -20,6 +20,12 @@ export interface RunOptions {
    */
   concurrency?: number;
   /**
+   * Properties that go upstream run at once; default `concurrency`, else 1, so a gateway's breaker or
+   * cooldown tripped by one case cannot spoil another's. The built-in reference gateway keeps no state
+   * between requests, so `faultline run` gives it 4.
+   */
+  upstreamConcurrency?: number;
+  /**
    * Coverage-phase cases of one property run at once (default 1). More is faster against a stateless
    * gateway, but a crash is then blamed on whichever case in flight noticed it first (LIVE-001), and a
    * gateway with breakers or a --between-cases hook sees cases side by side that it should see one by one.

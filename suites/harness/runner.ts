@@ -150,7 +150,7 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
   );
   await pool(
     queue.filter((q) => q.prop.needsMock),
-    opts.concurrency ?? 1,
+    opts.upstreamConcurrency ?? opts.concurrency ?? 1,
   );
   const order = queue.map((q) => q.prop.id);
   outcomes.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
