@@ -30,7 +30,10 @@ export const REFERENCE_POLICY: GatewayPolicy = {
   // Failover (policy/failover.ts)
   upstreamVerdict: (f) => (f.retryable ? "next" : "answer"),
   afterFailure: () => "next",
-  completionRefusal: refusalBehind200,
+  completionRefusal: (answer) => {
+    const refuse = refusalBehind200(answer);
+    return refuse ? { refuse } : { relay: answer };
+  },
 
   // Streams (policy/stream.ts)
   streamFrame: (raw) => raw,

@@ -6,21 +6,21 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Agent } from "undici";
 import { UsageError } from "../core/errors.ts";
 import { authenticate } from "./auth.ts";
 import { handleChat } from "./chat.ts";
 import { ConcurrencyGate } from "./concurrency.ts";
 import { familyContracts } from "./contract.ts";
 import { GatewayError } from "./error-spec.ts";
-import { abortQuietly } from "./guard.ts";
 import { codecFor } from "./families/index.ts";
+import { abortQuietly } from "./guard.ts";
 import { IdempotencyLayer } from "./idempotency.ts";
 import { assertDefects, policyFor } from "./mutants/index.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { type Responder, sendError, sendJson } from "./respond.ts";
 import { compileRoutes, matchRoute } from "./routes.ts";
 import { TaskService } from "./tasks.ts";
+import { UpstreamPool } from "./upstream-pool.ts";
 
 export interface Gateway {
   url: string;
@@ -50,7 +50,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     opts.concurrencyKey,
   ]);
   // Shorter keep-alive than the mock's 5 s, so the gateway never reuses a socket the server is closing.
-  const dispatcher = new Agent({ keepAliveTimeout: 2_000, connect: { timeout: opts.attemptTimeoutMs } });
+  const dispatcher = new UpstreamPool({
+    keepAliveTimeout: 2_000,
+    connect: { timeout: opts.attemptTimeoutMs },
+  });
   const inflight = new Set<AbortController>();
   // [stateful] Idempotent replay (idempotency.ts) and async tasks (tasks.ts), where the profile declares them.
   const accepts = (key: string) => policy.acceptsKey(key, validKeys);

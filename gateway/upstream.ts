@@ -34,8 +34,8 @@ export interface AttemptRequest {
   stream: boolean;
   headers: Record<string, string>;
   guard: AttemptGuard;
-  /** Why a provider's 200 is no completion (the policy's `completionRefusal`), or undefined. */
-  refusal: (answer: Record<string, unknown>) => string | undefined;
+  /** Whether a provider's 200 is refused as no completion or relayed (the policy's `completionRefusal`). */
+  refusal: (answer: Record<string, unknown>) => { refuse: string } | { relay: Record<string, unknown> };
 }
 
 const MAX_COMPLETION_BYTES = 4 * 1024 * 1024;
@@ -139,9 +139,9 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
       const completion = a.stream ? undefined : asCompletion(text);
       if (!completion)
         return fail(`status ${status} without a usable completion`, { status, contentType, body: text });
-      const refusal = a.refusal(completion);
-      if (refusal) return refused(refusal, { status, contentType, body: text });
-      return { kind: "completion", completion };
+      const verdict = a.refusal(completion);
+      if ("refuse" in verdict) return refused(verdict.refuse, { status, contentType, body: text });
+      return { kind: "completion", completion: verdict.relay };
     }
     const reader = new SseReader(res.body);
     const data = await reader.next();
@@ -150,10 +150,10 @@ export async function attempt(a: AttemptRequest): Promise<AttemptResult> {
     if (!first) return fail("stream event is not JSON");
     if ("error" in first)
       return fail("stream failed before any content", { status, contentType, body: data });
-    const refusal = a.refusal(first);
-    if (refusal) return refused(refusal, { status, contentType, body: data });
+    const verdict = a.refusal(first);
+    if ("refuse" in verdict) return refused(verdict.refuse, { status, contentType, body: data });
     handedOver = true;
-    return { kind: "stream", reader, first };
+    return { kind: "stream", reader, first: verdict.relay };
   } catch (e) {
     const by = a.guard.reason;
     if (by === "client" || by === "deadline") return { kind: "stopped", by };

@@ -41,7 +41,6 @@ async function startChild(o: ChildOptions): Promise<Child> {
       execArgv: [
         ...(ts ? ["--import", import.meta.resolve("tsx")] : []),
         `--max-semi-space-size=${SEMI_SPACE_MB}`,
-        ...(process.env.FL_G_PROF && o.role === "gateway" ? ["--cpu-prof", "--cpu-prof-dir=/tmp/g/prof"] : []), // TEMP-G
       ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },

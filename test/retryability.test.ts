@@ -177,4 +177,19 @@ describe("RETRY-002: a blocked prompt is not passed off as a completion", () => 
     const j = judgement([blocked(), entry("beta", { step: "ok", text }, 200)], 200, ok);
     expect(c.judge(j)).toBeUndefined();
   });
+
+  it("passes the block relayed in the client's own dialect: it is no disguise", () => {
+    const openai = {
+      choices: [{ index: 0, message: { role: "assistant", content: null }, finish_reason: "content_filter" }],
+    };
+    const anthropic = { type: "message", content: [], stop_reason: "refusal" };
+    const gemini = { promptFeedback: { blockReason: "SAFETY" } };
+    const geminiCandidate = { candidates: [{ content: { parts: [] }, finishReason: "PROHIBITED_CONTENT" }] };
+    for (const body of [openai, anthropic, gemini, geminiCandidate])
+      expect(c.judge(judgement([blocked()], 200, body)), JSON.stringify(body)).toBeUndefined();
+    // A stream counts by any of its events.
+    const sse = `data: {"choices":[{"index":0,"delta":{},"finish_reason":"content_filter"}]}\n\ndata: [DONE]\n\n`;
+    const j = judgement([blocked()], 200);
+    expect(c.judge({ ...j, exchange: { ...j.exchange, raw: sse, json: undefined } })).toBeUndefined();
+  });
 });

@@ -23,9 +23,9 @@ export interface FailoverPolicy {
    */
   afterFailure(f: FailedAttempt): "next" | "same" | "stop";
   /**
-   * Why a provider's 200 (a JSON body, or a stream's first event) is no completion — a blocked prompt, a
-   * filtered or refused answer — or undefined when it is one. A refusal is answered like the provider's
-   * content-policy 400 and not passed on as a 2xx (docs/contract.md §29, §5).
+   * What to do with a provider's 200 (a JSON body, or a stream's first event): `refuse` one that is no
+   * completion — a blocked prompt, a filtered or refused answer — like the provider's content-policy 400,
+   * or `relay` it (docs/contract.md §29, §5: a block is never passed off as a plain completion).
    */
-  completionRefusal(answer: Record<string, unknown>): string | undefined;
+  completionRefusal(answer: Record<string, unknown>): { refuse: string } | { relay: Record<string, unknown> };
 }

@@ -62,6 +62,9 @@ export async function runPortkeyInterop(o: InteropOptions = {}): Promise<Interop
           profile: PORTKEY_PROFILE,
           seed,
           runs,
+          // Portkey's fallback strategy keeps no state between requests (no breaker, no cooldown in the
+          // config), so its upstream cases need not wait for each other.
+          concurrency: 4,
           report: o.reportDir ?? "reports/portkey",
           knownFailing: comparable ? baselineFile : undefined,
           quiet: o.quiet,

@@ -16,6 +16,18 @@ export function spentAttempt(e: JournalEntry): boolean {
 }
 
 /** Whether a provider answered 200 with no completion: the prompt was blocked (mocks/dialects/blocked.ts). */
+/**
+ * Whether an answer tells its client, in the client's dialect, that the provider blocked or filtered it:
+ * OpenAI's finish_reason content_filter, Anthropic's stop_reason refusal, Gemini's promptFeedback.blockReason
+ * or a safety finishReason (GenerateContentResponse; FinishReason SAFETY, PROHIBITED_CONTENT, BLOCKLIST,
+ * SPII). Read from the raw body, so JSON and every event of a stream count alike.
+ */
+export function blockVisible(raw: string): boolean {
+  return /"finish_reason"\s*:\s*"content_filter"|"stop_reason"\s*:\s*"refusal"|"blockReason"\s*:\s*"[A-Z_]+"|"finishReason"\s*:\s*"(SAFETY|PROHIBITED_CONTENT|BLOCKLIST|SPII)"/.test(
+    raw,
+  );
+}
+
 export function blockedAttempt(e: JournalEntry): boolean {
   return e.step.step === "prompt_blocked" && e.status === 200;
 }
@@ -56,7 +68,7 @@ defineCheck({
   level: "must",
   title: "A blocked prompt is not passed off as a completion",
   sentence:
-    "A provider's 200 that carries no completion (a blocked prompt: no candidates, finish_reason content_filter, stop_reason refusal) is not answered 2xx as a completion; the gateway answers the profile's upstream error code.",
+    "A provider's 200 that carries no completion (a blocked prompt: no candidates, finish_reason content_filter, stop_reason refusal) is not passed off as a plain 2xx completion: the gateway answers the profile's upstream error code, or a 2xx that says the block in the client's dialect.",
   source:
     "docs/contract.md §29 Retryability beyond the status code, §5 No error behind a 200; Gemini API reference, GenerateContentResponse.promptFeedback",
   fix: "Check a provider's 200 before handing it on: no candidates with promptFeedback.blockReason, or a choice with finish_reason content_filter and no content, is the provider refusing the prompt; answer it like a content-policy 400.",
@@ -67,8 +79,11 @@ defineCheck({
     // A later provider's own completion is a failover, which §8 judges (UPS-001), not a passed-off block.
     const text = completionText(ex, p);
     if (text !== undefined && okTexts(ex.journal).includes(text)) return undefined;
+    // The block relayed in the client's own dialect is no disguise: OpenAI itself answers a filtered
+    // completion 200 with finish_reason content_filter, and Anthropic a refusal 200 with stop_reason refusal.
+    if (blockVisible(ex.raw ?? "")) return undefined;
     return {
-      expected: `the upstream error code ${p.upstreamError.code}, not a 2xx: the provider blocked the prompt`,
+      expected: `the upstream error code ${p.upstreamError.code}, or a 2xx that says the prompt was blocked in the client's dialect (finish_reason content_filter, stop_reason refusal, promptFeedback.blockReason, finishReason SAFETY); not a plain completion`,
       received: `${describeResponse(ex)} — attempts: ${attemptsSummary(ex.journal)}`,
     };
   },

@@ -120,7 +120,11 @@ defineCheck({
   sentence: "upstream.non_retryable yields the profile's upstream error code with the provider's status.",
   source: "docs/contract.md §8 Non-retryable upstream errors",
   fix: "Do not fail over on a provider's 4xx (content policy, context length); answer the upstream error code with its status.",
-  applies: (j) => j.case.condition === "upstream.non_retryable" && j.exchange.status !== undefined,
+  applies: (j) =>
+    j.case.condition === "upstream.non_retryable" &&
+    j.exchange.status !== undefined &&
+    // A blocked prompt relayed as the provider's own 200, block and all, is RETRY-002's to judge (§29).
+    !(is2xx(j.exchange.status) && (j.exchange.journal ?? []).some((e) => e.step.step === "prompt_blocked")),
   judge({ exchange: ex, profile: p, case: c }) {
     const code = codeOf(ex, p);
     const want = p.upstreamError.status === "provider" ? c.expectStatus : [p.upstreamError.status];
