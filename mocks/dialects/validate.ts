@@ -52,6 +52,11 @@ export function validateOpenAiChat(body: unknown): Invalid {
       `Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got ${maxTokens} instead.`,
     );
   }
+  // The API types `stream` as boolean or null, in the same wording as content: "Invalid type for 'stream':
+  // expected a boolean, but got a string instead." — a gateway that forwards a client's `"stream": "yes"`
+  // gets the provider's 400 (and spends an attempt, BILL-001), as it would in production.
+  if (body.stream != null && typeof body.stream !== "boolean")
+    return bad(`Invalid type for 'stream': expected a boolean, but got a ${typeof body.stream} instead.`);
   return inRange(body, "temperature", 0, 2) ?? inRange(body, "top_p", 0, 1);
 }
 
@@ -62,6 +67,8 @@ export function validateAnthropicMessages(body: unknown): Invalid {
   if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1)
     return bad("max_tokens: Field required");
   if (!Array.isArray(body.messages) || body.messages.length === 0) return bad("messages: Field required");
+  if (body.stream !== undefined && typeof body.stream !== "boolean")
+    return bad("stream: Input should be a valid boolean");
   return inRange(body, "temperature", 0, 1);
 }
 
