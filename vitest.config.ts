@@ -5,8 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     // Most files wait on sockets and timers, not on the CPU: on CI's two cores vitest's default (one worker
-    // per core but one) leaves the machine idle for most of the run.
-    maxWorkers: 3,
+    // per core but one) leaves the machine idle for most of the run; more than two starve the timing checks.
+    maxWorkers: 2,
     projects: [
       {
         test: {

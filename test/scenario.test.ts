@@ -365,7 +365,8 @@ describe("switching scenarios at runtime: /_faultline/scenario", () => {
       "description: a storm, then calm",
       "phases:",
       "  - name: storm",
-      "    durationMs: 150",
+      // Long enough that a loaded machine still sends the next request inside the storm.
+      "    durationMs: 1500",
       '    providers: { "*": [{ step: rate_limit, retryAfterS: 7 }] }',
       "  - name: calm",
       "    durationMs: 60000",
@@ -382,7 +383,7 @@ describe("switching scenarios at runtime: /_faultline/scenario", () => {
           ((await (await control("GET")).json()) as { scenario: { phase: { name: string } } }).scenario.phase
             .name,
         {
-          timeout: 2_000,
+          timeout: 6_000,
         },
       )
       .toBe("calm");
