@@ -290,9 +290,6 @@ describe("docs/gateways/anthropic-front-door.md, its runs", () => {
           model: GATEWAY_DEFAULTS.models[0],
           seed: 7,
           runs: 3,
-          // This gateway keeps no state between requests (no breaker), so its upstream cases need not wait
-          // for each other; `run` only assumes that of the built-in one.
-          concurrency: 4,
           quiet: true,
           report: join(scratch, "by-url"),
         },
