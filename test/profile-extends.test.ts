@@ -257,9 +257,9 @@ describe("the recipe for an Anthropic front door (docs/gateways/anthropic-front-
 // last block starts them with `faultline mock` and `faultline gateway`. Few cases each, to keep it cheap.
 // Built-in mode runs the harness, the mock and the gateway on one event loop. On CI's two cores, next to
 // another test file spawning processes, that loop has stalled past the gateway's 1 s attempt timeout after a
-// provider had already answered (FO-001, UPS-001 on the reference, never the same case twice). One retry
-// keeps a stall from failing CI; a real regression fails both tries. The harness telling such a stall apart
-// by itself (its own event-loop delay during a case) is the lasting fix, not yet built.
+// provider had already answered (FO-001, UPS-001, RA-004 on the reference, never the same case twice). The
+// harness now runs a case that failed during a stall of its own loop again (suites/harness/stall.ts); the
+// one retry stays for a stall that outlasts even that, and a real regression fails both tries.
 describe("docs/gateways/anthropic-front-door.md, its runs", { retry: 1 }, () => {
   const doc = readFileSync(new URL("../docs/gateways/anthropic-front-door.md", import.meta.url), "utf8");
   const profile = () => child([/```yaml\n([\s\S]*?)```/.exec(doc)![1]!]);

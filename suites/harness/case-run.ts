@@ -6,6 +6,7 @@ import { execute } from "./execute.ts";
 import type { Execution, Verdict } from "./judge.ts";
 import type { Watchdog } from "./liveness.ts";
 import type { ViolationRecord } from "./result.ts";
+import type { StallWatch } from "./stall.ts";
 import { type CaseSpec, type Exchange, refusedBeforeUpstream } from "./types.ts";
 
 /** One execution of a case, as LIVE-001 names it when the gateway stops accepting connections after it. */
@@ -33,7 +34,17 @@ export interface CaseEnv {
   /** The user's reset hook (--between-cases); returns false when it failed and the run stops. */
   beforeCase?: () => Promise<boolean>;
   stopped(): boolean;
+  /** The harness's own event loop; a failure judged while it stood still is run again (stall.ts). */
+  stalls?: StallWatch;
 }
+
+/**
+ * A stall of the harness's event loop long enough to make a case's timing the machine's: a quarter of the
+ * built-in gateway's 1 s attempt timeout, and far above the GC pauses of a healthy run.
+ */
+export const STALL_MS = 250;
+/** Runs of a case that failed while the harness stalled, before it is called inconclusive. */
+const STALL_TRIES = 3;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -87,6 +98,9 @@ export function targetSkipped(c: CaseSpec, ex: Exchange, providers: string[]): S
   return undefined;
 }
 
+const stalledReason = (ms: number) =>
+  `it failed ${STALL_TRIES} times while the harness's own event loop stood still (${ms} ms at worst): its timings, and in built-in mode the gateway's timers, were the machine's; run on a less loaded machine or with --concurrency 1`;
+
 const gaveUpReason = (p: string) =>
   `the gateway gave up on ${p} before the mock's prompt answer reached it (an attempt timeout shorter than this machine's latency? the mock's journal shows the connection closed first)`;
 
@@ -128,10 +142,19 @@ export async function runCase(
 ): Promise<CaseRun> {
   let settled = false;
   let afterRestart = false;
+  let stalled = 0;
   for (;;) {
     if (env.stopped()) return { kind: "stopped" };
     if (env.beforeCase && !(await env.beforeCase())) return { kind: "stopped" };
+    const from = performance.now();
     const ex = await execute(c, ctx, checks);
+    // A failure judged while the harness stood still may be the machine's: run it again; only a failure
+    // that also shows on a run without a stall is the gateway's.
+    const stallMs = ex.verdicts.length ? (env.stalls?.worst(from, performance.now()) ?? 0) : 0;
+    if (stallMs >= STALL_MS) {
+      if (++stalled < STALL_TRIES) continue;
+      return { kind: "inconclusive", reason: stalledReason(stallMs), settled };
+    }
     const m = { value: mark(ex), errorCode: ex.exchange.error?.code };
     if (ex.exchange.error) {
       const health = await env.watchdog.check(m);

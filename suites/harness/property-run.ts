@@ -10,6 +10,7 @@ import type { Tally } from "./outcomes.ts";
 import type { Property } from "./property.ts";
 import type { PropertyOutcome, SetupProblem, ViolationRecord } from "./result.ts";
 import type { RunOptions } from "./run-options.ts";
+import type { StallWatch } from "./stall.ts";
 import type { CaseSpec } from "./types.ts";
 
 // One property of a run: its cases generated and judged, then the first failure shrunk.
@@ -51,6 +52,8 @@ export interface RunEnv {
   coverage?: CoverageTally;
   /** Coverage cases of one property run at once (they are independent plans). */
   coverageWidth: number;
+  /** The harness's event loop, watched for the run (stall.ts). */
+  stalls: StallWatch;
 }
 
 export const stoppedReason = (env: RunEnv): string | undefined => {
@@ -133,6 +136,7 @@ export async function runProperty(prop: Property, ctx: RunContext, env: RunEnv):
     settleMs: env.settleMs,
     beforeCase: prop.needsMock ? () => env.hook(ctx) : undefined,
     stopped: () => stoppedReason(env) !== undefined,
+    stalls: env.stalls,
   };
   const run = (c: CaseSpec, path?: string) =>
     runCase(c, ctx, checks, caseEnv, (ex) => ({ c, ex, property: prop.id, seed, path }));

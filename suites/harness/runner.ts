@@ -19,6 +19,7 @@ import {
 import { authHeader } from "./requests.ts";
 import type { PropertyOutcome, RunResult } from "./result.ts";
 import type { RunOptions } from "./run-options.ts";
+import { StallWatch } from "./stall.ts";
 
 export { DEFAULT_RESTART_WAIT_MS, defaultPropertyBudgetMs, LIVENESS_CHECK } from "./property-run.ts";
 export type {
@@ -81,6 +82,7 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
     restartWaitMs,
     coverage: ctx.mock ? new CoverageTally() : undefined,
     coverageWidth: opts.coverageConcurrency ?? 1,
+    stalls: new StallWatch(),
     watchdog: new Watchdog<CaseMark>(ctx.target, {
       probeDeadlineMs: Math.min(ctx.harnessDeadlineMs, 5_000),
       restartWaitMs,
@@ -143,15 +145,21 @@ export async function runSuites(suites: Suite[], ctx: RunContext, opts: RunOptio
       }),
     );
   };
-  // Stateless properties first, several at once; then the ones that go upstream, one at a time by default.
-  await pool(
-    queue.filter((q) => !q.prop.needsMock),
-    opts.concurrency ?? 4,
-  );
-  await pool(
-    queue.filter((q) => q.prop.needsMock),
-    opts.upstreamConcurrency ?? opts.concurrency ?? 1,
-  );
+  const stalls = env.stalls;
+  stalls.start();
+  try {
+    // Stateless properties first, several at once; then the ones that go upstream, one at a time by default.
+    await pool(
+      queue.filter((q) => !q.prop.needsMock),
+      opts.concurrency ?? 4,
+    );
+    await pool(
+      queue.filter((q) => q.prop.needsMock),
+      opts.upstreamConcurrency ?? opts.concurrency ?? 1,
+    );
+  } finally {
+    stalls.stop();
+  }
   const order = queue.map((q) => q.prop.id);
   outcomes.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const stop = stoppedReason(env);

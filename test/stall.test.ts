@@ -1,0 +1,159 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Check } from "../suites/checks/registry.ts";
+import { type CaseEnv, runCase, STALL_MS } from "../suites/harness/case-run.ts";
+import type { RunContext } from "../suites/harness/context.ts";
+import { closeHttp } from "../suites/harness/http.ts";
+import { StallWatch } from "../suites/harness/stall.ts";
+import type { CaseSpec } from "../suites/harness/types.ts";
+
+// A failure judged while the harness's own event loop stood still is the machine's until a run without a
+// stall shows it too (suites/harness/stall.ts). The gateway here shares the test's loop, as the built-in one
+// does: blocking it for a request is a stall the watch sees.
+
+const busy = (ms: number) => {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+};
+const tick = () => new Promise((r) => setTimeout(r, 40));
+
+describe("StallWatch", () => {
+  it("reports the longest stall that overlapped a window, and none outside it", async () => {
+    const watch = new StallWatch();
+    watch.start();
+    try {
+      await tick();
+      const before = performance.now();
+      await tick();
+      const from = performance.now();
+      busy(STALL_MS + 60);
+      await tick();
+      const to = performance.now();
+      expect(watch.worst(from, to)).toBeGreaterThanOrEqual(STALL_MS);
+      expect(watch.worst(0, before)).toBe(0);
+      await tick();
+      const after = performance.now();
+      await tick();
+      expect(watch.worst(after, performance.now())).toBe(0);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it("sees a stall that is still going on when asked", () => {
+    const watch = new StallWatch();
+    watch.start();
+    try {
+      const from = performance.now();
+      busy(STALL_MS + 60);
+      expect(watch.worst(from, performance.now())).toBeGreaterThanOrEqual(STALL_MS);
+    } finally {
+      watch.stop();
+    }
+  });
+});
+
+describe("a case that fails while the harness stalls", () => {
+  let server: Server;
+  let url = "";
+  /** Per request: whether to block the loop first, and the status to answer. */
+  let script: (n: number) => { stall: boolean; status: number } = () => ({ stall: false, status: 200 });
+  let seen = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const { stall, status } = script(seen++);
+      req.resume();
+      req.on("end", () => {
+        if (stall) busy(STALL_MS + 100);
+        res.writeHead(status, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await closeHttp();
+    await new Promise((r) => server.close(r));
+  });
+
+  const failsOn500: Check = {
+    id: "TEST-500",
+    level: "must",
+    title: "no 500",
+    sentence: "The gateway does not answer 500.",
+    source: "test",
+    fix: "none",
+    applies: () => true,
+    judge: (j) => (j.exchange.status === 500 ? { expected: "not 500", received: "500" } : undefined),
+  };
+  const c: CaseSpec = {
+    property: "test.stall",
+    condition: "test.stall",
+    request: { method: "POST", path: "/v1/chat/completions", headers: {}, body: "{}" },
+  };
+  const run = async (stalls: StallWatch | undefined) => {
+    const ctx = {
+      profile: {},
+      target: { gateway: url, headers: {} },
+      seed: 1,
+      runs: 1,
+      harnessDeadlineMs: 5_000,
+      providers: [],
+    } as unknown as RunContext;
+    const env: CaseEnv = {
+      watchdog: { check: async () => ({ state: "up" }), reached: () => undefined } as never,
+      settleMs: 0,
+      stopped: () => false,
+      stalls,
+    };
+    seen = 0;
+    stalls?.start();
+    try {
+      return await runCase(c, ctx, [failsOn500], env, () => ({}) as never);
+    } finally {
+      stalls?.stop();
+    }
+  };
+
+  it("runs again, and a run without a stall judges it", async () => {
+    script = (n) => (n === 0 ? { stall: true, status: 500 } : { stall: false, status: 200 });
+    const r = await run(new StallWatch());
+    expect(r.kind).toBe("judged");
+    expect(r.kind === "judged" && r.ex.verdicts).toEqual([]);
+    expect(seen).toBe(2);
+  });
+
+  it("is the gateway's when it fails again without a stall", async () => {
+    script = (n) => ({ stall: n === 0, status: 500 });
+    const r = await run(new StallWatch());
+    expect(r.kind === "judged" && r.ex.verdicts.map((v) => v.checkId)).toEqual(["TEST-500"]);
+    expect(seen).toBe(2);
+  });
+
+  it("is inconclusive, with the reason, when every run stalls", async () => {
+    script = () => ({ stall: true, status: 500 });
+    const r = await run(new StallWatch());
+    expect(r.kind).toBe("inconclusive");
+    expect(r.kind === "inconclusive" && r.reason).toMatch(
+      /failed 3 times while the harness's own event loop stood still \(\d+ ms at worst\).*--concurrency 1/,
+    );
+    expect(seen).toBe(3);
+  });
+
+  it("a failure without a stall is judged at once", async () => {
+    script = () => ({ stall: false, status: 500 });
+    const r = await run(new StallWatch());
+    expect(r.kind === "judged" && r.ex.verdicts.length).toBe(1);
+    expect(seen).toBe(1);
+  });
+
+  it("a stall in a passing case changes nothing", async () => {
+    script = () => ({ stall: true, status: 200 });
+    const r = await run(new StallWatch());
+    expect(r.kind === "judged" && r.ex.verdicts).toEqual([]);
+    expect(seen).toBe(1);
+  });
+});
