@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { Redactor } from "../core/redact.ts";
 import { seededRandom } from "../core/rng.ts";
 import { dialect } from "./dialects/index.ts";
-import { type Dialect, type ErrorKind, json, usageOf } from "./dialects/types.ts";
+import { countPieces, type Dialect, type ErrorKind, json, usageOf } from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
 import { bytes, LimitError, type MockLimits, resolveLimits } from "./limits.ts";
 import { MockMetrics } from "./metrics.ts";
@@ -83,6 +83,8 @@ interface ProviderRuntime {
   requests: number;
   /** What every completion text of this provider starts with; the attempt's tag follows. */
   textHead: string;
+  /** The pieces of any such text: the tag has no space, so it never adds one to the head's last. */
+  textPieces: number;
 }
 
 export class MockEngine {
@@ -114,6 +116,7 @@ export class MockEngine {
         models: new Set(p.models),
         requests: 0,
         textHead: `Hello from ${p.name} (`,
+        textPieces: countPieces(`Hello from ${p.name} (0).`),
       });
     }
     this.limits = resolveLimits({ maxPlans: options.maxPlans, ...options.limits });
@@ -363,13 +366,16 @@ export class MockEngine {
     bodyLength = 0,
   ): StepContext {
     const n = (++this.requestCounter).toString(16);
+    // Unique per attempt, as the id is: "Hello from alpha (1f3a-2c)." (a counter and a concatenation).
+    const text = `${p.textHead}${this.tagPrefix}-${n}).`;
     return {
       provider: p.config.name,
       model: model || p.config.models[0] || "model",
       stream,
       requestId: `${this.idPrefix}${n.padStart(8, "0")}`,
-      // Unique per attempt, as the id is: "Hello from alpha (1f3a-2c)." (a counter and a concatenation).
-      text: `${p.textHead}${this.tagPrefix}-${n}).`,
+      text,
+      completionTokens: p.textPieces,
+      textCounted: text,
       nowS: Math.floor(Date.now() / 1000),
       // About four characters a token, as a provider's count roughly goes; at least one.
       promptTokens: (bodyLength + 3) >> 2 || 1,

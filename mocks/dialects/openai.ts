@@ -181,12 +181,13 @@ function q(s: string): string {
   return quoted.get(s) ?? remember(quoted, s, JSON.stringify(s));
 }
 
-// Every attempt has its own text (its tag), so the completion is written, not cached: a template.
+// Every attempt has its own text (its tag), so the completion is written, not cached: a template. The
+// request id is the engine's own hex (engine.ts, context): it is quoted, never escaped.
 export function completionJson(ctx: DialectContext): string {
   const u = usageOf(ctx);
   const p = u.promptTokens;
   const c = u.completionTokens;
-  return `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(ctx.text)},"refusal":null},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}},"system_fingerprint":"fp_faultline"}`;
+  return `{"id":"chatcmpl-${ctx.requestId}","object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(ctx.text)},"refusal":null},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}},"system_fingerprint":"fp_faultline"}`;
 }
 
 /** Framed SSE events of one stream: the per-request head is written once, each delta is cached. */
@@ -198,7 +199,7 @@ const DONE = sse("[DONE]");
 const ROLE_DELTA = JSON.stringify({ role: "assistant", content: "" });
 /** What every chunk of one stream starts with, up to its delta. */
 function chunkHead(ctx: DialectContext): string {
-  return `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.nowS},"model":${q(ctx.model)},"system_fingerprint":"fp_faultline","choices":[{"index":0,"delta":`;
+  return `data: {"id":"chatcmpl-${ctx.requestId}","object":"chat.completion.chunk","created":${ctx.nowS},"model":${q(ctx.model)},"system_fingerprint":"fp_faultline","choices":[{"index":0,"delta":`;
 }
 function chunkEvent(head: string, delta: string, finish: string | null, usageNull = false): string {
   return `${head}${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : q(finish)}}]${usageNull ? ',"usage":null' : ""}}\n\n`;

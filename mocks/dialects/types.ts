@@ -14,6 +14,13 @@ export interface DialectContext {
   promptTokens?: number;
   /** The request asked for usage on its stream (OpenAI's `stream_options.include_usage`). */
   includeUsage?: boolean;
+  /**
+   * `countPieces(textCounted)`, worked out before the text was built (the engine knows it from the
+   * provider's fixed text head). Trusted only while `text` is still that string: a step that changes the
+   * text, or a copy of the context with another, is counted afresh.
+   */
+  completionTokens?: number;
+  textCounted?: string;
 }
 
 /** Token counts of one completion, as its dialect reports them (the journal keeps them as `usage`). */
@@ -24,7 +31,8 @@ export interface Usage {
 
 /** What a completion of `ctx.text` costs: the prompt's tokens, and one token per word-ish piece of the text. */
 export function usageOf(ctx: DialectContext): Usage {
-  return { promptTokens: ctx.promptTokens ?? 9, completionTokens: countPieces(ctx.text) };
+  const counted = ctx.textCounted === ctx.text ? ctx.completionTokens : undefined;
+  return { promptTokens: ctx.promptTokens ?? 9, completionTokens: counted ?? countPieces(ctx.text) };
 }
 
 /** `pieces(text).length` without building the pieces: a scan, once per answer. */

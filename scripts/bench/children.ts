@@ -1,4 +1,5 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadJob, LoadResult, ServerMessage } from "./protocol.ts";
@@ -69,4 +70,23 @@ export async function measured<R extends LoadResult>(
     cpuUsPerRequest: round((cpuMs * 1000) / Math.max(1, result.totalRequests), 1),
     servedMs: after.servedMs,
   };
+}
+
+/** Read once: a process pinned to one CPU sees only that one in availableParallelism(). */
+const CPUS = availableParallelism();
+
+/**
+ * Pins a process and all its threads (V8's, libuv's) to one CPU with taskset, as the issue measured: the
+ * server under test on one core, the load generator on the other. Unpinned, the scheduler moves both
+ * around and puts them on one core now and then, and rounds of the same code differed by a third.
+ * Answers the CPU, or undefined where it cannot pin (not Linux, one CPU, no taskset).
+ */
+export function pin(pid: number | undefined, cpu: number): number | undefined {
+  if (pid === undefined || process.platform !== "linux" || CPUS < 2) return undefined;
+  try {
+    execFileSync("taskset", ["-a", "-cp", String(cpu), String(pid)], { stdio: "ignore", timeout: 5_000 });
+    return cpu;
+  } catch {
+    return undefined;
+  }
 }

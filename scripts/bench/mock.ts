@@ -13,7 +13,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
-import { child, isType, measured, next, serverFlags, usage } from "./children.ts";
+import { child, isType, measured, next, pin, serverFlags, usage } from "./children.ts";
 import { summariseProfile } from "./profile.ts";
 import type { BurstResult, Canned, LoadJob, ServerMessage, Target, ThroughputResult } from "./protocol.ts";
 import { round, table } from "./stats.ts";
@@ -101,6 +101,10 @@ const load1m = loadavg()[0]!;
 const loader = child("load.ts");
 const mockChild = child("server.ts", ["mock"], ["--expose-gc", ...serverFlags()]);
 const mockReady = await next<Extract<ServerMessage, { type: "ready" }>>(mockChild, isType("ready"));
+// The servers on the last CPU, the load generator on the first (children.ts, pin). This script stays free:
+// it only waits on messages, and pinned it would make availableParallelism() answer 1.
+const SERVER_CPU = availableParallelism() - 1;
+const pinned = pin(mockChild.pid, SERVER_CPU) !== undefined && pin(loader.pid, 0) !== undefined;
 const mockUrl = mockReady.url;
 const chatUrl = `${mockUrl}/alpha/v1/chat/completions`;
 // Every measured answer goes through a plan, resolved from the marker in the body, and is journaled.
@@ -138,6 +142,7 @@ if (canned["/storm"]!.status !== 429)
 const bareChild = child("server.ts", ["bare"], ["--expose-gc"]);
 bareChild.send({ type: "canned", routes: canned });
 const bareReady = await next<Extract<ServerMessage, { type: "ready" }>>(bareChild, isType("ready"));
+if (pinned) pin(bareChild.pid, SERVER_CPU);
 const bareTargets = Object.fromEntries(
   Object.entries(mockTargets).map(([name, t]) => [name, { ...t, url: `${bareReady.url}/${name}` }]),
 ) as typeof mockTargets;
@@ -363,6 +368,11 @@ if (Math.max(load1m, loadEnd) > 1)
     `warning: the machine was busy (load average above 1): CPU µs/ans holds up best, req/s least; ratios are judged only where the rounds agree and the load average stays within ${BUSY_LOAD}\n`,
   );
 out.write(
+  pinned
+    ? `pinned: each server on CPU ${SERVER_CPU}, the load generator on CPU 0 (taskset)\n`
+    : "not pinned (no taskset, or one CPU): the scheduler may put server and load on one core\n",
+);
+out.write(
   `load: undici Pool, ${CONNECTIONS} connections; per round ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per server; ${MIN_ROUNDS}–${MAX_ROUNDS} rounds until ratios agree (IQR ≤ ${STABLE_SPREAD * 100}% of median)\n`,
 );
 out.write(
@@ -404,6 +414,7 @@ const report = {
     delayMs: DELAY_MS,
   },
   targets: TARGETS,
+  pinned,
   throughput,
   delayed: { ...delayed, p99DiffMs: burstDiff, p99DiffIqrMs: burstIqr, runs: burstRuns, state: burstState },
   rss: {
