@@ -60,6 +60,11 @@ const MARKER = /faultline:([A-Za-z0-9_-]{1,64})/y;
 export interface Decision {
   reply: Reply;
   entry: JournalEntry;
+  /**
+   * Whatever the transport writes the reply to (node:http's response), kept here so one object carries
+   * the exchange to its end. Present from the start: a field added later would reshape every decision.
+   */
+  exchange: unknown;
 }
 
 /** A stored plan, who may change it, and what it costs to hold. */
@@ -335,7 +340,7 @@ export class MockEngine {
       entry.completionText = text;
       if (!ctx.stream || d.streamUsage?.(c)) entry.usage = usageOf(c);
     }
-    return { reply, entry };
+    return { reply, entry, exchange: undefined };
   }
 
   /**
@@ -354,7 +359,7 @@ export class MockEngine {
     const ctx = this.context(p, undefined, false, attempt, this.unplannedRandom);
     const reply = p.dialect.error("too_large", ctx, { message: reason });
     const entry = this.record(req, name, p, state ? planId : undefined, attempt, { step: "refused", reason });
-    return { reply, entry };
+    return { reply, entry, exchange: undefined };
   }
 
   private context(

@@ -86,16 +86,15 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
   }
 
   /** Closes each provider answer's journal entry with how it ended (the decision is the context). */
-  const settled: WriteSink<Decision & { res: ServerResponse }> = {
+  const settled: WriteSink<Decision> = {
     played: (outcome, d) => engine.settle(d.entry, d.reply, outcome),
-    failed: (e, d) => fail(d.res, e),
+    failed: (e, d) => fail(d.exchange as ServerResponse, e),
   };
   const IGNORE: WriteSink<ServerResponse> = { played: () => {}, failed: (e, res) => fail(res, e) };
 
   function settle(res: ServerResponse, decision: Decision): void {
-    const d = decision as Decision & { res: ServerResponse };
-    d.res = res;
-    write(res, decision.reply, settled, d);
+    decision.exchange = res;
+    write(res, decision.reply, settled, decision);
   }
 
   // The hot path is synchronous from the last body byte to the answer's write: no promise, no await.
