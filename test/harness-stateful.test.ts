@@ -77,6 +77,21 @@ describe.concurrent("a gateway with a circuit breaker", () => {
     // The coverage phase fails the first provider in most of its cases: nearly each waits out the breaker.
   }, 300_000);
 
+  // The checks added with the crosstalk, usage, retryability and disconnect properties judge the journal in
+  // their own ways; a breaker that skips or short-circuits providers must not read as their defect either.
+  it("the crosstalk, usage, retryability and disconnect checks fail nothing against it", async () => {
+    const report = join(dir, "newer-checks");
+    const only = ["XTALK-001", "USE-001", "RETRY-*", "DISC-001"];
+    const out = await withBreakerGateway({ failureThreshold: 2, openMs: 300 }, (flags) =>
+      runHarness({ ...flags, only, runs: 2, settleMs: 500, report }, {}),
+    );
+    const failed = out.result!.checks.filter((c) => c.outcome === "fail").map((c) => c.id);
+    expect(failed, out.output).toEqual([]);
+    // Each judged something: a check that passes on nothing proves nothing here.
+    for (const id of ["XTALK-001", "USE-001", "RETRY-001", "RETRY-002", "DISC-001"])
+      expect(outcome(out, id), `${id}\n${out.output}`).toBe("pass");
+  }, 300_000);
+
   it("without the settle time, its skipped providers make cases inconclusive, never failures", async () => {
     const report = join(dir, "unsettled");
     const out = await withBreakerGateway({ failureThreshold: 2, openMs: 60_000 }, (flags) =>
