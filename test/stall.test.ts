@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Check } from "../suites/checks/registry.ts";
-import { type CaseEnv, runCase, STALL_MS } from "../suites/harness/case-run.ts";
+import { type CaseEnv, runCase, STALL_MS, STARVED_MS } from "../suites/harness/case-run.ts";
 import type { RunContext } from "../suites/harness/context.ts";
 import { closeHttp } from "../suites/harness/http.ts";
 import { StallWatch } from "../suites/harness/stall.ts";
@@ -18,6 +18,14 @@ const busy = (ms: number) => {
   while (performance.now() < until);
 };
 const tick = () => new Promise((r) => setTimeout(r, 40));
+/** A loop starved rather than stopped: busy `slice` ms, a turn of the loop, again, for `ms` in all. */
+async function starve(ms: number, slice = 40): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    busy(slice);
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 describe("StallWatch", () => {
   it("reports the longest stall that overlapped a window, and none outside it", async () => {
@@ -31,12 +39,29 @@ describe("StallWatch", () => {
       busy(STALL_MS + 60);
       await tick();
       const to = performance.now();
-      expect(watch.worst(from, to)).toBeGreaterThanOrEqual(STALL_MS);
-      expect(watch.worst(0, before)).toBe(0);
+      expect(watch.during(from, to).longest).toBeGreaterThanOrEqual(STALL_MS);
+      expect(watch.during(0, before)).toEqual({ longest: 0, lost: 0 });
       await tick();
       const after = performance.now();
       await tick();
-      expect(watch.worst(after, performance.now())).toBe(0);
+      expect(watch.during(after, performance.now()).lost).toBe(0);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it("sees a starved loop: many short stalls, none long, most of the window lost", async () => {
+    const watch = new StallWatch();
+    watch.start();
+    try {
+      await tick();
+      const from = performance.now();
+      await starve(1_200);
+      const to = performance.now();
+      const loss = watch.during(from, to);
+      expect(loss.longest).toBeLessThan(STALL_MS);
+      expect(loss.lost).toBeGreaterThanOrEqual(STARVED_MS);
+      expect(loss.lost).toBeGreaterThanOrEqual((to - from) / 2);
     } finally {
       watch.stop();
     }
@@ -48,7 +73,7 @@ describe("StallWatch", () => {
     try {
       const from = performance.now();
       busy(STALL_MS + 60);
-      expect(watch.worst(from, performance.now())).toBeGreaterThanOrEqual(STALL_MS);
+      expect(watch.during(from, performance.now()).longest).toBeGreaterThanOrEqual(STALL_MS);
     } finally {
       watch.stop();
     }
@@ -59,15 +84,19 @@ describe("a case that fails while the harness stalls", () => {
   let server: Server;
   let url = "";
   /** Per request: whether to block the loop first, and the status to answer. */
-  let script: (n: number) => { stall: boolean; status: number } = () => ({ stall: false, status: 200 });
+  let script: (n: number) => { stall: boolean | "starve"; status: number } = () => ({
+    stall: false,
+    status: 200,
+  });
   let seen = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       const { stall, status } = script(seen++);
       req.resume();
-      req.on("end", () => {
-        if (stall) busy(STALL_MS + 100);
+      req.on("end", async () => {
+        if (stall === "starve") await starve(1_000);
+        else if (stall) busy(STALL_MS + 100);
         res.writeHead(status, { "content-type": "application/json" }).end("{}");
       });
     });
@@ -138,9 +167,16 @@ describe("a case that fails while the harness stalls", () => {
     const r = await run(new StallWatch());
     expect(r.kind).toBe("inconclusive");
     expect(r.kind === "inconclusive" && r.reason).toMatch(
-      /failed 3 times while the harness's own event loop stood still \(\d+ ms at worst\).*--concurrency 1/,
+      /failed 3 times while the harness's own event loop stood still or starved \(last run: \d+ ms at worst, \d+ ms late over \d+ ms\).*--concurrency 1/,
     );
     expect(seen).toBe(3);
+  });
+
+  it("runs again when the loop was starved rather than stopped", async () => {
+    script = (n) => (n === 0 ? { stall: "starve", status: 500 } : { stall: false, status: 200 });
+    const r = await run(new StallWatch());
+    expect(r.kind === "judged" && r.ex.verdicts).toEqual([]);
+    expect(seen).toBe(2);
   });
 
   it("a failure without a stall is judged at once", async () => {

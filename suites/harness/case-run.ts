@@ -6,7 +6,7 @@ import { execute } from "./execute.ts";
 import type { Execution, Verdict } from "./judge.ts";
 import type { Watchdog } from "./liveness.ts";
 import type { ViolationRecord } from "./result.ts";
-import type { StallWatch } from "./stall.ts";
+import type { LoopLoss, StallWatch } from "./stall.ts";
 import { type CaseSpec, type Exchange, refusedBeforeUpstream } from "./types.ts";
 
 /** One execution of a case, as LIVE-001 names it when the gateway stops accepting connections after it. */
@@ -43,6 +43,12 @@ export interface CaseEnv {
  * built-in gateway's 1 s attempt timeout, and far above the GC pauses of a healthy run.
  */
 export const STALL_MS = 250;
+/**
+ * A loop starved of CPU rather than stopped: late by this much in all over the case, and for at least half
+ * of it. Then every answer, the mock's in built-in mode included, came later than the case meant.
+ */
+export const STARVED_MS = 500;
+const STARVED_SHARE = 0.5;
 /** Runs of a case that failed while the harness stalled, before it is called inconclusive. */
 const STALL_TRIES = 3;
 
@@ -98,8 +104,8 @@ export function targetSkipped(c: CaseSpec, ex: Exchange, providers: string[]): S
   return undefined;
 }
 
-const stalledReason = (ms: number) =>
-  `it failed ${STALL_TRIES} times while the harness's own event loop stood still (${ms} ms at worst): its timings, and in built-in mode the gateway's timers, were the machine's; run on a less loaded machine or with --concurrency 1`;
+const stalledReason = (loop: LoopLoss, windowMs: number) =>
+  `it failed ${STALL_TRIES} times while the harness's own event loop stood still or starved (last run: ${loop.longest} ms at worst, ${loop.lost} ms late over ${Math.round(windowMs)} ms): its timings, and in built-in mode the gateway's timers, were the machine's; run on a less loaded machine or with --concurrency 1`;
 
 const gaveUpReason = (p: string) =>
   `the gateway gave up on ${p} before the mock's prompt answer reached it (an attempt timeout shorter than this machine's latency? the mock's journal shows the connection closed first)`;
@@ -150,10 +156,14 @@ export async function runCase(
     const ex = await execute(c, ctx, checks);
     // A failure judged while the harness stood still may be the machine's: run it again; only a failure
     // that also shows on a run without a stall is the gateway's.
-    const stallMs = ex.verdicts.length ? (env.stalls?.worst(from, performance.now()) ?? 0) : 0;
-    if (stallMs >= STALL_MS) {
+    const to = performance.now();
+    const loop = ex.verdicts.length ? env.stalls?.during(from, to) : undefined;
+    if (
+      loop &&
+      (loop.longest >= STALL_MS || (loop.lost >= STARVED_MS && loop.lost >= (to - from) * STARVED_SHARE))
+    ) {
       if (++stalled < STALL_TRIES) continue;
-      return { kind: "inconclusive", reason: stalledReason(stallMs), settled };
+      return { kind: "inconclusive", reason: stalledReason(loop, to - from), settled };
     }
     const m = { value: mark(ex), errorCode: ex.exchange.error?.code };
     if (ex.exchange.error) {

@@ -17,16 +17,24 @@ export interface Stall {
   to: number;
 }
 
+/** How the loop fared over a window: its longest stall, and all the time it ran late, in ms. */
+export interface LoopLoss {
+  longest: number;
+  lost: number;
+}
+
 const TICK_MS = 20;
-/** Lateness of a tick worth keeping: GC pauses and scheduling jitter stay below it. */
-const KEEP_MS = 50;
-/** Enough for the longest case window to look back on: older stalls cannot overlap a running case. */
-const KEPT = 512;
+/** Lateness of a tick worth keeping: scheduling jitter stays below it. */
+const KEEP_MS = 5;
+/** Enough for the longest case window to look back on (41 s of ticks all late): older ones cannot overlap. */
+const KEPT = 2048;
 
 export class StallWatch {
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
+  /** A ring of the latest late ticks: `next` is where the next one goes. */
   private readonly stalls: Stall[] = [];
+  private next = 0;
   private users = 0;
 
   /** Starts watching (counted: every start needs its stop). */
@@ -44,21 +52,35 @@ export class StallWatch {
     this.timer = undefined;
   }
 
-  /** The longest stall that overlapped [from, to] (performance.now() times), in ms; 0 when none did. */
-  worst(from: number, to: number): number {
-    // A stall still going on is seen from its start up to now.
-    const open = this.timer ? performance.now() - this.last - TICK_MS : 0;
-    let worst = open >= KEEP_MS && this.last <= to ? open : 0;
-    for (const s of this.stalls) if (s.to >= from && s.from <= to) worst = Math.max(worst, s.to - s.from);
-    return Math.round(worst);
+  /**
+   * The loop over [from, to] (performance.now() times): its longest stall that overlapped the window, and
+   * the time it ran late within it. A stall still going on counts from its start up to now. A loop starved
+   * of CPU loses time in many short stalls, none long: `lost` sees that, `longest` does not.
+   */
+  during(from: number, to: number): LoopLoss {
+    let longest = 0;
+    let lost = 0;
+    const add = (a: number, b: number) => {
+      if (b < from || a > to) return;
+      longest = Math.max(longest, b - a);
+      lost += Math.min(b, to) - Math.max(a, from);
+    };
+    for (const s of this.stalls) add(s.from, s.to);
+    if (this.timer) {
+      const due = this.last + TICK_MS;
+      const now = performance.now();
+      if (now - due >= KEEP_MS) add(due, now);
+    }
+    return { longest: Math.round(longest), lost: Math.round(lost) };
   }
 
   private tick(): void {
     const now = performance.now();
-    const late = now - this.last - TICK_MS;
-    if (late >= KEEP_MS) {
-      this.stalls.push({ from: this.last + TICK_MS, to: now });
-      if (this.stalls.length > KEPT) this.stalls.shift();
+    const due = this.last + TICK_MS;
+    if (now - due >= KEEP_MS) {
+      if (this.stalls.length < KEPT) this.stalls.push({ from: due, to: now });
+      else this.stalls[this.next] = { from: due, to: now };
+      this.next = (this.next + 1) % KEPT;
     }
     this.last = now;
   }
