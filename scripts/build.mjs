@@ -3,21 +3,29 @@
 // JavaScript with declarations in dist/, so the published package needs neither tsx nor a TypeScript
 // loader. Plain JavaScript on purpose: it runs before anything else is built.
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dist = join(root, "dist");
+const target = join(root, "dist");
+// Built beside dist/ and swapped in at the end: a process running from dist/ (the CLI's built-in mock and
+// gateway children) while `npm pack` rebuilds it would otherwise find it half deleted (ERR_MODULE_NOT_FOUND).
+// In node_modules/.cache, which nothing else reads (tsc, biome, vitest and depcruise skip node_modules), on
+// the same file system, so the swap is a rename.
+const dist = join(root, "node_modules", ".cache", `faultline-build-${process.pid}`);
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const built = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], {
-  stdio: "inherit",
-});
+const built = spawnSync(
+  process.execPath,
+  [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", dist],
+  { stdio: "inherit" },
+);
 if (built.status !== 0) {
-  process.stderr.write("faultline build: tsc failed; dist/ is incomplete\n");
+  rmSync(dist, { recursive: true, force: true });
+  process.stderr.write("faultline build: tsc failed; dist/ is left as it was\n");
   process.exit(built.status ?? 1);
 }
 
@@ -40,3 +48,9 @@ for (const dir of ["profiles", "scenarios", "schema"]) {
 
 // bin/faultline.mjs compares this stamp with the sources to tell a stale build in a checkout.
 writeFileSync(join(dist, ".built"), `${new Date().toISOString()}\n`);
+
+// Two renames: dist/ is missing only between them, never half written.
+const old = join(root, "node_modules", ".cache", `faultline-old-${process.pid}`);
+if (existsSync(target)) renameSync(target, old);
+renameSync(dist, target);
+rmSync(old, { recursive: true, force: true });
