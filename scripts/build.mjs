@@ -18,11 +18,9 @@ const dist = join(root, "node_modules", ".cache", `faultline-build-${process.pid
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const built = spawnSync(
-  process.execPath,
-  [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", dist],
-  { stdio: "inherit" },
-);
+const built = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", dist], {
+  stdio: "inherit",
+});
 if (built.status !== 0) {
   rmSync(dist, { recursive: true, force: true });
   process.stderr.write("faultline build: tsc failed; dist/ is left as it was\n");
