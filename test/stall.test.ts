@@ -2,10 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Profile } from "../core/profile/schema.ts";
 import type { Check } from "../suites/checks/registry.ts";
 import { type CaseEnv, runCase, STALL_MS, STARVED_MS } from "../suites/harness/case-run.ts";
 import type { RunContext } from "../suites/harness/context.ts";
 import { closeHttp } from "../suites/harness/http.ts";
+import { checkResults, newTally } from "../suites/harness/outcomes.ts";
 import { StallWatch } from "../suites/harness/stall.ts";
 import type { CaseSpec } from "../suites/harness/types.ts";
 
@@ -27,11 +29,20 @@ async function starve(ms: number, slice = 40): Promise<void> {
   }
 }
 
+/** A started watch for `fn`, stopped after it whatever happens. */
+async function watching(fn: (watch: StallWatch) => unknown): Promise<void> {
+  const watch = new StallWatch();
+  watch.start();
+  try {
+    await fn(watch);
+  } finally {
+    watch.stop();
+  }
+}
+
 describe("StallWatch", () => {
-  it("reports the longest stall that overlapped a window, and none outside it", async () => {
-    const watch = new StallWatch();
-    watch.start();
-    try {
+  it("reports the longest stall that overlapped a window, and none outside it", () =>
+    watching(async (watch) => {
       await tick();
       const before = performance.now();
       await tick();
@@ -45,15 +56,10 @@ describe("StallWatch", () => {
       const after = performance.now();
       await tick();
       expect(watch.during(after, performance.now()).lost).toBe(0);
-    } finally {
-      watch.stop();
-    }
-  });
+    }));
 
-  it("sees a starved loop: many short stalls, none long, most of the window lost", async () => {
-    const watch = new StallWatch();
-    watch.start();
-    try {
+  it("sees a starved loop: many short stalls, none long, most of the window lost", () =>
+    watching(async (watch) => {
       await tick();
       const from = performance.now();
       await starve(1_200);
@@ -62,22 +68,14 @@ describe("StallWatch", () => {
       expect(loss.longest).toBeLessThan(STALL_MS);
       expect(loss.lost).toBeGreaterThanOrEqual(STARVED_MS);
       expect(loss.lost).toBeGreaterThanOrEqual((to - from) / 2);
-    } finally {
-      watch.stop();
-    }
-  });
+    }));
 
-  it("sees a stall that is still going on when asked", () => {
-    const watch = new StallWatch();
-    watch.start();
-    try {
+  it("sees a stall that is still going on when asked", () =>
+    watching(async (watch) => {
       const from = performance.now();
       busy(STALL_MS + 60);
       expect(watch.during(from, performance.now()).longest).toBeGreaterThanOrEqual(STALL_MS);
-    } finally {
-      watch.stop();
-    }
-  });
+    }));
 });
 
 describe("a case that fails while the harness stalls", () => {
@@ -170,6 +168,37 @@ describe("a case that fails while the harness stalls", () => {
       /failed 3 times while the harness's own event loop stood still or starved \(last run: \d+ ms at worst, \d+ ms late over \d+ ms\).*--concurrency 1/,
     );
     expect(seen).toBe(3);
+    expect(r.kind === "inconclusive" && r.unconfirmed).toEqual(["TEST-500"]);
+  });
+
+  it("an unconfirmed failure keeps its check from passing on the other cases", () => {
+    const tally = newTally();
+    tally.evaluated = 7;
+    tally.unconfirmed.set("it failed 3 times while the harness's own event loop stood still", 1);
+    const [result] = checkResults({
+      checks: [failsOn500],
+      profile: {} as Profile,
+      tallies: new Map([[failsOn500.id, tally]]),
+      active: new Set([failsOn500.id]),
+      lists: new Map(),
+      properties: [],
+    });
+    expect(result!.outcome).toBe("inconclusive");
+    expect(result!.reason).toMatch(
+      /1 case\(s\) failed it, unconfirmed: .*stood still \(7 other case\(s\) held\)/,
+    );
+    // Without it, the same tally passes.
+    tally.unconfirmed.clear();
+    expect(
+      checkResults({
+        checks: [failsOn500],
+        profile: {} as Profile,
+        tallies: new Map([[failsOn500.id, tally]]),
+        active: new Set([failsOn500.id]),
+        lists: new Map(),
+        properties: [],
+      })[0]!.outcome,
+    ).toBe("pass");
   });
 
   it("runs again when the loop was starved rather than stopped", async () => {

@@ -3,7 +3,7 @@ import type { Check } from "../checks/registry.ts";
 import type { RunContext } from "./context.ts";
 import { STEP_COVERAGE } from "./coverage.ts";
 import { execute } from "./execute.ts";
-import type { Execution, Verdict } from "./judge.ts";
+import { type Execution, failing, type Verdict } from "./judge.ts";
 import type { Watchdog } from "./liveness.ts";
 import type { ViolationRecord } from "./result.ts";
 import type { LoopLoss, StallWatch } from "./stall.ts";
@@ -21,8 +21,12 @@ export interface CaseMark {
 export type CaseRun =
   /** Judged by every check that applies; `settled` when it took a retry after --settle-ms. */
   | { kind: "judged"; ex: Execution; settled: boolean }
-  /** It happened but could not be judged: the gateway answered from its own state, or it was down. */
-  | { kind: "inconclusive"; reason: string; settled: boolean }
+  /**
+   * It happened but could not be judged: the gateway answered from its own state, or it was down, or the
+   * harness stalled. `unconfirmed`: checks it failed, but only on runs the harness cannot vouch for; they
+   * may not pass on the strength of the other cases (outcomes.ts).
+   */
+  | { kind: "inconclusive"; reason: string; settled: boolean; unconfirmed?: string[] }
   /** The gateway stopped accepting connections after this case: LIVE-001's finding, no other check's. */
   | { kind: "culprit" }
   /** The run is stopping; the case was not sent. */
@@ -157,13 +161,15 @@ export async function runCase(
     // A failure judged while the harness stood still may be the machine's: run it again; only a failure
     // that also shows on a run without a stall is the gateway's.
     const to = performance.now();
-    const loop = ex.verdicts.length ? env.stalls?.during(from, to) : undefined;
+    const failed = failing(ex.verdicts, checks, ctx.profile);
+    const loop = failed.length ? env.stalls?.during(from, to) : undefined;
     if (
       loop &&
       (loop.longest >= STALL_MS || (loop.lost >= STARVED_MS && loop.lost >= (to - from) * STARVED_SHARE))
     ) {
       if (++stalled < STALL_TRIES) continue;
-      return { kind: "inconclusive", reason: stalledReason(loop, to - from), settled };
+      const unconfirmed = [...new Set(failed.map((v) => v.checkId))];
+      return { kind: "inconclusive", reason: stalledReason(loop, to - from), settled, unconfirmed };
     }
     const m = { value: mark(ex), errorCode: ex.exchange.error?.code };
     if (ex.exchange.error) {

@@ -8,10 +8,20 @@ export interface Tally {
   evaluated: number;
   /** Cases of a property that lists the check, which could not be judged: reason → count. */
   inconclusive: Map<string, number>;
+  /**
+   * Cases that failed the check, but only on runs the harness cannot vouch for (its event loop stalled):
+   * reason → count. The check is then inconclusive, not passed, however many other cases held.
+   */
+  unconfirmed: Map<string, number>;
   violations: ViolationRecord[];
 }
 
-export const newTally = (): Tally => ({ evaluated: 0, inconclusive: new Map(), violations: [] });
+export const newTally = (): Tally => ({
+  evaluated: 0,
+  inconclusive: new Map(),
+  unconfirmed: new Map(),
+  violations: [],
+});
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -97,6 +107,12 @@ export function checkResults(a: {
         reason: "not selected (--only/--skip)",
       };
     if (t.violations.length) return { ...base, outcome: "fail" };
+    if (t.unconfirmed.size)
+      return {
+        ...base,
+        outcome: "inconclusive",
+        reason: `${[...t.unconfirmed].map(([why, n]) => `${n} case(s) failed it, unconfirmed: ${why}`).join("; ")}${t.evaluated ? ` (${t.evaluated} other case(s) held)` : ""}`,
+      };
     if (t.evaluated > 0) return { ...base, outcome: "pass" };
     const notDeclared = c.notDeclared?.(a.profile);
     if (notDeclared) return { ...base, outcome: "not_declared", reason: notDeclared };

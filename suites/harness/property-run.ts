@@ -96,6 +96,10 @@ function tallyCase(env: RunEnv, r: CaseRun, primary: Set<string>): void {
       const m = env.tallies.get(id)!.inconclusive;
       m.set(r.reason, (m.get(r.reason) ?? 0) + 1);
     }
+    for (const id of r.unconfirmed ?? []) {
+      const m = env.tallies.get(id)?.unconfirmed;
+      m?.set(r.reason, (m.get(r.reason) ?? 0) + 1);
+    }
   }
 }
 
