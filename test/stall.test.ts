@@ -51,11 +51,17 @@ describe("StallWatch", () => {
       await tick();
       const to = performance.now();
       expect(watch.during(from, to).longest).toBeGreaterThanOrEqual(STALL_MS);
-      expect(watch.during(0, before)).toEqual({ longest: 0, lost: 0 });
+      // Windows before and after the stall do not see it. They may see a few ms of ordinary lateness on a
+      // busy machine (CI runs three test files side by side on two cores), never the stall itself.
+      const outside = [watch.during(0, before)];
       await tick();
       const after = performance.now();
       await tick();
-      expect(watch.during(after, performance.now()).lost).toBe(0);
+      outside.push(watch.during(after, performance.now()));
+      for (const loss of outside) {
+        expect(loss.longest).toBeLessThan(STALL_MS / 2);
+        expect(loss.lost).toBeLessThan(STALL_MS / 2);
+      }
     }));
 
   it("sees a starved loop: many short stalls, none long, most of the window lost", () =>
