@@ -325,11 +325,12 @@ const WIRE: Record<string, Case[]> = {
       name: "200 and headers arrive, then nothing until the client's timeout",
       spec: "headers_then_hang",
       stream: true,
-      deadlineMs: 200,
+      // The headers come at once; the margin to the deadline absorbs a busy CI machine.
+      deadlineMs: 800,
       check(w) {
         expect(w.status).toBe(200);
         expect(w.headers["content-type"]).toMatch(/^text\/event-stream/);
-        expect(w.headAtMs).toBeLessThan(150);
+        expect(w.headAtMs).toBeLessThan(600);
         expect(w.body).toBe("");
         expect(w.outcome).toBe("timeout");
       },
