@@ -53,8 +53,14 @@ export const DEFAULT_PROVIDERS: ProviderConfig[] = [
   { name: "gamma", dialect: "openai", models: DEFAULT_MODELS.openai },
 ];
 
-/** Sticky: tried exactly where `indexOf` found "faultline:", with no slice of the body. */
-const MARKER = /faultline:([A-Za-z0-9_-]{1,64})/y;
+const MARKER = "faultline:";
+/** The longest plan id a marker carries. */
+const MAX_ID = 64;
+
+/** Whether a character code may be part of a plan id: [A-Za-z0-9_-]. */
+function idChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+}
 
 /** The decision: what one attempt gets. Decide is pure data in, data out; transports write it. */
 export interface Decision {
@@ -269,11 +275,14 @@ export class MockEngine {
   planIdOf(req: MockRequest): string | undefined {
     const header = req.headers["x-faultline-plan"];
     if (header) return header.startsWith("faultline:") ? header.slice(10) : header;
-    // indexOf first: a body without a marker never runs the regular expression.
-    for (let at = req.body.indexOf("faultline:"); at !== -1; at = req.body.indexOf("faultline:", at + 1)) {
-      MARKER.lastIndex = at;
-      const id = MARKER.exec(req.body)?.[1];
-      if (id) return id;
+    // The id is read in place after each "faultline:" (what /faultline:([A-Za-z0-9_-]{1,64})/ matches):
+    // a regular expression cost a match array and a capture per answer.
+    const body = req.body;
+    for (let at = body.indexOf(MARKER); at !== -1; at = body.indexOf(MARKER, at + 1)) {
+      const from = at + MARKER.length;
+      let to = from;
+      while (to - from < MAX_ID && idChar(body.charCodeAt(to))) to++;
+      if (to > from) return body.slice(from, to);
     }
     return undefined;
   }

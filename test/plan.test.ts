@@ -1,5 +1,6 @@
 // Plans: validation that names the field, sequences whose last step repeats, "fail N then succeed",
 // and probabilistic policies that replay exactly from their seed.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MockEngine } from "../mocks/engine.ts";
 import { PlanError } from "../mocks/plan.ts";
@@ -215,5 +216,39 @@ describe("probabilistic policies replay from their seed", () => {
   it("without a seed, the plan gets one derived from its id and says so", () => {
     const plan = new MockEngine().addPlan(mix());
     expect(Number.isInteger(plan.seed)).toBe(true);
+  });
+});
+
+describe("the plan marker", () => {
+  it("is read as /faultline:([A-Za-z0-9_-]{1,64})/ finds it: the first marker with an id, 64 characters at most", () => {
+    const engine = new MockEngine();
+    const expected = (body: string) => /faultline:([A-Za-z0-9_-]{1,64})/.exec(body)?.[1];
+    const piece = fc.constantFrom(
+      "faultline:",
+      "faultline",
+      ":",
+      "-",
+      "_",
+      "a",
+      "Z",
+      "9",
+      " ",
+      "é",
+      '"',
+      "x".repeat(70),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (parts) => {
+        const body = parts.join("");
+        const req = { ...chat("x"), body };
+        expect(engine.planIdOf(req)).toBe(expected(body));
+      }),
+      { seed: 5, numRuns: 2_000 },
+    );
+    // The header wins over the body, with or without its prefix.
+    expect(engine.planIdOf({ ...chat("body"), headers: { "x-faultline-plan": "faultline:hdr" } })).toBe(
+      "hdr",
+    );
+    expect(engine.planIdOf({ ...chat("body"), headers: { "x-faultline-plan": "hdr" } })).toBe("hdr");
   });
 });

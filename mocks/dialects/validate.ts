@@ -15,32 +15,32 @@ function inRange(b: Record<string, unknown>, field: string, min: number, max: nu
   return undefined;
 }
 
+const OPENAI_ROLES: ReadonlySet<string> = new Set(["system", "user", "assistant", "tool", "developer"]);
+
 /** OpenAI chat completions: the checks the API makes before a model ever runs (messages, ranges). */
 export function validateOpenAiChat(body: unknown): Invalid {
   if (!isObject(body)) return bad("We could not parse the JSON body of your request.");
   if (typeof body.model !== "string") return bad("you must provide a model parameter");
   if (!Array.isArray(body.messages)) return bad("'messages' is a required property");
-  if (body.messages.length === 0) return bad("[] is too short - 'messages'");
-  if (
-    !body.messages.every(
-      (m) => isObject(m) && ["system", "user", "assistant", "tool", "developer"].includes(String(m.role)),
-    )
-  ) {
-    return bad("Invalid value for 'messages': each message needs a valid role.");
+  const messages = body.messages as unknown[];
+  if (messages.length === 0) return bad("[] is too short - 'messages'");
+  // A loop, not every() and findIndex() with closures: this runs on every chat answer.
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (!isObject(m) || !OPENAI_ROLES.has(String(m.role)))
+      return bad("Invalid value for 'messages': each message needs a valid role.");
   }
   // The API refuses a content that is neither a string nor an array of parts (an assistant message with
   // tool calls may carry null), in this wording: "Invalid type for 'messages[0].content': expected one of
   // a string or array of objects, but got an integer instead."
-  const wrong = body.messages.findIndex(
-    (m) =>
-      !(
-        typeof m.content === "string" ||
-        Array.isArray(m.content) ||
-        (m.content == null && m.role === "assistant")
-      ),
-  );
+  let wrong = -1;
+  for (let i = 0; i < messages.length && wrong < 0; i++) {
+    const m = messages[i] as Record<string, unknown>;
+    const c = m.content;
+    if (!(typeof c === "string" || Array.isArray(c) || (c == null && m.role === "assistant"))) wrong = i;
+  }
   if (wrong >= 0) {
-    const c = (body.messages[wrong] as Record<string, unknown>).content;
+    const c = (messages[wrong] as Record<string, unknown>).content;
     const got = c === null || c === undefined ? "null" : Number.isInteger(c) ? "an integer" : `a ${typeof c}`;
     return bad(
       `Invalid type for 'messages[${wrong}].content': expected one of a string or array of objects, but got ${got} instead.`,
