@@ -246,7 +246,8 @@ describe("reference gateway: upstream failures", () => {
     try {
       const a = await call(slow, { body: chat(p.marker) });
       expect(a.status).toBe(502);
-      expect(a.ms).toBeLessThan(1_000);
+      // Well before one attempt's 2 s timeout; the margin over 300 ms is for a busy CI machine.
+      expect(a.ms).toBeLessThan(1_500);
     } finally {
       await slow.close();
     }
