@@ -257,9 +257,9 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
       report({ ...partial(), stopped: { reason: `faultline failed: ${(e as Error).message}` } });
       throw e;
     }
-    const { result, interrupted } = ran;
-    result.preflight = pre.summary;
-    const known = applyKnownFailing(result, knownFailing);
+    const { interrupted } = ran;
+    const known = applyKnownFailing({ ...ran.result, preflight: pre.summary }, knownFailing);
+    const { result } = known;
     // The report adds each violation's case file and replay command; the console prints those.
     const reported = report(result);
     say(

@@ -33,24 +33,31 @@ export function readKnownFailing(file: string): string[] {
 }
 
 export interface KnownFailingOutcome {
+  /** The result with the tolerated checks marked; the one given is left as it was. */
+  result: RunResult;
   /** Listed checks that failed as expected: they no longer fail the run. */
   tolerated: string[];
   /** Listed checks that passed: the list is stale, which fails the run. */
   stale: string[];
 }
 
-/** Marks listed failures as tolerated (outcome stays "fail" in the report) and finds stale entries. */
+/**
+ * Marks listed failures as tolerated (outcome stays "fail" in the report, level drops to info) and finds
+ * stale entries. Answers a new result: a finished run is a value that later steps only read.
+ */
 export function applyKnownFailing(r: RunResult, ids: string[]): KnownFailingOutcome {
   const tolerated: string[] = [];
   const stale: string[] = [];
   for (const id of ids) {
     const c = r.checks.find((x) => x.id === id);
     if (!c) throw new UsageError(`--known-failing: unknown check id "${id}"`);
-    if (c.outcome === "fail") {
-      tolerated.push(id);
-      c.level = "info";
-      c.reason = "known failing (--known-failing)";
-    } else if (c.outcome === "pass") stale.push(id);
+    if (c.outcome === "fail") tolerated.push(id);
+    else if (c.outcome === "pass") stale.push(id);
   }
-  return { tolerated, stale };
+  if (tolerated.length === 0) return { result: r, tolerated, stale };
+  const marked = new Set(tolerated);
+  const checks = r.checks.map((c) =>
+    marked.has(c.id) ? { ...c, level: "info" as const, reason: "known failing (--known-failing)" } : c,
+  );
+  return { result: { ...r, checks }, tolerated, stale };
 }

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runHarness } from "../scripts/cli/run.ts";
+import type { RunResult } from "../suites/harness/runner.ts";
+import { applyKnownFailing } from "../suites/known-failing.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-opts-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,9 +21,24 @@ describe.concurrent("run options", () => {
       knownFailing: list,
       report: join(dir, "known"),
     });
-    expect(out.result!.checks.find((c) => c.id === "REJ-001")!.outcome).toBe("fail");
+    const rej = out.result!.checks.find((c) => c.id === "REJ-001")!;
+    expect(rej.outcome).toBe("fail");
+    expect([rej.level, rej.reason]).toEqual(["info", "known failing (--known-failing)"]);
     expect(out.output).toContain("known failing, tolerated: REJ-001");
     expect(out.exitCode).toBe(0);
+  });
+
+  it("--known-failing answers a new result and leaves the run's own as it was", () => {
+    const check = { id: "REJ-001", level: "must", outcome: "fail", reason: "401 expected" };
+    const run = {
+      checks: [check, { id: "ENV-001", level: "must", outcome: "pass" }],
+    } as unknown as RunResult;
+    const known = applyKnownFailing(run, ["REJ-001", "ENV-001"]);
+    expect(known.tolerated).toEqual(["REJ-001"]);
+    expect(known.stale).toEqual(["ENV-001"]);
+    expect(known.result.checks[0]).toMatchObject({ level: "info", outcome: "fail" });
+    expect(check).toEqual({ id: "REJ-001", level: "must", outcome: "fail", reason: "401 expected" });
+    expect(() => applyKnownFailing(run, ["NOPE-1"])).toThrow(/unknown check id "NOPE-1"/);
   });
 
   it("--known-failing fails the run when a listed check passes (a stale list)", async () => {
