@@ -8,15 +8,27 @@ import { Client, Dispatcher } from "undici";
  * client. A brownout leaves thousands of attempts hanging at once, so the pool grows to thousands and
  * every later attempt paid for a scan of all of them: at 500 requests per second that scan alone pushed
  * the gateway past its deadline. The last client freed is the first reused, so its connection is the one
- * most likely still open.
+ * most likely still open. At most `maxIdle` clients wait per origin: a burst of thousands would otherwise
+ * leave thousands of Client objects behind for good, their sockets long closed; the rest are closed as
+ * they come free.
  */
 export class UpstreamPool extends Dispatcher {
   private readonly idle = new Map<string, Client[]>();
   private readonly clients = new Set<Client>();
   private closed = false;
+  private readonly maxIdle: number;
 
-  constructor(private readonly options: Client.Options) {
+  constructor(
+    private readonly options: Client.Options,
+    limits: { maxIdle?: number } = {},
+  ) {
     super();
+    this.maxIdle = limits.maxIdle ?? 256;
+  }
+
+  /** Clients open now, busy or idle (for tests and diagnostics). */
+  get size(): number {
+    return this.clients.size;
   }
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
@@ -31,7 +43,18 @@ export class UpstreamPool extends Dispatcher {
       this.idle.set(origin, stack);
     }
     const client = stack.pop() ?? this.open(origin);
-    return client.dispatch(opts, new Releasing(handler, () => !this.closed && stack.push(client)));
+    return client.dispatch(opts, new Releasing(handler, () => this.release(stack, client)));
+  }
+
+  private release(stack: Client[], client: Client): void {
+    if (this.closed) return;
+    if (stack.length < this.maxIdle) {
+      stack.push(client);
+      return;
+    }
+    this.clients.delete(client);
+    // Closed once its request is done with it: close() waits for what the client still has queued.
+    void client.close().catch(() => undefined);
   }
 
   private open(origin: string): Client {

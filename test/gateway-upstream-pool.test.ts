@@ -102,6 +102,23 @@ describe("upstream pool", () => {
     abortQuietly(hang);
   });
 
+  it("keeps at most maxIdle clients once a burst is over, and closes the rest's connections", async () => {
+    const u = await upstream();
+    closing.push(u.close);
+    const pool = new UpstreamPool({ keepAliveTimeout: 10_000 }, { maxIdle: 4 });
+    closing.push(() => pool.destroy());
+    const burst = Array.from({ length: 12 }, () => get(pool, `${u.url}/hang`));
+    await until(() => u.hanging.length === 12, "12 requests at the upstream");
+    expect(pool.size).toBe(12);
+    for (const r of u.hanging) r.end("done");
+    expect((await Promise.all(burst)).every((r) => r.text === "done")).toBe(true);
+    await until(() => u.open.size === 4, "the connections past maxIdle to close");
+    expect(pool.size).toBe(4);
+    // The four kept are reused: four requests at once open no new connection.
+    await Promise.all(Array.from({ length: 4 }, () => get(pool, `${u.url}/ok`)));
+    expect(u.connections).toBe(12);
+  });
+
   it("destroy closes every connection and refuses later requests", async () => {
     const { u, pool } = await setup();
     await get(pool, `${u.url}/ok`);
