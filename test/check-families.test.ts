@@ -13,6 +13,7 @@ import type { JournalEntry } from "../mocks/journal.ts";
 import { runHarness } from "../scripts/cli/run.ts";
 import { check } from "../suites/checks/index.ts";
 import type { Judgement } from "../suites/checks/registry.ts";
+import { checkResults, newTally } from "../suites/harness/outcomes.ts";
 import type { CaseSpec, Exchange, SseEvent } from "../suites/harness/types.ts";
 import type { Target } from "../suites/target.ts";
 
@@ -165,6 +166,38 @@ describe("RA-004: the gateway's Retry-After is not shorter than the providers'",
   it("is not judged when a provider failed for another reason than load", () => {
     const mixed = [...limited, entry("gamma", { step: "server_error" }, { status: 500 })];
     expect(verdict("RA-004", answer("1", mixed))).toBe("n/a");
+  });
+  it("is not declared where the profile answers every exhaustion with neither 429 nor 503", () => {
+    const ra = check("RA-004");
+    expect(ra.notDeclared!(lumenfall)).toMatch(/with 502 \(exhaustion\.statuses\), never 429 or 503/);
+    for (const name of ["lemondata", "llmapi", "meta-envelope", "openai-compatible", "anthropic-compatible"])
+      expect(ra.notDeclared!(loadProfile(name)), name).toBeUndefined();
+    // A family that answers 503 is enough.
+    const family = {
+      ...Object.values(loadProfile("lemondata").families)[0]!,
+      exhaustion: { ...lumenfall.exhaustion, statuses: [503] },
+    };
+    expect(ra.notDeclared!({ ...lumenfall, families: { f: family } } as Profile)).toBeUndefined();
+  });
+  it("a gateway that answers 429/503 against such a profile is judged all the same", () => {
+    const ra = check("RA-004");
+    const outcome = (evaluated: number, violations = 0) => {
+      const tally = newTally();
+      tally.evaluated = evaluated;
+      for (let i = 0; i < violations; i++)
+        tally.violations.push({ checkId: "RA-004" } as unknown as (typeof tally.violations)[number]);
+      return checkResults({
+        checks: [ra],
+        profile: lumenfall,
+        tallies: new Map([["RA-004", tally]]),
+        active: new Set(["RA-004"]),
+        lists: new Map(),
+        properties: [],
+      })[0]!.outcome;
+    };
+    expect(outcome(0)).toBe("not_declared");
+    expect(outcome(3)).toBe("pass");
+    expect(outcome(3, 1)).toBe("fail");
   });
   it("the reference gateway asks for the soonest wait its providers gave, never less than its own", () => {
     const f = (status: number, retryAfterS?: number) => ({ provider: "p", reason: "r", status, retryAfterS });
