@@ -16,6 +16,23 @@ const target = join(root, "dist");
 // the same file system, so the swap is a rename.
 const dist = join(root, "node_modules", ".cache", `faultline-build-${process.pid}`);
 
+// A build killed half way (SIGKILL, a power cut) leaves its directory behind: sweep those of processes that
+// are gone. A live one is another build running now (npm pack inside a test run), and is left alone.
+const cache = join(root, "node_modules", ".cache");
+for (const name of existsSync(cache) ? readdirSync(cache) : []) {
+  const pid = Number(/^faultline-(?:build|old)-(\d+)$/.exec(name)?.[1]);
+  if (!pid || pid === process.pid || alive(pid)) continue;
+  rmSync(join(cache, name), { recursive: true, force: true });
+}
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const built = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", dist], {
