@@ -639,9 +639,19 @@ describe("every shell block of README.md and docs/", () => {
   });
 });
 
+/**
+ * Pages whose blocks drive open-loop outages through a gateway that shares this worker's event loop (or
+ * this machine's two cores with the other workers): a machine starved for long enough tips even the
+ * reference gateway into timing out every attempt, and it stays there while the load keeps coming. Seen
+ * once in seven full runs (docs/outage.md, provider-down's recovered phase: every attempt past its 1 s
+ * timeout, providers healthy). One more try, in a fresh world; a page whose gateway really does not
+ * recover fails both.
+ */
+const LOAD_BOUND = new Set(["README.md", "docs/outage.md"]);
+
 describe.concurrent("the runnable blocks, run as written", () => {
   for (const doc of Object.keys(RUNNERS)) {
-    it(doc, async () => {
+    it(doc, { timeout: 300_000, retry: LOAD_BOUND.has(doc) ? 1 : 0 }, async () => {
       const blocks = blocksOf(doc);
       const w = new World(doc);
       try {
@@ -650,7 +660,7 @@ describe.concurrent("the runnable blocks, run as written", () => {
       } finally {
         await w.close();
       }
-    }, 300_000);
+    });
   }
 });
 
