@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { Redactor } from "../core/redact.ts";
 import { seededRandom } from "../core/rng.ts";
 import { dialect } from "./dialects/index.ts";
-import { countPieces, type Dialect, type ErrorKind, json, usageOf } from "./dialects/types.ts";
+import { countPieces, type Dialect, type ErrorKind, json, type Route, usageOf } from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
 import { bytes, LimitError, type MockLimits, resolveLimits } from "./limits.ts";
 import { MockMetrics } from "./metrics.ts";
@@ -54,6 +54,18 @@ export const DEFAULT_PROVIDERS: ProviderConfig[] = [
 ];
 
 const MARKER = "faultline:";
+/** The longest body whose reading is kept for the next request (characters). */
+const READING_MAX_CHARS = 64 * 1024;
+
+/** What a request body says to the mock: see MockEngine.read. */
+interface Reading {
+  readonly method: string;
+  readonly subpath: string;
+  readonly body: string;
+  readonly route: Readonly<Route> | undefined;
+  readonly invalid: { kind: ErrorKind; message: string; reason: string } | undefined;
+  readonly planInBody: string | undefined;
+}
 /** The longest plan id a marker carries. */
 const MAX_ID = 64;
 
@@ -96,6 +108,8 @@ interface ProviderRuntime {
   textHead: string;
   /** The pieces of any such text: the tag has no space, so it never adds one to the head's last. */
   textPieces: number;
+  /** The reading of the last request's body (MockEngine.read). */
+  lastReading: Reading | undefined;
 }
 
 export class MockEngine {
@@ -128,6 +142,7 @@ export class MockEngine {
         requests: 0,
         textHead: `Hello from ${p.name} (`,
         textPieces: countPieces(`Hello from ${p.name} (0).`),
+        lastReading: undefined,
       });
     }
     this.limits = resolveLimits({ maxPlans: options.maxPlans, ...options.limits });
@@ -273,18 +288,48 @@ export class MockEngine {
 
   /** Finds the plan a request belongs to: the header first, then the marker in the body. */
   planIdOf(req: MockRequest): string | undefined {
+    return this.planInHeader(req) ?? planInBody(req.body);
+  }
+
+  private planInHeader(req: MockRequest): string | undefined {
     const header = req.headers["x-faultline-plan"];
     if (header) return header.startsWith("faultline:") ? header.slice(10) : header;
-    // The id is read in place after each "faultline:" (what /faultline:([A-Za-z0-9_-]{1,64})/ matches):
-    // a regular expression cost a match array and a capture per answer.
-    const body = req.body;
-    for (let at = body.indexOf(MARKER); at !== -1; at = body.indexOf(MARKER, at + 1)) {
-      const from = at + MARKER.length;
-      let to = from;
-      while (to - from < MAX_ID && idChar(body.charCodeAt(to))) to++;
-      if (to > from) return body.slice(from, to);
-    }
     return undefined;
+  }
+
+  /**
+   * What the body says, read once per distinct request: its route, whether the provider refuses it, and the
+   * plan marker in it. All three are functions of the method, the subpath and the body text alone, so a
+   * request identical to the provider's previous one (a load test's, a storm's) reuses the reading, where
+   * parsing the JSON again was the largest part of the mock's own work per answer. Bodies past
+   * READING_MAX_CHARS are read every time, so a large one is not kept alive for this.
+   */
+  private read(p: ProviderRuntime, req: MockRequest, subpath: string): Reading {
+    const last = p.lastReading;
+    if (
+      last !== undefined &&
+      last.body === req.body &&
+      last.subpath === subpath &&
+      last.method === req.method
+    )
+      return last;
+    let body: unknown;
+    try {
+      body = req.body ? JSON.parse(req.body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const route = p.dialect.route(req.method, subpath, req, body);
+    const reading: Reading = {
+      method: req.method,
+      subpath,
+      body: req.body,
+      route: route === undefined ? undefined : Object.freeze(route),
+      invalid: route?.op === "chat" ? this.refuse(p, route.model, req.body, body) : undefined,
+      planInBody: planInBody(req.body),
+    };
+    p.lastReading = req.body.length <= READING_MAX_CHARS ? reading : undefined;
+    return reading;
   }
 
   decide(req: MockRequest): Decision | undefined {
@@ -294,14 +339,8 @@ export class MockEngine {
     if (!p) return undefined;
     const d = p.dialect;
     const subpath = slash === -1 ? "/" : req.path.slice(slash);
-    let body: unknown;
-    try {
-      body = req.body ? JSON.parse(req.body) : undefined;
-    } catch {
-      body = undefined;
-    }
-    const route = d.route(req.method, subpath, req, body);
-    const planId = this.planIdOf(req);
+    const { route, invalid, planInBody } = this.read(p, req, subpath);
+    const planId = this.planInHeader(req) ?? planInBody;
     const stored = planId ? this.plans.get(planId) : undefined;
     const state = stored?.state;
     let attempt: number;
@@ -318,7 +357,6 @@ export class MockEngine {
     if (route?.includeUsage) ctx.includeUsage = true;
     let spec: StepSpec;
     let reply: Reply;
-    const invalid = route?.op === "chat" ? this.refuse(p, route.model, req.body, body) : undefined;
     if (!route) {
       spec = { step: "unknown_route" };
       reply = d.unknownRoute(ctx);
@@ -477,6 +515,19 @@ function resolveStep(spec: StepSpec): { def: StepDef; params: Record<string, unk
   lastSpec = spec;
   lastResolved = r;
   return r;
+}
+
+/** The plan id a body's marker names: what /faultline:([A-Za-z0-9_-]{1,64})/ captures first. */
+function planInBody(body: string): string | undefined {
+  // The id is read in place after each "faultline:": a regular expression cost a match array and a
+  // capture per answer.
+  for (let at = body.indexOf(MARKER); at !== -1; at = body.indexOf(MARKER, at + 1)) {
+    const from = at + MARKER.length;
+    let to = from;
+    while (to - from < MAX_ID && idChar(body.charCodeAt(to))) to++;
+    if (to > from) return body.slice(from, to);
+  }
+  return undefined;
 }
 
 /** The one JSON error shape of the control API. */

@@ -12,11 +12,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { request } from "undici";
 import { child, isType, measured, next, pin, serverFlags, usage } from "./children.ts";
 import { summariseProfile } from "./profile.ts";
-import type { BurstResult, Canned, LoadJob, ServerMessage, Target, ThroughputResult } from "./protocol.ts";
+import type { BurstResult, Canned, LoadJob, ServerMessage, ThroughputResult } from "./protocol.ts";
 import { round, table } from "./stats.ts";
+import { capture, chat, post } from "./targets.ts";
 
 const REPORT = join(dirname(fileURLToPath(import.meta.url)), "../../reports/bench-mock.json");
 const CONNECTIONS = 64;
@@ -44,47 +44,6 @@ const TARGETS = {
   /** The mock's server-side p99 of 1,000 concurrent 50 ms answers, at most this much above bare's. */
   delayedP99SlackMs: 10,
 };
-
-async function post(url: string, body: unknown): Promise<{ id: string; marker: string }> {
-  const res = await request(url, {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-    headersTimeout: 5_000,
-  });
-  const json = (await res.body.json()) as { id: string; marker: string };
-  if (res.statusCode !== 201) throw new Error(`plan refused: ${JSON.stringify(json)}`);
-  return json;
-}
-
-const HOP_BY_HOP = new Set(["date", "connection", "keep-alive", "transfer-encoding", "content-length"]);
-
-/** One real answer of the mock, kept as the bytes the bare server will replay. */
-async function capture(t: Target, delayMs = 0): Promise<Canned> {
-  const res = await request(t.url, {
-    method: "POST",
-    headers: t.headers,
-    body: t.body,
-    headersTimeout: 5_000,
-  });
-  const text = await res.body.text();
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers))
-    if (!HOP_BY_HOP.has(k) && typeof v === "string") headers[k] = v;
-  const sse = headers["content-type"]?.startsWith("text/event-stream");
-  // The mock writes one SSE event per write; the bare server does the same.
-  const pieces = sse ? text.split(/(?<=\n\n)/) : [text];
-  return { status: res.statusCode, headers, pieces, delayMs };
-}
-
-function chat(url: string, content: string, stream = false): Target {
-  return {
-    url,
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer sk-bench-not-a-secret" },
-    body: JSON.stringify({ model: "gpt-4o-mini", stream, messages: [{ role: "user", content }] }),
-  };
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,0 +1,253 @@
+// `npm run bench:instructions`: the mock's work per answer counted in machine instructions, under valgrind's
+// callgrind, against the bare server replaying its answers, in the same run. Needs valgrind (Debian package
+// `valgrind`); about two minutes on two CPUs.
+//
+// Why a second bench: CPU time per answer on a shared machine moves with the neighbours (on this project's
+// machine the same code measured 25 µs at one hour and 70 µs at another), and a change worth 3% cannot be
+// told from noise. Instruction counts repeat within a fraction of a percent, so they show what a change to
+// the mock's hot path saves. They are not time: they leave out the kernel's work (reading and writing the
+// sockets, about a third of bare's CPU), and cache misses weigh nothing, so this ratio is the mock's own work
+// against node:http's and says nothing on the ≤ 1.15 CPU target of `npm run bench:mock`, which stays the
+// measure of record. Counting instructions of a benchmark under callgrind is how CodSpeed makes CI benchmarks
+// steady on shared runners.
+//
+// Both servers run with --single-threaded, so the collector works on the main thread where it is counted;
+// its share depends on when it runs, so the comparison is made on the rest ("mutator"), and the collector
+// and the JIT compiler are shown apart.
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+import { annotate, mutator, perfMap } from "./callgrind.ts";
+import { isType, next } from "./children.ts";
+import type { Canned, ServerMessage, Target } from "./protocol.ts";
+import { round, table } from "./stats.ts";
+import { capture, chat, post } from "./targets.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const REPORT = join(here, "../../reports/bench-instructions.json");
+/** Requests before counting starts: every hot function is optimised by then (checked with --trace-opt). */
+const WARMUP = 5_000;
+/** Requests counted per scenario: ±CONNECTIONS requests in flight at the toggles is ±0.1%. */
+const COUNTED = 10_000;
+const CONNECTIONS = 8;
+/** Under callgrind a server answers a few hundred requests a second; this bounds a whole scenario. */
+const REQUEST_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 180_000;
+
+function fail(message: string): never {
+  process.stderr.write(`bench:instructions: ${message}\n`);
+  process.exit(2);
+}
+
+for (const tool of ["valgrind", "callgrind_control", "callgrind_annotate"]) {
+  // callgrind_annotate answers --version with exit status 255, so only a tool that cannot start is missing.
+  try {
+    execFileSync(tool, ["--version"], { stdio: "ignore", timeout: 10_000 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      fail(`needs ${tool} on the PATH, saw none (Debian: apt-get install valgrind)`);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "faultline-instructions-"));
+
+/** A server child of the benchmark (server.ts) running under callgrind, counting nothing until told. */
+function underCallgrind(mode: "mock" | "bare"): ChildProcess {
+  return fork(join(here, "server.ts"), [mode], {
+    execPath: "valgrind",
+    execArgv: [
+      "--tool=callgrind",
+      // V8 writes machine code at run time and patches it; valgrind must see every change.
+      "--smc-check=all-non-file",
+      "--instr-atstart=no",
+      `--callgrind-out-file=${join(dir, `${mode}.out`)}`,
+      process.execPath,
+      ...process.execArgv,
+      "--single-threaded",
+      // Names JIT-compiled code in /tmp/perf-<pid>.map. It also keeps V8 from moving code: without it,
+      // three of five runs on this project's machine counted the mock 20–25% higher, all of it in V8's
+      // runtime (object literals defined through the runtime, objects migrated to new maps), and with it
+      // none of twelve did; the figures of the good runs were the same with and without.
+      "--perf-basic-prof",
+    ],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+const ready = (c: ChildProcess, what: string) =>
+  withTimeout(next<Extract<ServerMessage, { type: "ready" }>>(c, isType("ready")), READY_TIMEOUT_MS, what);
+
+/** Sends `n` requests over CONNECTIONS keep-alive connections, each read to its end. */
+async function drive(pool: Pool, t: Target, n: number): Promise<number> {
+  const path = new URL(t.url).pathname;
+  let left = n;
+  let statuses = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (left-- > 0) {
+        const res = await pool.request({
+          path,
+          method: "POST",
+          headers: t.headers,
+          body: t.body,
+          headersTimeout: REQUEST_TIMEOUT_MS,
+          bodyTimeout: REQUEST_TIMEOUT_MS,
+        });
+        await res.body.text();
+        statuses += res.statusCode;
+      }
+    }),
+  );
+  return statuses / n;
+}
+
+const callgrind = (pid: number, ...args: string[]) =>
+  execFileSync("callgrind_control", [...args, String(pid)], { stdio: "ignore", timeout: 120_000 });
+
+const servers: ChildProcess[] = [];
+const stopAll = () => {
+  for (const c of servers) if (c.exitCode === null) c.kill("SIGKILL");
+};
+process.once("exit", stopAll);
+
+try {
+  const mock = underCallgrind("mock");
+  servers.push(mock);
+  const mockReady = await ready(mock, "the mock under callgrind");
+  const chatUrl = `${mockReady.url}/alpha/v1/chat/completions`;
+  const okPlan = await post(`${mockReady.url}/_faultline/plans`, { providers: { alpha: ["ok"] } });
+  const storm = await post(`${mockReady.url}/_faultline/plans`, { providers: { alpha: ["rate_limit"] } });
+  const scenarios = [
+    {
+      key: "completion",
+      label: "200 chat completion (plan: ok)",
+      target: chat(chatUrl, `hello ${okPlan.marker}`),
+    },
+    { key: "storm", label: "429 storm (plan: rate_limit)", target: chat(chatUrl, `hello ${storm.marker}`) },
+  ] as const;
+  const canned: Record<string, Canned> = {};
+  for (const s of scenarios) canned[`/${s.key}`] = await capture(s.target);
+
+  const bare = underCallgrind("bare");
+  servers.push(bare);
+  bare.send({ type: "canned", routes: canned });
+  const bareReady = await ready(bare, "the bare server under callgrind");
+
+  // The two servers are counted side by side, one per CPU: counts do not depend on time, and each
+  // server's dumps are numbered in the order of the scenarios.
+  const run = async (c: ChildProcess, url: (key: string) => Target) => {
+    const pool = new Pool(new URL(url("completion").url).origin, { connections: CONNECTIONS });
+    try {
+      for (const [i, s] of scenarios.entries()) {
+        const t = url(s.key);
+        await drive(pool, t, WARMUP);
+        // Instrumented from here on (turning it off between windows left the next dump's counts wrapped
+        // below zero); each window starts from zero and ends in a dump of its own.
+        if (i === 0) callgrind(c.pid!, "--instr=on");
+        callgrind(c.pid!, "--zero");
+        await drive(pool, t, COUNTED);
+        callgrind(c.pid!, "--dump");
+      }
+    } finally {
+      await pool.close();
+    }
+  };
+  await Promise.all([
+    run(mock, (key) => scenarios.find((s) => s.key === key)!.target),
+    run(bare, (key) => ({ ...scenarios.find((s) => s.key === key)!.target, url: `${bareReady.url}/${key}` })),
+  ]);
+  for (const c of servers) c.send({ type: "stop" });
+  await Promise.all(servers.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+
+  // Each server's perf map names its JIT-compiled code; read, then removed (node writes it to /tmp).
+  const names = Object.fromEntries(
+    (["mock", "bare"] as const).map((mode, k) => {
+      const file = `/tmp/perf-${servers[k]!.pid}.map`;
+      try {
+        return [mode, perfMap(readFileSync(file, "utf8"))];
+      } finally {
+        rmSync(file, { force: true });
+      }
+    }),
+  );
+  const per = (n: number) => round(n / COUNTED, 0);
+  const rows: Array<Array<string | number>> = [
+    ["scenario", "mock instr/ans", "bare instr/ans", "ratio", "mutator: mock", "bare", "ratio"],
+  ];
+  const report: Record<string, unknown> = {};
+  let breakdown: Array<Array<string | number>> = [];
+  let functions: Array<Array<string | number>> = [];
+  scenarios.forEach((s, i) => {
+    const m = annotate(join(dir, `mock.out.${i + 1}`), names.mock);
+    const b = annotate(join(dir, `bare.out.${i + 1}`), names.bare);
+    rows.push([
+      s.label,
+      per(m.total),
+      per(b.total),
+      round(m.total / b.total, 3),
+      per(mutator(m)),
+      per(mutator(b)),
+      round(mutator(m) / mutator(b), 3),
+    ]);
+    report[s.key] = {
+      label: s.label,
+      counted: COUNTED,
+      mock: { total: m.total, mutator: mutator(m), byPart: m.byPart, byFunction: m.byFunction },
+      bare: { total: b.total, mutator: mutator(b), byPart: b.byPart },
+    };
+    if (i === 0) {
+      const parts = [...new Set([...Object.keys(m.byPart), ...Object.keys(b.byPart)])];
+      const diff = (p: string) => ((m.byPart[p] ?? 0) - (b.byPart[p] ?? 0)) / COUNTED;
+      breakdown = [
+        ["part (200 completion), per answer", "mock", "bare", "mock − bare"],
+        ...parts
+          .sort((x, y) => diff(y) - diff(x))
+          .map((p) => [
+            p,
+            round((m.byPart[p] ?? 0) / COUNTED, 0),
+            round((b.byPart[p] ?? 0) / COUNTED, 0),
+            round(diff(p), 0),
+          ]),
+      ];
+      functions = [
+        ["the mock's own JavaScript (200 completion), self", "instr/ans"],
+        ...Object.entries(m.byFunction)
+          .sort((x, y) => y[1] - x[1])
+          .slice(0, 12)
+          .map(([f, n]) => [f, round(n / COUNTED, 0)]),
+      ];
+    }
+  });
+  const out = process.stdout;
+  out.write(
+    `faultline bench:instructions — node ${process.version}, callgrind; ${WARMUP} requests of warm-up, then ${COUNTED} counted per scenario over ${CONNECTIONS} connections\n`,
+  );
+  out.write(
+    "instructions executed in user space per answer (the kernel's socket work is not counted); mutator: without the collector and the JIT compiler\n\n",
+  );
+  out.write(`${table(rows)}\n\n${table(breakdown)}\n\n${table(functions)}\n\n`);
+  mkdirSync(dirname(REPORT), { recursive: true });
+  writeFileSync(
+    REPORT,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, warmup: WARMUP, counted: COUNTED, connections: CONNECTIONS, scenarios: report }, null, 2)}\n`,
+  );
+  out.write(`written to ${REPORT}\n`);
+  // FAULTLINE_BENCH_KEEP=1 keeps callgrind's files, to open with callgrind_annotate or kcachegrind.
+  if (process.env.FAULTLINE_BENCH_KEEP === "1") out.write(`callgrind files kept in ${dir}\n`);
+  else rmSync(dir, { recursive: true, force: true });
+} catch (e) {
+  stopAll();
+  rmSync(dir, { recursive: true, force: true });
+  fail((e as Error).message);
+}
