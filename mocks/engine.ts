@@ -324,7 +324,7 @@ export class MockEngine {
       method: req.method,
       subpath,
       body: req.body,
-      route: route === undefined ? undefined : Object.freeze(route),
+      route,
       invalid: route?.op === "chat" ? this.refuse(p, route.model, req.body, body) : undefined,
       planInBody: planInBody(req.body),
     };

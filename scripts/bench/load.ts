@@ -13,12 +13,16 @@ import type {
 } from "./protocol.ts";
 import { round, summarise } from "./stats.ts";
 
+/** The next of a target's bodies, in turn; a target with one body sends it every time. */
+let turn = 0;
+const bodyOf = (t: Target) => (t.bodies ? t.bodies[turn++ % t.bodies.length] : t.body);
+
 async function once(pool: Pool, t: Target, path: string): Promise<{ status: number; bytes: number }> {
   const res = await pool.request({
     path,
     method: t.method as "GET" | "POST",
     headers: t.headers,
-    body: t.body,
+    body: bodyOf(t),
     headersTimeout: 10_000,
     bodyTimeout: 10_000,
   });

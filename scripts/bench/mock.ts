@@ -87,6 +87,14 @@ const mockTargets = {
   storm: chat(chatUrl, `hello ${storm.marker}`),
   sse: chat(chatUrl, `hello ${sse.marker}`, true),
   delayed: chat(chatUrl, `hello ${slow.marker}`),
+  // A thousand bodies of one length, each naming the ok plan: answers of one size, never two alike in a row.
+  varied: {
+    ...chat(chatUrl, `hello ${okPlan.marker} 0000`),
+    bodies: Array.from(
+      { length: 1000 },
+      (_, i) => chat(chatUrl, `hello ${okPlan.marker} ${String(i).padStart(4, "0")}`).body!,
+    ),
+  },
 };
 const canned: Record<string, Canned> = {};
 for (const [name, t] of Object.entries(mockTargets)) {
@@ -124,6 +132,10 @@ const scenarios = [
     cpuTarget: TARGETS.cpuRatio,
   },
   { key: "sse", label: "20-chunk SSE, full read", reqTarget: TARGETS.sseReqRatio, cpuTarget: undefined },
+  // The mock reads a body once while the provider's requests repeat it (mocks/engine.ts, read), as a load
+  // test's do; here no two requests in a row are the same, so every body is parsed and checked. No target:
+  // the figure says what that reading costs.
+  { key: "varied", label: "200, no body twice in a row", reqTarget: undefined, cpuTarget: undefined },
 ] as const;
 
 type Run = Awaited<ReturnType<typeof measured<ThroughputResult>>>;

@@ -6,6 +6,8 @@ export interface Target {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** Bodies sent in turn instead of `body`: every request differs from the one before. */
+  bodies?: string[];
 }
 
 /** A closed loop: `connections` workers, each sending its next request when the last one is read. */
