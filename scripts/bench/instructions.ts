@@ -74,6 +74,8 @@ function underCallgrind(mode: "mock" | "bare", run: number): ChildProcess {
       "--perf-basic-prof",
     ],
     stdio: ["ignore", "ignore", "inherit", "ipc"],
+    // --perf-basic-prof has V8 write isolate-*-v8.log files into the working directory: the temporary one.
+    cwd: dir,
   });
 }
 
