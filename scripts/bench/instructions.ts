@@ -15,7 +15,7 @@
 // its share depends on when it runs, so the comparison is made on the rest ("mutator"), and the collector
 // and the JIT compiler are shown apart.
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -183,6 +183,8 @@ async function measure(run: number) {
     let names: CodeNames;
     try {
       names = perfMap(readFileSync(file, "utf8"));
+      // Kept beside callgrind's files when asked, to name the addresses in them by hand.
+      if (process.env.FAULTLINE_BENCH_KEEP === "1") copyFileSync(file, join(dir, `${mode}.${run}.perf.map`));
     } finally {
       rmSync(file, { force: true });
     }
