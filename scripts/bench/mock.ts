@@ -8,13 +8,15 @@
 // Ratios are judged per round: each round runs both servers back to back (in alternating order), and
 // the verdict takes the median of the rounds' ratios once they agree (interquartile range within 10%
 // of the median). A machine too busy for the rounds to agree gets "not judged", never a pass or a fail.
+
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { child, isType, measured, next, pin, serverFlags, usage } from "./children.ts";
 import { summariseProfile } from "./profile.ts";
-import type { BurstResult, Canned, LoadJob, ServerMessage, ThroughputResult } from "./protocol.ts";
+import type { BurstResult, Canned, LoadJob, ServerMessage, Target, ThroughputResult } from "./protocol.ts";
 import { round, table } from "./stats.ts";
 import { capture, chat, post } from "./targets.ts";
 
@@ -33,6 +35,9 @@ const BURST_PAIRS = 3;
 const BURST_JUDGED_BARE_P99_MS = 100;
 const DELAY_MS = 50;
 const PROFILE_MS = 1_500;
+/** The probe that picks one of two processes per server: rounds of the 200 completion, alternating. */
+const PROBE_ROUNDS = 4;
+const PROBE_MS = 600;
 /** role chunk + 17 words + finish chunk + [DONE] = 20 SSE events. */
 const SSE_TEXT = Array.from({ length: 17 }, (_, i) => `w${i}`).join(" ");
 const TARGETS = {
@@ -58,46 +63,59 @@ const spread = (xs: number[]) => {
 
 const load1m = loadavg()[0]!;
 const loader = child("load.ts");
-const mockChild = child("server.ts", ["mock"], ["--expose-gc", ...serverFlags()]);
-const mockReady = await next<Extract<ServerMessage, { type: "ready" }>>(mockChild, isType("ready"));
 // The servers on the last CPU, the load generator on the first (children.ts, pin). This script stays free:
 // it only waits on messages, and pinned it would make availableParallelism() answer 1.
 const SERVER_CPU = availableParallelism() - 1;
-const pinned = pin(mockChild.pid, SERVER_CPU) !== undefined && pin(loader.pid, 0) !== undefined;
-const mockUrl = mockReady.url;
-const chatUrl = `${mockUrl}/alpha/v1/chat/completions`;
-// Every measured answer goes through a plan, resolved from the marker in the body, and is journaled.
-const okPlan = await post(`${mockUrl}/_faultline/plans`, {
-  providers: { alpha: ["ok"] },
-  label: "bench 200",
-});
-const storm = await post(`${mockUrl}/_faultline/plans`, {
-  providers: { alpha: ["rate_limit"] },
-  label: "bench 429",
-});
-const sse = await post(`${mockUrl}/_faultline/plans`, {
-  providers: { alpha: [{ step: "ok", text: SSE_TEXT }] },
-});
-const slow = await post(`${mockUrl}/_faultline/plans`, {
-  providers: { alpha: [{ step: "ok", delayMs: DELAY_MS }] },
-});
+const pinned = pin(loader.pid, 0) !== undefined;
 
-const mockTargets = {
-  completion: chat(chatUrl, `hello ${okPlan.marker}`),
-  storm: chat(chatUrl, `hello ${storm.marker}`),
-  sse: chat(chatUrl, `hello ${sse.marker}`, true),
-  delayed: chat(chatUrl, `hello ${slow.marker}`),
-  // A thousand bodies of one length, each naming the ok plan: answers of one size, never two alike in a row.
-  varied: {
-    ...chat(chatUrl, `hello ${okPlan.marker} 0000`),
-    bodies: Array.from(
-      { length: 1000 },
-      (_, i) => chat(chatUrl, `hello ${okPlan.marker} ${String(i).padStart(4, "0")}`).body!,
-    ),
-  },
-};
+type Ready = Extract<ServerMessage, { type: "ready" }>;
+type Targets = Record<"completion" | "storm" | "sse" | "delayed" | "varied", Target>;
+
+/** A mock child, pinned, with the plans every measured answer goes through and the requests that name them. */
+async function startMockChild(): Promise<{ proc: ChildProcess; ready: Ready; targets: Targets }> {
+  const proc = child("server.ts", ["mock"], ["--expose-gc", ...serverFlags()]);
+  const ready = await next<Ready>(proc, isType("ready"));
+  if (pinned) pin(proc.pid, SERVER_CPU);
+  const chatUrl = `${ready.url}/alpha/v1/chat/completions`;
+  // Every measured answer goes through a plan, resolved from the marker in the body, and is journaled.
+  const plan = (body: unknown) => post(`${ready.url}/_faultline/plans`, body);
+  const okPlan = await plan({ providers: { alpha: ["ok"] }, label: "bench 200" });
+  const storm = await plan({ providers: { alpha: ["rate_limit"] }, label: "bench 429" });
+  const sse = await plan({ providers: { alpha: [{ step: "ok", text: SSE_TEXT }] } });
+  const slow = await plan({ providers: { alpha: [{ step: "ok", delayMs: DELAY_MS }] } });
+  const targets: Targets = {
+    completion: chat(chatUrl, `hello ${okPlan.marker}`),
+    storm: chat(chatUrl, `hello ${storm.marker}`),
+    sse: chat(chatUrl, `hello ${sse.marker}`, true),
+    delayed: chat(chatUrl, `hello ${slow.marker}`),
+    // A thousand bodies of one length, each naming the ok plan: answers of one size, never two alike in a row.
+    varied: {
+      ...chat(chatUrl, `hello ${okPlan.marker} 0000`),
+      bodies: Array.from(
+        { length: 1000 },
+        (_, i) => chat(chatUrl, `hello ${okPlan.marker} ${String(i).padStart(4, "0")}`).body!,
+      ),
+    },
+  };
+  return { proc, ready, targets };
+}
+
+async function startBareChild(
+  canned: Record<string, Canned>,
+): Promise<{ proc: ChildProcess; ready: Ready; targets: Targets }> {
+  const proc = child("server.ts", ["bare"], ["--expose-gc"]);
+  proc.send({ type: "canned", routes: canned });
+  const ready = await next<Ready>(proc, isType("ready"));
+  if (pinned) pin(proc.pid, SERVER_CPU);
+  const targets = Object.fromEntries(
+    Object.entries(first.targets).map(([name, t]) => [name, { ...t, url: `${ready.url}/${name}` }]),
+  ) as Targets;
+  return { proc, ready, targets };
+}
+
+const first = await startMockChild();
 const canned: Record<string, Canned> = {};
-for (const [name, t] of Object.entries(mockTargets)) {
+for (const [name, t] of Object.entries(first.targets)) {
   canned[`/${name}`] = await capture(t, name === "delayed" ? DELAY_MS : 0);
 }
 if (canned["/sse"]!.pieces.length !== 20) {
@@ -106,16 +124,49 @@ if (canned["/sse"]!.pieces.length !== 20) {
 if (canned["/storm"]!.status !== 429)
   throw new Error(`expected the storm plan to answer 429, saw ${canned["/storm"]!.status}`);
 
-const bareChild = child("server.ts", ["bare"], ["--expose-gc"]);
-bareChild.send({ type: "canned", routes: canned });
-const bareReady = await next<Extract<ServerMessage, { type: "ready" }>>(bareChild, isType("ready"));
-if (pinned) pin(bareChild.pid, SERVER_CPU);
-const bareTargets = Object.fromEntries(
-  Object.entries(mockTargets).map(([name, t]) => [name, { ...t, url: `${bareReady.url}/${name}` }]),
-) as typeof mockTargets;
+/**
+ * Two processes of each server, and the one that spends less CPU per answer on a short probe goes on: now
+ * and then a Node process settles for its whole life into a state 15–25% slower (hot functions left in V8's
+ * baseline tier, node's own process.nextTick building its tick objects through V8's runtime; see
+ * docs/mock.md, "Instructions per answer"), and one such process would make the whole run read as a miss
+ * of the code. Both servers are treated alike, and the probe's figures are printed and kept.
+ */
+async function faster(
+  name: string,
+  candidates: Array<{ proc: ChildProcess; ready: Ready; targets: Targets }>,
+) {
+  const perAnswer: number[][] = candidates.map(() => []);
+  const probe = (c: (typeof candidates)[number]) =>
+    measured<ThroughputResult>(c.proc, loader, {
+      kind: "throughput",
+      target: c.targets.completion,
+      connections: CONNECTIONS,
+      warmupMs: WARMUP_MS,
+      durationMs: PROBE_MS,
+    });
+  // A fresh process spends its first second compiling: each is warmed before anything counts.
+  for (const c of candidates) await probe(c);
+  for (let r = 0; r < PROBE_ROUNDS; r++) {
+    for (const i of r % 2 ? [1, 0] : [0, 1])
+      perAnswer[i]!.push((await probe(candidates[i]!)).cpuUsPerRequest);
+  }
+  const medians = perAnswer.map(median);
+  const best = medians[0]! <= medians[1]! ? 0 : 1;
+  for (const [i, c] of candidates.entries()) if (i !== best) c.proc.send({ type: "stop" });
+  probes[name] = { cpuUsPerAnswer: medians.map((m) => round(m, 1)), kept: best };
+  return candidates[best]!;
+}
+const probes: Record<string, { cpuUsPerAnswer: number[]; kept: number }> = {};
+const mock = await faster("mock", [first, await startMockChild()]);
+const bare = await faster("bare", [await startBareChild(canned), await startBareChild(canned)]);
+const mockChild = mock.proc;
+const bareChild = bare.proc;
+const mockReady = mock.ready;
+const bareReady = bare.ready;
+const mockTargets = mock.targets;
 const servers = {
   mock: { proc: mockChild, targets: mockTargets },
-  bare: { proc: bareChild, targets: bareTargets },
+  bare: { proc: bareChild, targets: bare.targets },
 };
 
 const scenarios = [
@@ -352,6 +403,9 @@ out.write(
 out.write(
   "µs/ans: the server process's CPU time (user + system) per answer, the steadiest figure on a shared machine\n\n",
 );
+out.write(
+  `two processes of each server, the one with less CPU per answer on a probe of ${PROBE_ROUNDS} × ${PROBE_MS} ms of 200 answers kept: mock ${probes.mock!.cpuUsPerAnswer.join(" / ")} µs/ans (kept #${probes.mock!.kept + 1}), bare ${probes.bare!.cpuUsPerAnswer.join(" / ")} µs/ans (kept #${probes.bare!.kept + 1})\n\n`,
+);
 out.write(`${table(rows)}\n\n${table(burstRows)}\n\n`);
 out.write(
   `RSS idle: mock ${mb(mockReady.rssBytes)} MB, bare ${mb(bareReady.rssBytes)} MB (both under tsx); at the end: mock ${mb(mockUsage.rssBytes)} MB (journal ${mockUsage.journal?.size} entries, ${mockUsage.journal?.dropped} dropped), bare ${mb(bareUsage.rssBytes)} MB\n\n`,
@@ -395,6 +449,7 @@ const report = {
   },
   targets: TARGETS,
   pinned,
+  probes,
   throughput,
   delayed: { ...delayed, p99DiffMs: burstDiff, p99DiffIqrMs: burstIqr, runs: burstRuns, state: burstState },
   rss: {
