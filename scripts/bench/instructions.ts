@@ -90,11 +90,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 const ready = (c: ChildProcess, what: string) =>
   withTimeout(next<Extract<ServerMessage, { type: "ready" }>>(c, isType("ready")), READY_TIMEOUT_MS, what);
 
-/** Sends `n` requests over CONNECTIONS keep-alive connections, each read to its end. */
-async function drive(pool: Pool, t: Target, n: number): Promise<number> {
+/**
+ * Sends `n` requests over CONNECTIONS keep-alive connections, each read to its end. Every answer must have
+ * `status` (the one captured from the mock): a count of other work would be a figure of nothing.
+ */
+async function drive(pool: Pool, t: Target, n: number, status: number): Promise<void> {
   const path = new URL(t.url).pathname;
   let left = n;
-  let statuses = 0;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (left-- > 0) {
@@ -107,11 +109,11 @@ async function drive(pool: Pool, t: Target, n: number): Promise<number> {
           bodyTimeout: REQUEST_TIMEOUT_MS,
         });
         await res.body.text();
-        statuses += res.statusCode;
+        if (res.statusCode !== status)
+          throw new Error(`${t.url} answered ${res.statusCode} where the scenario expects ${status}`);
       }
     }),
   );
-  return statuses / n;
 }
 
 const callgrind = (pid: number, ...args: string[]) =>
@@ -156,12 +158,13 @@ async function measure(run: number) {
     try {
       for (const [i, s] of SCENARIOS.entries()) {
         const t = target(s.key);
-        await drive(pool, t, WARMUP);
+        const status = canned[`/${s.key}`]!.status;
+        await drive(pool, t, WARMUP, status);
         // Instrumented from here on (turning it off between windows left the next dump's counts wrapped
         // below zero); each window starts from zero and ends in a dump of its own.
         if (i === 0) callgrind(c.pid!, "--instr=on");
         callgrind(c.pid!, "--zero");
-        await drive(pool, t, COUNTED);
+        await drive(pool, t, COUNTED, status);
         callgrind(c.pid!, "--dump");
       }
     } finally {
@@ -173,8 +176,13 @@ async function measure(run: number) {
     drain(bare, (key) => ({ ...targets[key], url: `${bareReady.url}/${key}` })),
   ]);
   for (const c of [mock, bare]) c.send({ type: "stop" });
-  await Promise.all(
-    [mock, bare].map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)),
+  // callgrind writes its last file as the process exits; a server that does not exit is killed by stopAll.
+  await withTimeout(
+    Promise.all(
+      [mock, bare].map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)),
+    ),
+    READY_TIMEOUT_MS,
+    "the servers' exit",
   );
 
   // Each server's perf map names its JIT-compiled code; read, then removed (node writes it to /tmp).
@@ -188,17 +196,21 @@ async function measure(run: number) {
     } finally {
       rmSync(file, { force: true });
     }
-    return SCENARIOS.map((_, i) => annotate(join(dir, `${mode}.${run}.out.${i + 1}`), names));
+    return SCENARIOS.map((s, i) => {
+      const parts = annotate(join(dir, `${mode}.${run}.out.${i + 1}`), names);
+      if (parts.total <= 0)
+        throw new Error(`callgrind counted nothing for the ${mode} server's ${s.key} window`);
+      return parts;
+    });
   };
   return { mock: read(mock, "mock"), bare: read(bare, "bare") };
 }
 
 try {
   // Two runs in fresh processes, and of each server the run with fewer instructions: now and then a process
-  // settles into a state where V8 builds some object literals through its runtime and migrates them to
-  // new maps, 15–25% more instructions for the mock all run long (seen in about one run in four under
-  // callgrind, never between two counted windows of one process), and one such run would say nothing
-  // about the code.
+  // settles for its whole life into a state 15–25% slower (hot functions left in V8's baseline tier, node's
+  // process.nextTick building its tick objects through V8's runtime; about one process in eight under
+  // callgrind), and one such run would say nothing about the code. Both runs are printed.
   const runs = [await measure(1), await measure(2)];
   const lower = (mode: "mock" | "bare", i: number) =>
     runs.map((r) => r[mode][i]!).reduce((x, y) => (mutator(y) < mutator(x) ? y : x));

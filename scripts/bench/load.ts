@@ -132,3 +132,6 @@ process.on("message", async (job: LoadJob) => {
   const result: LoadResult = job.kind === "throughput" ? await throughput(job) : await burst(job);
   process.send?.(result);
 });
+
+// Forked by a bench script: when it goes (finished, killed, interrupted), this process goes with it.
+process.on("disconnect", () => process.exit(0));

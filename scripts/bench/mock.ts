@@ -100,15 +100,17 @@ async function startMockChild(): Promise<{ proc: ChildProcess; ready: Ready; tar
   return { proc, ready, targets };
 }
 
+/** A bare child replaying `canned`, pinned; its targets are `like`'s requests, sent to its own paths. */
 async function startBareChild(
   canned: Record<string, Canned>,
+  like: Targets,
 ): Promise<{ proc: ChildProcess; ready: Ready; targets: Targets }> {
   const proc = child("server.ts", ["bare"], ["--expose-gc"]);
   proc.send({ type: "canned", routes: canned });
   const ready = await next<Ready>(proc, isType("ready"));
   if (pinned) pin(proc.pid, SERVER_CPU);
   const targets = Object.fromEntries(
-    Object.entries(first.targets).map(([name, t]) => [name, { ...t, url: `${ready.url}/${name}` }]),
+    Object.entries(like).map(([name, t]) => [name, { ...t, url: `${ready.url}/${name}` }]),
   ) as Targets;
   return { proc, ready, targets };
 }
@@ -158,7 +160,10 @@ async function faster(
 }
 const probes: Record<string, { cpuUsPerAnswer: number[]; kept: number }> = {};
 const mock = await faster("mock", [first, await startMockChild()]);
-const bare = await faster("bare", [await startBareChild(canned), await startBareChild(canned)]);
+const bare = await faster("bare", [
+  await startBareChild(canned, first.targets),
+  await startBareChild(canned, first.targets),
+]);
 const mockChild = mock.proc;
 const bareChild = bare.proc;
 const mockReady = mock.ready;

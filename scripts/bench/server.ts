@@ -155,3 +155,6 @@ if (mode === "mock") {
   process.stderr.write(`bench server: expected "mock" or "bare", saw "${mode}"\n`);
   process.exit(2);
 }
+
+// Forked by a bench script: when it goes (finished, killed, interrupted), this process goes with it.
+process.on("disconnect", () => process.exit(0));
