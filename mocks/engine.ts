@@ -106,6 +106,8 @@ interface ProviderRuntime {
   requests: number;
   /** What every completion text of this provider starts with; the attempt's tag follows. */
   textHead: string;
+  /** `JSON.stringify(textHead)` without its closing quote: the tag and `)."` complete it (context). */
+  textHeadJson: string;
   /** The pieces of any such text: the tag has no space, so it never adds one to the head's last. */
   textPieces: number;
   /** The reading of the last request's body (MockEngine.read). */
@@ -141,6 +143,7 @@ export class MockEngine {
         models: new Set(p.models),
         requests: 0,
         textHead: `Hello from ${p.name} (`,
+        textHeadJson: JSON.stringify(`Hello from ${p.name} (`).slice(0, -1),
         textPieces: countPieces(`Hello from ${p.name} (0).`),
         lastReading: undefined,
       });
@@ -428,6 +431,8 @@ export class MockEngine {
       text,
       completionTokens: p.textPieces,
       textCounted: text,
+      // The tag is hex and a dash, which JSON leaves as they are: the text's JSON without a second pass.
+      textCountedJson: `${p.textHeadJson}${this.tagPrefix}-${n})."`,
       nowS: Math.floor(Date.now() / 1000),
       // About four characters a token, as a provider's count roughly goes; at least one.
       promptTokens: (bodyLength + 3) >> 2 || 1,

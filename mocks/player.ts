@@ -29,6 +29,16 @@ export interface GoneListener {
 export interface ReplySink<T> {
   /** Status, headers and the whole body at once: what most answers are. */
   whole(t: T, status: number, headers: Record<string, string>, body: string): void;
+  /**
+   * Makes ready a whole answer's status and headers while its delay runs, sending nothing; `endWhole`
+   * then writes the body and sends both. Optional, and only as a pair. Why: a thousand delayed answers
+   * due at once are written one after another, so what each does when its timer fires adds to the
+   * wait of every one due after it, where work done on arrival is spread over the arrivals (in a
+   * 1,000-request burst on this project's machine, 15 µs more per answer on firing added 25–40 ms to
+   * the p99, and 15 µs more on arrival 6–10 ms).
+   */
+  prepareWhole?(t: T, status: number, headers: Record<string, string>, body: string): void;
+  endWhole?(t: T, body: string): void;
   /** Status and headers of a body that follows in pieces. */
   head(t: T, status: number, headers: Record<string, string>): void;
   write(t: T, data: string): void;
@@ -103,6 +113,12 @@ export function play<T, C>(reply: Reply, sink: ReplySink<T>, t: T, report: PlayR
   new Playback(reply, sink, t, report, context).start();
 }
 
+/**
+ * The longest delay a whole answer's head is made ready for in advance (ReplySink.prepareWhole): node sets
+ * its Date header then, and a second is that header's own resolution.
+ */
+export const PREPARE_MAX_MS = 1_000;
+
 /** Where a Playback is: what its timer, when it fires, goes on to. */
 const At = { Start: 0, Chunk: 1, Hung: 2, Done: 3 } as const;
 type At = (typeof At)[keyof typeof At];
@@ -115,6 +131,8 @@ class Playback<T, C> implements GoneListener {
   private at: At = At.Start;
   private next = 0;
   private headSent = false;
+  /** The sink made the head of this whole answer ready before the delay (prepareWhole). */
+  private prepared = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -132,8 +150,21 @@ class Playback<T, C> implements GoneListener {
       return;
     }
     this.sink.listen(this.t, this);
-    if (this.reply.delayMs) this.after(this.reply.delayMs, At.Start);
-    else this.step();
+    const r = this.reply;
+    if (!r.delayMs) {
+      this.step();
+      return;
+    }
+    if (r.delayMs <= PREPARE_MAX_MS && this.sink.prepareWhole && !r.fault && !r.chunks && r.end !== "hang") {
+      try {
+        this.sink.prepareWhole(this.t, r.status, r.headers, r.body ?? "");
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      this.prepared = true;
+    }
+    this.after(r.delayMs, At.Start);
   }
 
   /** The client went away, or the host stopped: a wait ends now. */
@@ -179,7 +210,8 @@ class Playback<T, C> implements GoneListener {
     if (r.fault === "hang") this.after(MAX_HANG_MS, At.Hung);
     else if (r.fault) this.fault(r.fault);
     else if (!r.chunks && r.end !== "hang") {
-      this.sink.whole(this.t, r.status, r.headers, r.body ?? "");
+      if (this.prepared) this.sink.endWhole!(this.t, r.body ?? "");
+      else this.sink.whole(this.t, r.status, r.headers, r.body ?? "");
       this.finish("answered");
     } else {
       this.head();

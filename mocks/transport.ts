@@ -143,15 +143,24 @@ function onClose(this: Listened): void {
   l.gone("client");
 }
 
+/** The head of a whole answer, its content-length included. */
+function wholeHead(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  // A content-length spares the client chunked framing, as real providers do for JSON.
+  // The reply is this request's own, so its headers can take the length without a copy.
+  headers["content-length"] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers);
+}
+
 /** A node:http response as the player's sink: the socket-level faults are real ones. */
 export const NODE_SINK: ReplySink<ServerResponse> = {
   whole(res, status, headers, body) {
-    // A content-length spares the client chunked framing, as real providers do for JSON.
-    // The reply is this request's own, so its headers can take the length without a copy.
-    headers["content-length"] = String(Buffer.byteLength(body));
-    res.writeHead(status, headers);
+    wholeHead(res, status, headers, body);
     res.end(body);
   },
+  // node keeps a head written with writeHead until the body's first write (or flushHeaders): a prepared
+  // head sends nothing before its delay ends.
+  prepareWhole: wholeHead,
+  endWhole: (res, body) => res.end(body),
   head(res, status, headers) {
     res.writeHead(status, headers);
     res.flushHeaders();

@@ -1,9 +1,18 @@
 // Each dialect's decisions, called directly (no socket): every error kind's status and body shape,
 // the headers a step asks for, and each dialect's stream framing.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dialect, dialectIds } from "../mocks/dialects/index.ts";
 import { chunk, completion, completionJson } from "../mocks/dialects/openai.ts";
-import { type DialectContext, ERROR_KINDS, type ErrorKind, pieces, sse } from "../mocks/dialects/types.ts";
+import {
+  type DialectContext,
+  ERROR_KINDS,
+  type ErrorKind,
+  pieces,
+  sse,
+  textJson,
+} from "../mocks/dialects/types.ts";
+import { DEFAULT_MODELS, MockEngine } from "../mocks/engine.ts";
 import type { MockRequest } from "../mocks/types.ts";
 
 const ctx: DialectContext = {
@@ -327,6 +336,44 @@ describe("OpenAI's fast serialisation writes the bytes JSON.stringify would", ()
     expect(completionJson(c)).toBe(JSON.stringify(completion(c)));
     // A second time, from the caches.
     expect(completionJson(c)).toBe(JSON.stringify(completion(c)));
+  });
+
+  it("takes the engine's text JSON only while the text is still the engine's", () => {
+    const own = { ...ctx, text: "Hello (1).", textCounted: "Hello (1).", textCountedJson: '"Hello (1)."' };
+    expect(textJson(own)).toBe('"Hello (1)."');
+    // A step's own text (steps.ts spreads the context with it), and a context that carries no JSON.
+    expect(textJson({ ...own, text: 'say "hi"' })).toBe(JSON.stringify('say "hi"'));
+    expect(textJson({ ...ctx, text: "ü\n", textCounted: "ü\n" })).toBe(JSON.stringify("ü\n"));
+  });
+
+  it("answers the engine's own text as JSON.stringify writes it, whatever the provider is called", () => {
+    // The engine quotes the provider's text head once and adds the hex tag: names with quotes, backslashes,
+    // control characters, line separators and astral characters must come out as JSON.stringify's.
+    const name = fc
+      .string({ unit: "binary", minLength: 1, maxLength: 12 })
+      .filter((n) => !n.includes("/") && !n.startsWith("_"));
+    fc.assert(
+      fc.property(name, (n) => {
+        const engine = new MockEngine({
+          providers: [{ name: n, dialect: "openai", models: DEFAULT_MODELS.openai }],
+        });
+        const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+        const d = engine.decide({
+          method: "POST",
+          path: `/${n}/v1/chat/completions`,
+          query: new URLSearchParams(),
+          rawQuery: "",
+          headers: {},
+          body,
+        });
+        expect(d?.reply.status).toBe(200);
+        const text = d!.entry.completionText!;
+        expect(text.startsWith(`Hello from ${n} (`)).toBe(true);
+        expect(d!.reply.body).toContain(`"content":${JSON.stringify(text)},`);
+        expect(JSON.parse(d!.reply.body!).choices[0].message.content).toBe(text);
+      }),
+      { seed: 12, numRuns: 200 },
+    );
   });
 
   it.each(contexts.map((c, i) => [i, c] as const))("stream events %i", (_i, c) => {

@@ -7,6 +7,7 @@ import {
   json,
   pieces,
   sse,
+  textJson,
   usageOf,
 } from "./types.ts";
 import { validateOpenAiChat } from "./validate.ts";
@@ -187,7 +188,7 @@ export function completionJson(ctx: DialectContext): string {
   const u = usageOf(ctx);
   const p = u.promptTokens;
   const c = u.completionTokens;
-  return `{"id":"chatcmpl-${ctx.requestId}","object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(ctx.text)},"refusal":null},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}},"system_fingerprint":"fp_faultline"}`;
+  return `{"id":"chatcmpl-${ctx.requestId}","object":"chat.completion","created":${ctx.nowS},"model":${q(ctx.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${textJson(ctx)},"refusal":null},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}},"system_fingerprint":"fp_faultline"}`;
 }
 
 /** Framed SSE events of one stream: the per-request head is written once, each delta is cached. */

@@ -21,6 +21,8 @@ export interface DialectContext {
    */
   completionTokens?: number;
   textCounted?: string;
+  /** `JSON.stringify(textCounted)`, built with it from the provider's quoted head; trusted as `completionTokens` is. */
+  textCountedJson?: string;
 }
 
 /** Token counts of one completion, as its dialect reports them (the journal keeps them as `usage`). */
@@ -33,6 +35,13 @@ export interface Usage {
 export function usageOf(ctx: DialectContext): Usage {
   const counted = ctx.textCounted === ctx.text ? ctx.completionTokens : undefined;
   return { promptTokens: ctx.promptTokens ?? 9, completionTokens: counted ?? countPieces(ctx.text) };
+}
+
+/** `JSON.stringify(ctx.text)`: the engine's own, built with the text, while the text is still that string. */
+export function textJson(ctx: DialectContext): string {
+  return ctx.textCounted === ctx.text && ctx.textCountedJson !== undefined
+    ? ctx.textCountedJson
+    : JSON.stringify(ctx.text);
 }
 
 /** `pieces(text).length` without building the pieces: a scan, once per answer. */

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compiledServer } from "./compiled.ts";
 import type { LoadJob, LoadResult, ServerMessage } from "./protocol.ts";
 import { round } from "./stats.ts";
 
@@ -17,6 +18,17 @@ export function child(script: string, args: string[] = [], nodeFlags: string[] =
   return fork(join(here, script), args, {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     execArgv: [...process.execArgv, ...nodeFlags],
+  });
+}
+
+/**
+ * A server child (server.ts `mock` or `bare`) as the compiled JavaScript users run, in plain node with only
+ * `nodeFlags`: no TypeScript loader in the process under test (compiled.ts says why).
+ */
+export function serverChild(mode: "mock" | "bare", nodeFlags: string[] = []): ChildProcess {
+  return fork(compiledServer(), [mode], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: nodeFlags,
   });
 }
 
@@ -43,9 +55,10 @@ export function next<T>(c: ChildProcess, accept: (m: unknown) => boolean = () =>
 
 export const isType = (t: string) => (m: unknown) => (m as { type?: string }).type === t;
 
-export async function usage(server: ChildProcess): Promise<Usage> {
+/** The server's footprint; its served times only of requests that arrived at `since` (epoch ms) or later. */
+export async function usage(server: ChildProcess, since?: number): Promise<Usage> {
   const p = next<Usage>(server, isType("usage"));
-  server.send({ type: "usage" });
+  server.send({ type: "usage", since });
   return p;
 }
 
@@ -61,7 +74,8 @@ export async function measured<R extends LoadResult>(
   loader.send(job);
   const result = await p;
   const wallMs = performance.now() - t0;
-  const after = await usage(server);
+  // A burst's served times leave out its warm-up round, as its client latencies do.
+  const after = await usage(server, result.kind === "burst" ? result.measuredFrom : undefined);
   const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
   return {
     result,

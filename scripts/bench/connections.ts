@@ -12,7 +12,7 @@ import { type ChildProcess, execFileSync } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { child, isType, next, serverFlags, usage } from "./children.ts";
+import { child, isType, next, serverChild, serverFlags, usage } from "./children.ts";
 import type { ConnectionsJob, ConnectionsTick } from "./connections-load.ts";
 import type { Canned } from "./protocol.ts";
 import { round, summarise, table } from "./stats.ts";
@@ -210,7 +210,7 @@ async function run(
   return ok;
 }
 
-const mock = child("server.ts", ["mock"], serverFlags());
+const mock = serverChild("mock", serverFlags());
 const { url } = await next<{ url: string }>(mock, isType("ready"));
 const plan = (await (
   await fetch(`${url}/_faultline/plans`, {
@@ -237,7 +237,7 @@ const mockOk = await run("mock", mock, url, plan.id);
 mock.send({ type: "stop" });
 let bareOk = true;
 if (reference) {
-  const bare = child("server.ts", ["bare"]);
+  const bare = serverChild("bare");
   bare.send({ type: "canned", routes: canned });
   const { url: bareUrl } = await next<{ url: string }>(bare, isType("ready"));
   bareOk = await run("bare", bare, bareUrl, plan.id);

@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { annotate, type CodeNames, mutator, perfMap } from "./callgrind.ts";
 import { isType, next } from "./children.ts";
+import { compiledServer } from "./compiled.ts";
 import type { Canned, ServerMessage, Target } from "./protocol.ts";
 import { round, table } from "./stats.ts";
 import { capture, chat, post } from "./targets.ts";
@@ -56,7 +57,8 @@ const dir = mkdtempSync(join(tmpdir(), "faultline-instructions-"));
 
 /** A server child of the benchmark (server.ts) running under callgrind, counting nothing until told. */
 function underCallgrind(mode: "mock" | "bare", run: number): ChildProcess {
-  return fork(join(here, "server.ts"), [mode], {
+  // The compiled server in plain node, as users run the mock (compiled.ts).
+  return fork(compiledServer(), [mode], {
     execPath: "valgrind",
     execArgv: [
       "--tool=callgrind",
@@ -65,12 +67,8 @@ function underCallgrind(mode: "mock" | "bare", run: number): ChildProcess {
       "--instr-atstart=no",
       `--callgrind-out-file=${join(dir, `${mode}.${run}.out`)}`,
       process.execPath,
-      ...process.execArgv,
       "--single-threaded",
-      // Names JIT-compiled code in /tmp/perf-<pid>.map. It also keeps V8 from moving code: without it,
-      // three of five runs on this project's machine counted the mock 20–25% higher, all of it in V8's
-      // runtime (object literals defined through the runtime, objects migrated to new maps), and with it
-      // none of twelve did; the figures of the good runs were the same with and without.
+      // Names JIT-compiled code in /tmp/perf-<pid>.map, which the report reads to name the mock's functions.
       "--perf-basic-prof",
     ],
     stdio: ["ignore", "ignore", "inherit", "ipc"],

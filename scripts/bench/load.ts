@@ -96,6 +96,7 @@ async function burst(job: BurstJob): Promise<BurstResult> {
   const latencies: number[] = [];
   const roundWallMs: number[] = [];
   let errors = 0;
+  let measuredFrom = 0;
   for (let round = 0; round <= job.rounds; round++) {
     const warm = round === 0;
     const t0 = performance.now();
@@ -110,7 +111,10 @@ async function burst(job: BurstJob): Promise<BurstResult> {
         }
       }),
     );
-    if (warm) continue;
+    if (warm) {
+      measuredFrom = performance.timeOrigin + performance.now();
+      continue;
+    }
     roundWallMs.push(Math.round((performance.now() - t0) * 100) / 100);
     for (const l of results) {
       if (l < 0) errors++;
@@ -124,6 +128,7 @@ async function burst(job: BurstJob): Promise<BurstResult> {
     totalRequests: (job.rounds + 1) * job.concurrency,
     errors,
     roundWallMs,
+    measuredFrom,
     latencyMs: summarise(latencies),
   };
 }

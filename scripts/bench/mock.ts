@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { child, isType, measured, next, pin, serverFlags, usage } from "./children.ts";
+import { child, isType, measured, next, pin, serverChild, serverFlags, usage } from "./children.ts";
 import { summariseProfile } from "./profile.ts";
 import type { BurstResult, Canned, LoadJob, ServerMessage, Target, ThroughputResult } from "./protocol.ts";
 import { round, table } from "./stats.ts";
@@ -73,7 +73,7 @@ type Targets = Record<"completion" | "storm" | "sse" | "delayed" | "varied", Tar
 
 /** A mock child, pinned, with the plans every measured answer goes through and the requests that name them. */
 async function startMockChild(): Promise<{ proc: ChildProcess; ready: Ready; targets: Targets }> {
-  const proc = child("server.ts", ["mock"], ["--expose-gc", ...serverFlags()]);
+  const proc = serverChild("mock", ["--expose-gc", ...serverFlags()]);
   const ready = await next<Ready>(proc, isType("ready"));
   if (pinned) pin(proc.pid, SERVER_CPU);
   const chatUrl = `${ready.url}/alpha/v1/chat/completions`;
@@ -105,7 +105,7 @@ async function startBareChild(
   canned: Record<string, Canned>,
   like: Targets,
 ): Promise<{ proc: ChildProcess; ready: Ready; targets: Targets }> {
-  const proc = child("server.ts", ["bare"], ["--expose-gc"]);
+  const proc = serverChild("bare", ["--expose-gc"]);
   proc.send({ type: "canned", routes: canned });
   const ready = await next<Ready>(proc, isType("ready"));
   if (pinned) pin(proc.pid, SERVER_CPU);
@@ -413,7 +413,7 @@ out.write(
 );
 out.write(`${table(rows)}\n\n${table(burstRows)}\n\n`);
 out.write(
-  `RSS idle: mock ${mb(mockReady.rssBytes)} MB, bare ${mb(bareReady.rssBytes)} MB (both under tsx); at the end: mock ${mb(mockUsage.rssBytes)} MB (journal ${mockUsage.journal?.size} entries, ${mockUsage.journal?.dropped} dropped), bare ${mb(bareUsage.rssBytes)} MB\n\n`,
+  `RSS idle: mock ${mb(mockReady.rssBytes)} MB, bare ${mb(bareReady.rssBytes)} MB (both compiled, in plain node); at the end: mock ${mb(mockUsage.rssBytes)} MB (journal ${mockUsage.journal?.size} entries, ${mockUsage.journal?.dropped} dropped), bare ${mb(bareUsage.rssBytes)} MB\n\n`,
 );
 for (const [what, parts] of [
   ["200 and 429 answers", costs],

@@ -51,6 +51,11 @@ export interface BurstResult {
   errors: number;
   /** Wall time of each round, first request sent to last body read. */
   roundWallMs: number[];
+  /**
+   * When the warm-up round's last answer had been read, in epoch ms (performance.timeOrigin + now(),
+   * one clock for every process): requests arriving from then on are the measured rounds'.
+   */
+  measuredFrom: number;
   latencyMs: LatencySummary;
 }
 

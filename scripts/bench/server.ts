@@ -19,13 +19,18 @@ const send = (m: ServerMessage) => process.send?.(m);
  * the figure holds no client time: what the issue means by "delays do not slow each other".
  */
 let served: number[] = [];
+/** Each request's arrival, in epoch ms (performance.timeOrigin + now(): one clock across processes). */
+let arrived: number[] = [];
 let timing = false;
 /** Off while throughput is measured: a listener and two clock reads per request are CPU of their own. */
 function timeRequests(server: Server): void {
   server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
     if (!timing) return;
     const t0 = performance.now();
-    res.once("finish", () => served.push(performance.now() - t0));
+    res.once("finish", () => {
+      served.push(performance.now() - t0);
+      arrived.push(performance.timeOrigin + t0);
+    });
   });
 }
 
@@ -110,38 +115,48 @@ const mode = process.argv[2];
 let close: () => unknown = () => {};
 let journal: (() => { size: number; dropped: number }) | undefined;
 
-process.on("message", async (m: { type: string; routes?: Record<string, Canned>; on?: boolean }) => {
-  if (m.type === "canned" && mode === "bare") {
-    const bare = await startBare(m.routes ?? {});
-    close = bare.close;
-    send({ type: "ready", url: bare.url, rssBytes: idleRss() });
-  } else if (m.type === "usage") {
-    const cpu = process.cpuUsage();
-    send({
-      type: "usage",
-      rssBytes: process.memoryUsage().rss,
-      cpuUserMs: cpu.user / 1000,
-      cpuSystemMs: cpu.system / 1000,
-      journal: journal?.(),
-      servedMs: summarise(served),
-      loopDelayMs: {
-        p50: round(loopDelay.percentile(50) / 1e6),
-        p99: round(loopDelay.percentile(99) / 1e6),
-        max: round(loopDelay.max / 1e6),
-      },
-    });
-    served = [];
-    loopDelay.reset();
-  } else if (m.type === "timing") {
-    timing = m.on === true;
-    served = [];
-  } else if (m.type === "profile") {
-    send({ type: "profile", path: await profile(m.on === true) });
-  } else if (m.type === "stop") {
-    await close();
-    process.exit(0);
-  }
-});
+/** The served times of requests that arrived at `since` (epoch ms) or later: all of them without it. */
+function servedSince(since: number | undefined): number[] {
+  return since === undefined ? served : served.filter((_, i) => arrived[i]! >= since);
+}
+
+process.on(
+  "message",
+  async (m: { type: string; routes?: Record<string, Canned>; on?: boolean; since?: number }) => {
+    if (m.type === "canned" && mode === "bare") {
+      const bare = await startBare(m.routes ?? {});
+      close = bare.close;
+      send({ type: "ready", url: bare.url, rssBytes: idleRss() });
+    } else if (m.type === "usage") {
+      const cpu = process.cpuUsage();
+      send({
+        type: "usage",
+        rssBytes: process.memoryUsage().rss,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        journal: journal?.(),
+        servedMs: summarise(servedSince(m.since)),
+        loopDelayMs: {
+          p50: round(loopDelay.percentile(50) / 1e6),
+          p99: round(loopDelay.percentile(99) / 1e6),
+          max: round(loopDelay.max / 1e6),
+        },
+      });
+      served = [];
+      arrived = [];
+      loopDelay.reset();
+    } else if (m.type === "timing") {
+      timing = m.on === true;
+      served = [];
+      arrived = [];
+    } else if (m.type === "profile") {
+      send({ type: "profile", path: await profile(m.on === true) });
+    } else if (m.type === "stop") {
+      await close();
+      process.exit(0);
+    }
+  },
+);
 
 if (mode === "mock") {
   // Imported here, so the bare server never loads the mock's modules and its idle memory is its own.
