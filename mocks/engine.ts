@@ -322,7 +322,7 @@ export class MockEngine {
     } catch {
       body = undefined;
     }
-    const route = p.dialect.route(req.method, subpath, req, body);
+    const route = p.dialect.route(req.method, subpath, body);
     const reading: Reading = {
       method: req.method,
       subpath,

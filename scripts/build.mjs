@@ -7,6 +7,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writ
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sweepDead } from "./cache-sweep.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const target = join(root, "dist");
@@ -18,20 +19,7 @@ const dist = join(root, "node_modules", ".cache", `faultline-build-${process.pid
 
 // A build killed half way (SIGKILL, a power cut) leaves its directory behind: sweep those of processes that
 // are gone. A live one is another build running now (npm pack inside a test run), and is left alone.
-const cache = join(root, "node_modules", ".cache");
-for (const name of existsSync(cache) ? readdirSync(cache) : []) {
-  const pid = Number(/^faultline-(?:build|old)-(\d+)$/.exec(name)?.[1]);
-  if (!pid || pid === process.pid || alive(pid)) continue;
-  rmSync(join(cache, name), { recursive: true, force: true });
-}
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code === "EPERM";
-  }
-}
+sweepDead(join(root, "node_modules", ".cache"), /^faultline-(?:build|old)-(\d+)$/);
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");

@@ -13,7 +13,6 @@ import {
   textJson,
 } from "../mocks/dialects/types.ts";
 import { DEFAULT_MODELS, MockEngine } from "../mocks/engine.ts";
-import type { MockRequest } from "../mocks/types.ts";
 
 const ctx: DialectContext = {
   provider: "p",
@@ -278,7 +277,6 @@ describe("success bodies, models, routes", () => {
     });
   });
 
-  const req: MockRequest = { method: "POST", path: "/", query: new URLSearchParams(), headers: {}, body: "" };
   it.each([
     [
       "anthropic",
@@ -306,7 +304,7 @@ describe("success bodies, models, routes", () => {
     ["gemini", "GET", "/v1beta/models", undefined, { op: "models", stream: false, model: "" }],
     ["gemini", "POST", "/v1beta/models/g:countTokens", {}, undefined],
   ] as const)("%s routes %s %s", (id, method, subpath, body, want) => {
-    expect(dialect(id).route(method, subpath, req, body)).toEqual(want);
+    expect(dialect(id).route(method, subpath, body)).toEqual(want);
   });
 
   it.each(dialectIds())("%s answers an unknown route with a 404 in its own envelope", (id) => {

@@ -1,4 +1,4 @@
-import type { DialectId, MockRequest, Reply } from "../types.ts";
+import type { DialectId, Reply } from "../types.ts";
 
 /** What a dialect needs to render one answer. */
 export interface DialectContext {
@@ -96,8 +96,12 @@ export interface Route {
 
 export interface Dialect {
   id: DialectId;
-  /** Recognises this dialect's native path (below the provider prefix); undefined for anything else. */
-  route(method: string, subpath: string, req: MockRequest, body: unknown): Route | undefined;
+  /**
+   * Recognises this dialect's native path (below the provider prefix); undefined for anything else. A
+   * function of these three alone, with no headers or query: the engine keeps the route of a body the
+   * provider's next request repeats (MockEngine.read), so anything else it read would go stale.
+   */
+  route(method: string, subpath: string, body: unknown): Route | undefined;
   /** A successful answer: JSON, or a whole SSE stream when `ctx.stream`. */
   success(ctx: DialectContext): Reply;
   /** The id a successful answer carries (`chatcmpl-…`, `msg_…`, `responseId`): unique per attempt. */
@@ -128,7 +132,7 @@ export interface Dialect {
  * (OpenAI, Anthropic), with the models list at `GET /v1/models`.
  */
 export function bodyRoute(chatPath: string): Dialect["route"] {
-  return (method, subpath, _req, body) => {
+  return (method, subpath, body) => {
     const b = (body ?? {}) as { model?: unknown; stream?: unknown; stream_options?: unknown };
     if (method === "POST" && subpath === chatPath) {
       const route: Route = {

@@ -8,25 +8,17 @@
 // bare's 46 MB, where under tsx both held about 80; under callgrind both servers ran 1,300–1,500 more
 // instructions per answer with it, and its larger heap moved when full collections fall.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sweepDead } from "../cache-sweep.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../..");
 /** In node_modules/.cache, as scripts/build.mjs builds: the compiled files find the packages from there. */
 const cache = join(root, "node_modules", ".cache");
 const PREFIX = "faultline-bench-";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 let compiled: string | undefined;
 
@@ -36,11 +28,7 @@ let compiled: string | undefined;
  */
 export function compiledServer(): string {
   if (compiled) return compiled;
-  for (const name of existsSync(cache) ? readdirSync(cache) : []) {
-    const pid = Number(name.startsWith(PREFIX) ? name.slice(PREFIX.length) : Number.NaN);
-    if (pid && pid !== process.pid && !alive(pid))
-      rmSync(join(cache, name), { recursive: true, force: true });
-  }
+  sweepDead(cache, new RegExp(`^${PREFIX}(\\d+)$`));
   const dir = join(cache, `${PREFIX}${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -318,6 +318,14 @@ for (let i = 0; i < BURST_PAIRS; i++) {
   }
   burstDiffs.push(burstRuns.mock[i]!.servedMs.p99 - burstRuns.bare[i]!.servedMs.p99);
 }
+// A run whose server timed none of the measured rounds' requests has no p99 (null once it crossed IPC):
+// that is the bench failing to measure, not a machine too busy to judge, and no figure may come of it.
+for (const [name, runs] of Object.entries(burstRuns)) {
+  if (runs.some((r) => !(r.servedMs.p99 >= 0)))
+    throw new Error(
+      `the ${name} server timed none of a burst's measured requests: nothing to judge its p99 on`,
+    );
+}
 /** The run whose p99 is the median of that server's runs. */
 const medianBurst = (name: "mock" | "bare") =>
   [...burstRuns[name]].sort((a, b) => a.servedMs.p99 - b.servedMs.p99)[Math.floor(BURST_PAIRS / 2)]!;

@@ -1,0 +1,2 @@
+export function alive(pid: number): boolean;
+export function sweepDead(cache: string, pattern: RegExp): void;
