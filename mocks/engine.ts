@@ -2,7 +2,15 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { Redactor } from "../core/redact.ts";
 import { seededRandom } from "../core/rng.ts";
 import { dialect } from "./dialects/index.ts";
-import { countPieces, type Dialect, type ErrorKind, json, type Route, usageOf } from "./dialects/types.ts";
+import {
+  countPieces,
+  type Dialect,
+  type ErrorKind,
+  flat,
+  json,
+  type Route,
+  usageOf,
+} from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
 import { bytes, LimitError, type MockLimits, resolveLimits } from "./limits.ts";
 import { MockMetrics } from "./metrics.ts";
@@ -17,6 +25,7 @@ import {
 } from "./plan.ts";
 import { type StepContext, type StepDef, stepDef } from "./steps.ts";
 import type { DialectId, MockRequest, Reply } from "./types.ts";
+import { isAscii } from "./utf8.ts";
 
 export interface ProviderConfig {
   name: string;
@@ -110,8 +119,17 @@ interface ProviderRuntime {
   textHeadJson: string;
   /** The pieces of any such text: the tag has no space, so it never adds one to the head's last. */
   textPieces: number;
+  /** `textHeadJson` is all ASCII (the provider's name is), and so is every text JSON built from it. */
+  textAscii: boolean;
   /** The reading of the last request's body (MockEngine.read). */
   lastReading: Reading | undefined;
+}
+
+/** Where a provider path leads: MockEngine.target. */
+interface Target {
+  readonly name: string;
+  readonly p: ProviderRuntime;
+  readonly subpath: string;
 }
 
 export class MockEngine {
@@ -131,6 +149,8 @@ export class MockEngine {
   /** Completion texts carry a short tag: the id prefix's first characters and the same counter. */
   private readonly tagPrefix = this.idPrefix.slice(0, 4);
   private requestCounter = 0;
+  private lastPath: string | undefined;
+  private lastTarget: Target | undefined;
 
   constructor(readonly options: EngineOptions = { providers: DEFAULT_PROVIDERS }) {
     for (const p of options.providers) {
@@ -142,9 +162,10 @@ export class MockEngine {
         anyModel: p.models.length === 0 || p.models.includes("*"),
         models: new Set(p.models),
         requests: 0,
-        textHead: `Hello from ${p.name} (`,
+        textHead: flat(`Hello from ${p.name} (`),
         textHeadJson: JSON.stringify(`Hello from ${p.name} (`).slice(0, -1),
         textPieces: countPieces(`Hello from ${p.name} (0).`),
+        textAscii: isAscii(p.name),
         lastReading: undefined,
       });
     }
@@ -335,13 +356,28 @@ export class MockEngine {
     return reading;
   }
 
+  /**
+   * The provider a path names and the rest of the path; undefined when it names none. The last answer is
+   * kept: a load test's or a storm's requests share one path, and one compare of it is cheaper than the
+   * slices and the hashed lookup. The name is the provider's own string, so the lookups keyed by it
+   * (attempt counts, the plan's streams) find its hash already computed.
+   */
+  private target(path: string): Target | undefined {
+    if (path === this.lastPath) return this.lastTarget;
+    const slash = path.indexOf("/", 1);
+    const p = this.runtimes.get(path.slice(1, slash === -1 ? undefined : slash));
+    const t = p && { name: p.config.name, p, subpath: slash === -1 ? "/" : path.slice(slash) };
+    this.lastPath = path;
+    this.lastTarget = t;
+    return t;
+  }
+
   decide(req: MockRequest): Decision | undefined {
-    const slash = req.path.indexOf("/", 1);
-    const name = req.path.slice(1, slash === -1 ? undefined : slash);
-    const p = this.runtimes.get(name);
-    if (!p) return undefined;
+    const t = this.target(req.path);
+    if (!t) return undefined;
+    const { name, p, subpath } = t;
     const d = p.dialect;
-    const subpath = slash === -1 ? "/" : req.path.slice(slash);
+    const now = Date.now();
     const { route, invalid, planInBody } = this.read(p, req, subpath);
     const planId = this.planInHeader(req) ?? planInBody;
     const stored = planId ? this.plans.get(planId) : undefined;
@@ -349,14 +385,15 @@ export class MockEngine {
     let attempt: number;
     let random: () => number;
     if (state) {
-      attempt = state.next(name);
-      random = state.random(name);
+      const a = state.attempt(name);
+      attempt = a.attempts;
+      random = a.random;
     } else {
       attempt = (this.unplanned.get(name) ?? 0) + 1;
       this.unplanned.set(name, attempt);
       random = this.unplannedRandom;
     }
-    const ctx = this.context(p, route?.model, route?.stream ?? false, attempt, random, req.body.length);
+    const ctx = this.context(p, route?.model, route?.stream ?? false, attempt, random, now, req.body.length);
     if (route?.includeUsage) ctx.includeUsage = true;
     let spec: StepSpec;
     let reply: Reply;
@@ -381,7 +418,7 @@ export class MockEngine {
       const { def, params } = resolveStep(spec);
       reply = def.reply(ctx, params);
     }
-    const entry = this.record(req, name, p, state ? planId : undefined, attempt, spec);
+    const entry = this.record(req, name, p, state ? planId : undefined, attempt, spec, now);
     if (ANSWERS.has(spec.step) && reply.status === 200 && route?.op === "chat") {
       // What this attempt produced, so an answer can be traced to it (docs/contract.md §20, §21).
       const text = typeof spec.text === "string" ? spec.text : ctx.text;
@@ -399,16 +436,17 @@ export class MockEngine {
    * it to a plan. Undefined when the path names no provider.
    */
   decideTooLarge(req: MockRequest, reason: string): Decision | undefined {
-    const slash = req.path.indexOf("/", 1);
-    const name = req.path.slice(1, slash === -1 ? undefined : slash);
-    const p = this.runtimes.get(name);
-    if (!p) return undefined;
+    const t = this.target(req.path);
+    if (!t) return undefined;
+    const { name, p } = t;
     const planId = this.planIdOf(req);
     const state = planId ? this.plans.get(planId)?.state : undefined;
     const attempt = state ? state.next(name) : 0;
-    const ctx = this.context(p, undefined, false, attempt, this.unplannedRandom);
+    const now = Date.now();
+    const ctx = this.context(p, undefined, false, attempt, this.unplannedRandom, now);
     const reply = p.dialect.error("too_large", ctx, { message: reason });
-    const entry = this.record(req, name, p, state ? planId : undefined, attempt, { step: "refused", reason });
+    const step = { step: "refused", reason };
+    const entry = this.record(req, name, p, state ? planId : undefined, attempt, step, now);
     return { reply, entry, exchange: undefined };
   }
 
@@ -418,6 +456,7 @@ export class MockEngine {
     stream: boolean,
     attempt: number,
     random: () => number,
+    now: number,
     bodyLength = 0,
   ): StepContext {
     const n = (++this.requestCounter).toString(16);
@@ -433,7 +472,8 @@ export class MockEngine {
       textCounted: text,
       // The tag is hex and a dash, which JSON leaves as they are: the text's JSON without a second pass.
       textCountedJson: `${p.textHeadJson}${this.tagPrefix}-${n})."`,
-      nowS: Math.floor(Date.now() / 1000),
+      textCountedAscii: p.textAscii,
+      nowS: Math.floor(now / 1000),
       // About four characters a token, as a provider's count roughly goes; at least one.
       promptTokens: (bodyLength + 3) >> 2 || 1,
       includeUsage: false,
@@ -450,6 +490,8 @@ export class MockEngine {
     planId: string | undefined,
     attempt: number,
     step: StepSpec,
+    /** When the request was decided (epoch ms): the context's `nowS` and the entry's `receivedAt` agree. */
+    now: number,
   ): JournalEntry {
     p.requests++;
     // The entry itself, every field up front (the journal keeps this object, not a copy).
@@ -466,7 +508,7 @@ export class MockEngine {
       body: req.body,
       bodyTruncated: false,
       step,
-      receivedAt: Date.now(),
+      receivedAt: now,
       answeredAt: undefined,
       endedAt: undefined,
       closedAt: undefined,

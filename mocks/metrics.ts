@@ -14,6 +14,11 @@ function outcomeIndex(o: JournalEntry["outcome"]): number {
   return o === "answered" ? 0 : o === "fault" ? 1 : o === "client_closed" ? 2 : 3;
 }
 
+/** One count, boxed so the last one used is bumped without a lookup. */
+interface Count {
+  n: number;
+}
+
 type PromClient = typeof import("prom-client");
 type Registry = InstanceType<PromClient["Registry"]>;
 
@@ -25,38 +30,48 @@ type Registry = InstanceType<PromClient["Registry"]>;
 export class MockMetrics {
   /**
    * Answers by provider, then step, then status × 4 + outcome: three lookups and no allocation per
-   * answer, where a joined string key cost a string per answer.
+   * answer, where a joined string key cost a string per answer. Each count is a box, so the last one
+   * used is bumped in place.
    */
-  private readonly answers = new Map<string, Map<string, Map<number, number>>>();
+  private readonly answers = new Map<string, Map<string, Map<number, Count>>>();
   /** Refusals by the limit that made them. */
   private readonly refusals = new Map<string, number>();
   private registry: Promise<Registry> | undefined;
 
   constructor(private readonly source: MetricsSource) {}
 
-  /** The last answer's provider, step and counts: a storm or a run of one plan hits it every time. */
-  private last: { provider: string; step: string; byCode: Map<number, number> } | undefined;
+  /**
+   * The last answer's provider, step, code and count: a storm or a run of one plan hits it every time,
+   * and bumps the count with no lookup at all.
+   */
+  private last: { provider: string; step: string; code: number; count: Count } | undefined;
 
   /** Counts one settled journal entry. */
   answered(e: JournalEntry): void {
     const step = e.step.step;
-    let last = this.last;
-    if (last === undefined || last.provider !== e.provider || last.step !== step) {
-      let bySteps = this.answers.get(e.provider);
-      if (!bySteps) {
-        bySteps = new Map();
-        this.answers.set(e.provider, bySteps);
-      }
-      let byCode = bySteps.get(step);
-      if (!byCode) {
-        byCode = new Map();
-        bySteps.set(step, byCode);
-      }
-      last = { provider: e.provider, step, byCode };
-      this.last = last;
-    }
     const code = (e.status ?? 0) * 4 + outcomeIndex(e.outcome);
-    last.byCode.set(code, (last.byCode.get(code) ?? 0) + 1);
+    const last = this.last;
+    if (last !== undefined && last.code === code && last.provider === e.provider && last.step === step) {
+      last.count.n++;
+      return;
+    }
+    let bySteps = this.answers.get(e.provider);
+    if (!bySteps) {
+      bySteps = new Map();
+      this.answers.set(e.provider, bySteps);
+    }
+    let byCode = bySteps.get(step);
+    if (!byCode) {
+      byCode = new Map();
+      bySteps.set(step, byCode);
+    }
+    let count = byCode.get(code);
+    if (!count) {
+      count = { n: 0 };
+      byCode.set(code, count);
+    }
+    count.n++;
+    this.last = { provider: e.provider, step, code, count };
   }
 
   /** Counts one request refused for a limit (`maxRequestBytes`, `maxPlans`, …). */
@@ -94,7 +109,7 @@ export class MockMetrics {
         this.reset();
         for (const [provider, bySteps] of answers)
           for (const [step, byCode] of bySteps)
-            for (const [code, n] of byCode) {
+            for (const [code, { n }] of byCode) {
               const status = code >> 2 ? String(code >> 2) : "none";
               this.inc({ provider, step, status, outcome: OUTCOMES[code & 3]! }, n);
             }

@@ -199,24 +199,33 @@ export function stepFor(plan: Plan, provider: string, attempt: number, random: (
 
 /** Per plan and provider: attempt counter and a seeded random stream. */
 export class PlanState {
-  private attempts = new Map<string, number>();
-  private randoms = new Map<string, () => number>();
+  /** Each provider's attempt count and seeded random stream, one lookup for both. */
+  private readonly providers = new Map<string, { attempts: number; random: () => number }>();
   constructor(readonly plan: Plan) {}
+
+  private of(provider: string): { attempts: number; random: () => number } {
+    let p = this.providers.get(provider);
+    if (!p) {
+      p = { attempts: 0, random: seededRandom(hashSeed(this.plan.seed, provider)) };
+      this.providers.set(provider, p);
+    }
+    return p;
+  }
 
   /** Counts one more attempt at the provider and answers its number, from 1. */
   next(provider: string): number {
-    const attempt = (this.attempts.get(provider) ?? 0) + 1;
-    this.attempts.set(provider, attempt);
-    return attempt;
+    return ++this.of(provider).attempts;
   }
 
   /** The provider's seeded random stream within this plan. */
   random(provider: string): () => number {
-    let random = this.randoms.get(provider);
-    if (!random) {
-      random = seededRandom(hashSeed(this.plan.seed, provider));
-      this.randoms.set(provider, random);
-    }
-    return random;
+    return this.of(provider).random;
+  }
+
+  /** `next` and `random` at once: the one lookup an attempt needs. */
+  attempt(provider: string): { attempts: number; random: () => number } {
+    const p = this.of(provider);
+    p.attempts++;
+    return p;
   }
 }

@@ -10,6 +10,7 @@ import {
   type ReplySink,
 } from "./player.ts";
 import type { MockRequest, Reply } from "./types.ts";
+import { utf8Length } from "./utf8.ts";
 
 export { MAX_HANG_MS, type Outcome } from "./player.ts";
 
@@ -56,6 +57,22 @@ function toMockRequest(req: IncomingMessage, body: string): MockRequest {
   );
 }
 
+/** The last one-piece body read, and its text. */
+let lastBytes: Buffer | undefined;
+let lastText = "";
+
+/**
+ * A body's text. A load test's or a storm's requests repeat one body: comparing its bytes with the last
+ * body's is cheaper than decoding them again, and the text is then the same string, which the engine's
+ * kept reading (engine.ts, read) compares with its own at once.
+ */
+function textOf(bytes: Buffer): string {
+  if (lastBytes !== undefined && bytes.equals(lastBytes)) return lastText;
+  lastText = bytes.toString("utf8");
+  lastBytes = bytes;
+  return lastText;
+}
+
 /** Where `onRequest` hands a request once its body is read. */
 export interface RequestSink<C> {
   done(r: MockRequest, context: C): void;
@@ -88,7 +105,7 @@ export function onRequest<C>(req: IncomingMessage, maxBytes: number, sink: Reque
   req.on("end", () => {
     if (size > maxBytes) sink.tooLarge(toMockRequest(req, ""), context, size);
     else {
-      const body = chunks ? Buffer.concat(chunks).toString("utf8") : (first?.toString("utf8") ?? "");
+      const body = chunks ? Buffer.concat(chunks).toString("utf8") : first ? textOf(first) : "";
       sink.done(toMockRequest(req, body), context);
     }
   });
@@ -147,7 +164,7 @@ function onClose(this: Listened): void {
 function wholeHead(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   // A content-length spares the client chunked framing, as real providers do for JSON.
   // The reply is this request's own, so its headers can take the length without a copy.
-  headers["content-length"] = String(Buffer.byteLength(body));
+  headers["content-length"] = String(utf8Length(body));
   res.writeHead(status, headers);
 }
 

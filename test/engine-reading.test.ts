@@ -25,13 +25,15 @@ function outcome(engine: MockEngine, req: MockRequest) {
   };
 }
 
-/** Forgets every provider's remembered reading: the engine then reads each body afresh. */
+/** Forgets every provider's remembered reading and the last path: the engine then reads each afresh. */
 function forget(engine: MockEngine): void {
-  // A test-only reach into the engine's private state, to compare with and without the reading kept.
-  for (const name of engine.providerNames())
-    (engine as unknown as { runtimes: Map<string, { lastReading: unknown }> }).runtimes.get(
-      name,
-    )!.lastReading = undefined;
+  // A test-only reach into the engine's private state, to compare with and without what it keeps.
+  const own = engine as unknown as {
+    runtimes: Map<string, { lastReading: unknown }>;
+    lastPath: string | undefined;
+  };
+  for (const name of engine.providerNames()) own.runtimes.get(name)!.lastReading = undefined;
+  own.lastPath = undefined;
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -81,6 +83,9 @@ describe("the engine's reading of a request body", () => {
       "/beta/v1/chat/completions",
       "/gamma/v1beta/models/gemini-2.5-flash:generateContent",
       "/gamma/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+      "/nope/v1/chat/completions",
+      "/alpha",
+      "/",
     ];
     fc.assert(
       fc.property(

@@ -1,0 +1,215 @@
+// What the mock keeps from one answer to the next so repeated requests cost less (`npm run
+// bench:instructions`): the last body's text, the last path's provider, the ASCII-known body, the cached
+// parts of a completion, the last metrics count. Each shortcut must answer exactly what the long way
+// does, whatever order requests come in: these tests change what repeats and check the bytes.
+import { connect } from "node:net";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { completion, completionJson } from "../mocks/dialects/openai.ts";
+import { type DialectContext, flat } from "../mocks/dialects/types.ts";
+import type { JournalEntry } from "../mocks/journal.ts";
+import { MockMetrics } from "../mocks/metrics.ts";
+import { type MockServer, startMock } from "../mocks/server.ts";
+import { builtAscii, isAscii, utf8Length } from "../mocks/utf8.ts";
+
+describe("utf8Length", () => {
+  it("is Buffer.byteLength whatever was recorded as ASCII or measured before", () => {
+    const ascii = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) });
+    const any = fc.string({ unit: "binary" });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            ascii.map((s) => ({ built: s })),
+            any.map((s) => ({ measure: s })),
+          ),
+          {
+            maxLength: 30,
+          },
+        ),
+        (ops) => {
+          let last = "";
+          for (const op of ops) {
+            if ("built" in op) last = builtAscii(op.built);
+            else {
+              expect(utf8Length(op.measure)).toBe(Buffer.byteLength(op.measure));
+              // The same value again, and the recorded one: from the slots.
+              expect(utf8Length(op.measure)).toBe(Buffer.byteLength(op.measure));
+            }
+            expect(utf8Length(last)).toBe(Buffer.byteLength(last));
+          }
+        },
+      ),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+
+  it("isAscii agrees with a regular expression, and flat changes no string", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (a, b) => {
+        expect(isAscii(a)).toBe(!/[^\x00-\x7f]/.test(a));
+        // A rope (a concatenation past V8's short-string limit) and a flat string alike.
+        const rope = `${a}${b}-and-something-long`;
+        expect(flat(rope)).toBe(rope);
+        expect(flat(a)).toBe(a);
+      }),
+      { seed: 6, numRuns: 300 },
+    );
+  });
+});
+
+describe("completionJson's cached parts", () => {
+  const base: DialectContext = {
+    provider: "alpha",
+    model: "gpt-4o-mini",
+    stream: false,
+    requestId: "0123456789abcdef00000001",
+    text: "Hello from alpha (1f3a-2c).",
+    nowS: 1_700_000_000,
+    promptTokens: 9,
+  };
+
+  it("writes what JSON.stringify writes, and a byte length that holds, as time, model and counts change", () => {
+    const model = fc.oneof(
+      fc.constantFrom("gpt-4o-mini", "gpt-4o", "gpt-ü-模型", 'we"ird\\model\u2028', "🎉"),
+      fc.string({ unit: "binary", maxLength: 12 }),
+    );
+    const step = fc.record({
+      model,
+      nowS: fc.integer({ min: 1_700_000_000, max: 1_700_000_003 }),
+      promptTokens: fc.integer({ min: 1, max: 3 }),
+      own: fc.boolean(),
+      ascii: fc.boolean(),
+      text: fc.constantFrom("Hello from alpha (1f3a-2c).", "Hi ü (1).", "one"),
+      id: fc.integer({ min: 0, max: 0xffff }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 20 }), (steps) => {
+        for (const s of steps) {
+          const text = s.text;
+          // The engine's own text carries its JSON and whether it is ASCII; a step's own text does not.
+          const ctx: DialectContext = {
+            ...base,
+            model: s.model,
+            nowS: s.nowS,
+            promptTokens: s.promptTokens,
+            requestId: `0123456789abcdef${s.id.toString(16).padStart(8, "0")}`,
+            text,
+            ...(s.own
+              ? { textCounted: text, textCountedJson: JSON.stringify(text), textCountedAscii: isAscii(text) }
+              : {}),
+          };
+          const body = completionJson(ctx);
+          expect(body).toBe(JSON.stringify(completion(ctx)));
+          expect(utf8Length(body)).toBe(Buffer.byteLength(body));
+        }
+      }),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+});
+
+describe("the metrics' last count", () => {
+  it("counts interleaved answers as a count of each kind from scratch does", async () => {
+    const entry = fc.record({
+      provider: fc.constantFrom("alpha", "beta"),
+      step: fc.constantFrom("ok", "rate_limit"),
+      status: fc.constantFrom(200, 429, undefined),
+      outcome: fc.constantFrom("answered", "fault", "client_closed") as fc.Arbitrary<JournalEntry["outcome"]>,
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(entry, { maxLength: 25 }), async (entries) => {
+        const metrics = new MockMetrics({
+          planCount: 0,
+          journal: { size: 0, droppedTotal: 0 },
+          requestCounts: () => [],
+        });
+        const expected = new Map<string, number>();
+        for (const e of entries) {
+          metrics.answered({ ...e, step: { step: e.step } } as JournalEntry);
+          const key = `faultline_mock_answers_total{provider="${e.provider}",step="${e.step}",status="${e.status ?? "none"}",outcome="${e.outcome}"}`;
+          expected.set(key, (expected.get(key) ?? 0) + 1);
+        }
+        const { text } = await metrics.render();
+        const seen = new Map<string, number>();
+        for (const line of text.split("\n"))
+          if (line.startsWith("faultline_mock_answers_total{")) {
+            const at = line.lastIndexOf(" ");
+            seen.set(line.slice(0, at), Number(line.slice(at + 1)));
+          }
+        expect(seen).toEqual(expected);
+      }),
+      { seed: 8, numRuns: 40 },
+    );
+  });
+});
+
+/** One request on its own socket: the content-length the mock sent, and the body's bytes as they came. */
+function exchange(url: string, path: string, body: string): Promise<{ length: number; body: Buffer }> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1");
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(new Error("no answer within 5 s")), 5_000);
+    socket.on("connect", () =>
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      ),
+    );
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf("\r\n\r\n");
+      const head = all.subarray(0, end).toString("latin1");
+      const m = /\r\ncontent-length: (\d+)/i.exec(head);
+      resolve({ length: m ? Number(m[1]) : -1, body: all.subarray(end + 4) });
+    });
+  });
+}
+
+describe("a run of requests that repeat and change", () => {
+  let mock: MockServer;
+  beforeAll(async () => {
+    mock = await startMock({
+      providers: [
+        { name: "alpha", dialect: "openai", models: ["*"] },
+        { name: "beta", dialect: "openai", models: ["*"] },
+      ],
+    });
+  });
+  afterAll(() => mock.close());
+
+  it("answers each with a content-length equal to its bytes, the model it asked for, and journals its body", async () => {
+    const chat = (model: string, content: string) =>
+      JSON.stringify({ model, messages: [{ role: "user", content }] });
+    // Same bodies in a row (the kept text), bodies of one length that differ (the byte compare), ASCII
+    // and non-ASCII models (the ASCII-known body), two providers and an unknown path (the kept path).
+    const sends: Array<[path: string, body: string]> = [
+      ["/alpha/v1/chat/completions", chat("gpt-4o-mini", "aaaa")],
+      ["/alpha/v1/chat/completions", chat("gpt-4o-mini", "aaaa")],
+      ["/alpha/v1/chat/completions", chat("gpt-4o-mini", "aaab")],
+      ["/alpha/v1/chat/completions", chat("gpt-ü-模型", "aaab")],
+      ["/alpha/v1/chat/completions", chat("gpt-ü-模型", "aaab")],
+      ["/beta/v1/chat/completions", chat("gpt-ü-模型", "aaab")],
+      ["/nope/v1/chat/completions", chat("gpt-4o-mini", "aaab")],
+      ["/beta/v1/chat/completions", chat("gpt-4o-mini", "ü")],
+      ["/alpha/v1/chat/completions", chat("gpt-4o-mini", "aaaa")],
+      ["/alpha/v1/chat/completions", chat("🎉", "aaaa")],
+    ];
+    mock.engine.reset();
+    for (const [path, body] of sends) {
+      const got = await exchange(mock.url, path, body);
+      expect(got.length).toBe(got.body.length);
+      const answer = JSON.parse(got.body.toString("utf8"));
+      if (path.startsWith("/nope")) expect(answer.error.message).toContain("no provider");
+      else expect(answer.model).toBe(JSON.parse(body).model);
+    }
+    const journaled = mock.engine.journal.query().map((e) => [`/${e.provider}/v1/chat/completions`, e.body]);
+    expect(journaled).toEqual(sends.filter(([path]) => !path.startsWith("/nope")));
+  });
+});
