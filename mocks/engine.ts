@@ -113,9 +113,12 @@ interface ProviderRuntime {
   models: ReadonlySet<string>;
   /** Requests received, for the metrics. */
   requests: number;
-  /** What every completion text of this provider starts with; the attempt's tag follows. */
+  /**
+   * What every completion text of this provider starts with, up to the counter in its tag: "Hello from
+   * alpha (1f3a-"; the counter and ")." complete it (context).
+   */
   textHead: string;
-  /** `JSON.stringify(textHead)` without its closing quote: the tag and `)."` complete it (context). */
+  /** `JSON.stringify(textHead)` without its closing quote: the counter and `)."` complete it. */
   textHeadJson: string;
   /** The pieces of any such text: the tag has no space, so it never adds one to the head's last. */
   textPieces: number;
@@ -162,8 +165,8 @@ export class MockEngine {
         anyModel: p.models.length === 0 || p.models.includes("*"),
         models: new Set(p.models),
         requests: 0,
-        textHead: flat(`Hello from ${p.name} (`),
-        textHeadJson: JSON.stringify(`Hello from ${p.name} (`).slice(0, -1),
+        textHead: flat(`Hello from ${p.name} (${this.tagPrefix}-`),
+        textHeadJson: flat(JSON.stringify(`Hello from ${p.name} (${this.tagPrefix}-`).slice(0, -1)),
         textPieces: countPieces(`Hello from ${p.name} (0).`),
         textAscii: isAscii(p.name),
         lastReading: undefined,
@@ -397,6 +400,7 @@ export class MockEngine {
     if (route?.includeUsage) ctx.includeUsage = true;
     let spec: StepSpec;
     let reply: Reply;
+    let answers = false;
     if (!route) {
       spec = { step: "unknown_route" };
       reply = d.unknownRoute(ctx);
@@ -415,11 +419,12 @@ export class MockEngine {
       spec = state
         ? stepFor(state.plan, name, attempt, random)
         : (this.defaultPolicy?.(name, attempt, random) ?? OK);
-      const { def, params } = resolveStep(spec);
-      reply = def.reply(ctx, params);
+      const r = resolveStep(spec);
+      reply = r.def.reply(ctx, r.params);
+      answers = r.answers;
     }
     const entry = this.record(req, name, p, state ? planId : undefined, attempt, spec, now);
-    if (ANSWERS.has(spec.step) && reply.status === 200 && route?.op === "chat") {
+    if (answers && reply.status === 200 && route?.op === "chat") {
       // What this attempt produced, so an answer can be traced to it (docs/contract.md §20, §21).
       const text = typeof spec.text === "string" ? spec.text : ctx.text;
       const c = text === ctx.text ? ctx : { ...ctx, text };
@@ -461,17 +466,18 @@ export class MockEngine {
   ): StepContext {
     const n = (++this.requestCounter).toString(16);
     // Unique per attempt, as the id is: "Hello from alpha (1f3a-2c)." (a counter and a concatenation).
-    const text = `${p.textHead}${this.tagPrefix}-${n}).`;
+    const text = `${p.textHead}${n}).`;
     return {
       provider: p.config.name,
       model: model || p.config.models[0] || "model",
       stream,
-      requestId: `${this.idPrefix}${n.padStart(8, "0")}`,
+      // The counter padded to eight digits first, a short flat string, then joined to the prefix.
+      requestId: `${this.idPrefix}${n.length < 8 ? ZEROS[8 - n.length]! + n : n}`,
       text,
       completionTokens: p.textPieces,
       textCounted: text,
       // The tag is hex and a dash, which JSON leaves as they are: the text's JSON without a second pass.
-      textCountedJson: `${p.textHeadJson}${this.tagPrefix}-${n})."`,
+      textCountedJson: `${p.textHeadJson}${n})."`,
       textCountedAscii: p.textAscii,
       nowS: Math.floor(now / 1000),
       // About four characters a token, as a provider's count roughly goes; at least one.
@@ -523,6 +529,9 @@ export class MockEngine {
 
 const OK: StepSpec = Object.freeze({ step: "ok" });
 
+/** "0" repeated 0 to 8 times: a counter padded with one short concatenation, where padStart took three. */
+const ZEROS = Array.from({ length: 9 }, (_, k) => "0".repeat(k));
+
 /**
  * Steps whose 200 carries a completion, whole or in part (a stream cut short, a truncated body): the
  * journal records the completion the attempt was producing.
@@ -544,19 +553,25 @@ const ANSWERS: ReadonlySet<string> = new Set([
  * A step's definition and its parameters without the `step` key, worked out once per spec object:
  * plans and scenarios hand out the same spec for every attempt, so the hot path does no object rest.
  */
-const resolved = new WeakMap<StepSpec, { def: StepDef; params: Record<string, unknown> }>();
+interface Resolved {
+  def: StepDef;
+  params: Record<string, unknown>;
+  /** The step is one of ANSWERS. */
+  answers: boolean;
+}
+const resolved = new WeakMap<StepSpec, Resolved>();
 // The last spec resolved: a run of one plan or a storm asks for the same spec again and again, and
 // this compare is cheaper than the WeakMap's hash lookup.
 let lastSpec: StepSpec | undefined;
-let lastResolved: { def: StepDef; params: Record<string, unknown> } | undefined;
-function resolveStep(spec: StepSpec): { def: StepDef; params: Record<string, unknown> } {
+let lastResolved: Resolved | undefined;
+function resolveStep(spec: StepSpec): Resolved {
   if (spec === lastSpec) return lastResolved!;
   let r = resolved.get(spec);
   if (!r) {
     const def = stepDef(spec.step);
     if (!def) throw new PlanError(`unknown step "${spec.step}"`);
     const { step: _s, ...params } = spec;
-    r = { def, params };
+    r = { def, params, answers: ANSWERS.has(spec.step) };
     resolved.set(spec, r);
   }
   lastSpec = spec;

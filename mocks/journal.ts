@@ -62,7 +62,10 @@ export class Journal {
   // array on every request showed up in the profile of a full journal (scripts/bench/mock.ts).
   private entries: Array<JournalEntry | undefined> = [];
   private head = 0;
-  private perPlan = new Map<string, number>();
+  /** Entries held per plan, boxed so the last plan's count is bumped in place (heldOf). */
+  private perPlan = new Map<string, { n: number }>();
+  private lastPlan: string | undefined;
+  private lastHeld = { n: 0 };
   private seq = 0;
   dropped = 0;
   /** Every entry ever dropped, reset or not: a Prometheus counter must never go down. */
@@ -91,23 +94,37 @@ export class Journal {
       e.bodyTruncated = true;
     }
     if (e.planId) {
-      const n = this.perPlan.get(e.planId) ?? 0;
-      if (n >= this.limits.maxPerPlan) {
+      const held = this.heldOf(e.planId);
+      if (held.n >= this.limits.maxPerPlan) {
         this.countDropped(e.planId);
         return entry;
       }
-      this.perPlan.set(e.planId, n + 1);
+      held.n++;
     }
     this.entries.push(entry);
     while (this.size > this.limits.maxEntries) this.evictOldest();
     return entry;
   }
 
+  /** The count of a plan's held entries: the last plan's without a lookup, as a run of one plan records. */
+  private heldOf(planId: string): { n: number } {
+    if (planId === this.lastPlan) return this.lastHeld;
+    let held = this.perPlan.get(planId);
+    if (!held) {
+      held = { n: 0 };
+      this.perPlan.set(planId, held);
+    }
+    this.lastPlan = planId;
+    this.lastHeld = held;
+    return held;
+  }
+
   private evictOldest(): void {
     const gone = this.entries[this.head];
     this.entries[this.head++] = undefined;
     if (gone?.planId) {
-      this.perPlan.set(gone.planId, (this.perPlan.get(gone.planId) ?? 1) - 1);
+      const held = this.perPlan.get(gone.planId);
+      if (held) held.n--;
       this.countDropped(gone.planId);
     } else {
       this.dropped++;
@@ -160,6 +177,7 @@ export class Journal {
     this.entries = this.held().filter((e) => e.planId !== planId);
     this.head = 0;
     this.perPlan.delete(planId);
+    this.lastPlan = undefined;
     this.droppedByPlan.delete(planId);
   }
 
@@ -167,6 +185,7 @@ export class Journal {
     this.entries = [];
     this.head = 0;
     this.perPlan.clear();
+    this.lastPlan = undefined;
     this.droppedByPlan.clear();
     this.dropped = 0;
   }

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completion, completionJson } from "../mocks/dialects/openai.ts";
 import { type DialectContext, flat } from "../mocks/dialects/types.ts";
-import type { JournalEntry } from "../mocks/journal.ts";
+import { Journal, type JournalEntry } from "../mocks/journal.ts";
 import { MockMetrics } from "../mocks/metrics.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { builtAscii, isAscii, utf8Length } from "../mocks/utf8.ts";
@@ -140,6 +140,52 @@ describe("the metrics' last count", () => {
         expect(seen).toEqual(expected);
       }),
       { seed: 8, numRuns: 40 },
+    );
+  });
+});
+
+describe("the journal's count of a plan's entries", () => {
+  it("holds what a plain list with the same caps holds, as plans interleave, are forgotten and cleared", () => {
+    const op = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ record: fc.constantFrom("a", "b", undefined) }) },
+      { weight: 1, arbitrary: fc.record({ forget: fc.constantFrom("a", "b") }) },
+      { weight: 1, arbitrary: fc.constant({ clear: true }) },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(op, { maxLength: 40 }),
+        (maxEntries, maxPerPlan, ops) => {
+          const journal = new Journal({ maxEntries, maxPerPlan, maxBodyBytes: 100 });
+          let model: Array<{ n: number; planId?: string }> = [];
+          let n = 0;
+          for (const o of ops) {
+            if ("record" in o) {
+              const planId = o.record;
+              n++;
+              journal.record({
+                ...{ seq: 0, dialect: "openai", attempt: 1, method: "POST", path: "/", query: "" },
+                ...{ headers: {}, bodyTruncated: false, receivedAt: 0, step: { step: "ok" } },
+                planId,
+                provider: "alpha",
+                body: String(n),
+              });
+              const held = model.filter((e) => planId !== undefined && e.planId === planId).length;
+              if (planId === undefined || held < maxPerPlan) model.push({ n, planId });
+              while (model.length > maxEntries) model.shift();
+            } else if ("forget" in o) {
+              journal.forgetPlan(o.forget);
+              model = model.filter((e) => e.planId !== o.forget);
+            } else {
+              journal.clear();
+              model = [];
+            }
+            expect(journal.query().map((e) => e.body)).toEqual(model.map((e) => String(e.n)));
+          }
+        },
+      ),
+      { seed: 9, numRuns: 300 },
     );
   });
 });
