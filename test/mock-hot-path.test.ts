@@ -2,7 +2,6 @@
 // bench:instructions`): the last body's text, the last path's provider, the ASCII-known body, the cached
 // parts of a completion, the last metrics count. Each shortcut must answer exactly what the long way
 // does, whatever order requests come in: these tests change what repeats and check the bytes.
-import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completion, completionJson } from "../mocks/dialects/openai.ts";
@@ -11,6 +10,7 @@ import { Journal, type JournalEntry } from "../mocks/journal.ts";
 import { MockMetrics } from "../mocks/metrics.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { builtAscii, isAscii, utf8Length } from "../mocks/utf8.ts";
+import { rawPost, shape } from "./helpers/raw-http.ts";
 
 describe("utf8Length", () => {
   it("is Buffer.byteLength whatever was recorded as ASCII or measured before", () => {
@@ -190,34 +190,6 @@ describe("the journal's count of a plan's entries", () => {
   });
 });
 
-/** One request on its own socket: the content-length the mock sent, and the body's bytes as they came. */
-function exchange(url: string, path: string, body: string): Promise<{ length: number; body: Buffer }> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), "127.0.0.1");
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(new Error("no answer within 5 s")), 5_000);
-    socket.on("connect", () =>
-      socket.write(
-        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      ),
-    );
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    socket.on("close", () => {
-      clearTimeout(timer);
-      const all = Buffer.concat(chunks);
-      const end = all.indexOf("\r\n\r\n");
-      const head = all.subarray(0, end).toString("latin1");
-      const m = /\r\ncontent-length: (\d+)/i.exec(head);
-      resolve({ length: m ? Number(m[1]) : -1, body: all.subarray(end + 4) });
-    });
-  });
-}
-
 describe("a run of requests that repeat and change", () => {
   let mock: MockServer;
   beforeAll(async () => {
@@ -249,9 +221,9 @@ describe("a run of requests that repeat and change", () => {
     ];
     mock.engine.reset();
     for (const [path, body] of sends) {
-      const got = await exchange(mock.url, path, body);
-      expect(got.length).toBe(got.body.length);
-      const answer = JSON.parse(got.body.toString("utf8"));
+      const got = shape((await rawPost(mock.url, path, body)).text);
+      expect(got.length).toBe(got.bodyBytes);
+      const answer = JSON.parse(got.body);
       if (path.startsWith("/nope")) expect(answer.error.message).toContain("no provider");
       else expect(answer.model).toBe(JSON.parse(body).model);
     }

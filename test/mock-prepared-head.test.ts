@@ -2,12 +2,12 @@
 // ReplySink.prepareWhole), so the timer's work is only the body's write. Nothing of it may show: no byte
 // before the delay ends, the same head as an answer made ready at the end of its delay, a content-length
 // that counts bytes, and a client that leaves during the delay recorded as before.
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PREPARE_MAX_MS } from "../mocks/player.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
 import { CHAT, chatBody } from "./helpers/adapter-cases.ts";
 import { expectClosedAfter } from "./helpers/client-close.ts";
+import { rawPost, shape } from "./helpers/raw-http.ts";
 
 let mock: MockServer;
 beforeAll(async () => {
@@ -15,44 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 
-/** One request on a raw socket: when the first byte came, and every byte until the socket closed. */
-function raw(path: string, body: string): Promise<{ firstByteMs: number; text: string }> {
-  const { port } = new URL(mock.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), "127.0.0.1");
-    const chunks: Buffer[] = [];
-    let t0 = 0;
-    let firstByteMs = -1;
-    const timer = setTimeout(() => socket.destroy(new Error("no answer within 5 s")), 5_000);
-    socket.on("connect", () => {
-      t0 = performance.now();
-      socket.write(
-        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    });
-    socket.on("data", (c: Buffer) => {
-      if (firstByteMs < 0) firstByteMs = performance.now() - t0;
-      chunks.push(c);
-    });
-    socket.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve({ firstByteMs, text: Buffer.concat(chunks).toString("utf8") });
-    });
-  });
-}
-
-/** The head's header names in order, and the body; what differs per answer (ids, times) is left out. */
-function shape(text: string) {
-  const [head, body] = [text.slice(0, text.indexOf("\r\n\r\n")), text.slice(text.indexOf("\r\n\r\n") + 4)];
-  const lines = head.split("\r\n");
-  const headers = lines.slice(1).map((l) => l.slice(0, l.indexOf(":")).toLowerCase());
-  const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
-  return { status: lines[0], headers, length, bodyBytes: Buffer.byteLength(body), body };
-}
+/** One request on a raw socket to the mock. */
+const raw = (path: string, body: string) => rawPost(mock.url, path, body);
 
 async function answer(step: Record<string, unknown>) {
   const plan = mock.engine.addPlan({ providers: { alpha: [step] } });
