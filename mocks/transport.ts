@@ -57,22 +57,6 @@ function toMockRequest(req: IncomingMessage, body: string): MockRequest {
   );
 }
 
-/** The last one-piece body read, and its text. */
-let lastBytes: Buffer | undefined;
-let lastText = "";
-
-/**
- * A body's text. A load test's or a storm's requests repeat one body: comparing its bytes with the last
- * body's is cheaper than decoding them again, and the text is then the same string, which the engine's
- * kept reading (engine.ts, read) compares with its own at once.
- */
-function textOf(bytes: Buffer): string {
-  if (lastBytes !== undefined && bytes.equals(lastBytes)) return lastText;
-  lastText = bytes.toString("utf8");
-  lastBytes = bytes;
-  return lastText;
-}
-
 /** Where `onRequest` hands a request once its body is read. */
 export interface RequestSink<C> {
   done(r: MockRequest, context: C): void;
@@ -105,7 +89,7 @@ export function onRequest<C>(req: IncomingMessage, maxBytes: number, sink: Reque
   req.on("end", () => {
     if (size > maxBytes) sink.tooLarge(toMockRequest(req, ""), context, size);
     else {
-      const body = chunks ? Buffer.concat(chunks).toString("utf8") : first ? textOf(first) : "";
+      const body = chunks ? Buffer.concat(chunks).toString("utf8") : (first?.toString("utf8") ?? "");
       sink.done(toMockRequest(req, body), context);
     }
   });

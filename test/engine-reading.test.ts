@@ -29,10 +29,10 @@ function outcome(engine: MockEngine, req: MockRequest) {
 function forget(engine: MockEngine): void {
   // A test-only reach into the engine's private state, to compare with and without what it keeps.
   const own = engine as unknown as {
-    runtimes: Map<string, { lastReading: unknown }>;
+    runtimes: Map<string, { readings: unknown[] }>;
     lastPath: string | undefined;
   };
-  for (const name of engine.providerNames()) own.runtimes.get(name)!.lastReading = undefined;
+  for (const name of engine.providerNames()) own.runtimes.get(name)!.readings.fill(undefined);
   own.lastPath = undefined;
 }
 
@@ -113,20 +113,28 @@ describe("the engine's reading of a request body", () => {
     );
   });
 
-  it("parses a body once while the provider's requests repeat it, and again when it changes", () => {
+  it("parses a body once while the provider's requests repeat it or a few bodies come in turn", () => {
     const engine = new MockEngine();
     const parse = vi.spyOn(JSON, "parse");
-    const a = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "a" }] });
-    const b = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "b" }] });
+    const body = (content: string) =>
+      JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content }] });
+    const [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map(body) as [string, string, string, string, string];
     const path = "/alpha/v1/chat/completions";
-    for (const body of [a, a, a]) engine.decide(request(path, body));
+    for (const x of [a, a, a]) engine.decide(request(path, x));
     expect(parse).toHaveBeenCalledTimes(1);
-    engine.decide(request(path, b));
+    // Two bodies in turn (two plans' requests): each parsed once.
+    for (const x of [b, a, b, a]) engine.decide(request(path, x));
+    expect(parse).toHaveBeenCalledTimes(2);
+    // Four are kept: a fifth takes the oldest's place, so that one is parsed again.
+    for (const x of [c, d, e]) engine.decide(request(path, x));
+    expect(parse).toHaveBeenCalledTimes(5);
     engine.decide(request(path, a));
-    expect(parse).toHaveBeenCalledTimes(3);
+    expect(parse).toHaveBeenCalledTimes(6);
+    engine.decide(request(path, e));
+    expect(parse).toHaveBeenCalledTimes(6);
     // The same body on another route of the provider is another reading.
     engine.decide(request("/alpha/v1/models", a, "GET"));
-    expect(parse).toHaveBeenCalledTimes(4);
+    expect(parse).toHaveBeenCalledTimes(7);
   });
 
   it("does not keep the reading of a body past 64 Ki characters, so one huge body is not held for it", () => {

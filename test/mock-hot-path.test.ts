@@ -1,7 +1,8 @@
 // What the mock keeps from one answer to the next so repeated requests cost less (`npm run
-// bench:instructions`): the last body's text, the last path's provider, the ASCII-known body, the cached
-// parts of a completion, the last metrics count. Each shortcut must answer exactly what the long way
-// does, whatever order requests come in: these tests change what repeats and check the bytes.
+// bench:instructions`): the last path's provider, the ASCII-known body, the cached parts of a
+// completion, the last metrics and journal counts (the kept readings: test/engine-reading.test.ts).
+// Each shortcut must answer exactly what the long way does, whatever order requests come in: these
+// tests change what repeats and check the bytes.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completion, completionJson } from "../mocks/dialects/openai.ts";
@@ -205,8 +206,8 @@ describe("a run of requests that repeat and change", () => {
   it("answers each with a content-length equal to its bytes, the model it asked for, and journals its body", async () => {
     const chat = (model: string, content: string) =>
       JSON.stringify({ model, messages: [{ role: "user", content }] });
-    // Same bodies in a row (the kept text), bodies of one length that differ (the byte compare), ASCII
-    // and non-ASCII models (the ASCII-known body), two providers and an unknown path (the kept path).
+    // Same bodies in a row and bodies of one length that differ (the kept readings), ASCII and non-ASCII
+    // models (the ASCII-known body), two providers and an unknown path (the kept path).
     const sends: Array<[path: string, body: string]> = [
       ["/alpha/v1/chat/completions", chat("gpt-4o-mini", "aaaa")],
       ["/alpha/v1/chat/completions", chat("gpt-4o-mini", "aaaa")],
