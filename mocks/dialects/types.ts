@@ -23,7 +23,10 @@ export interface DialectContext {
   textCounted?: string;
   /** `JSON.stringify(textCounted)`, built with it from the provider's quoted head; trusted as `completionTokens` is. */
   textCountedJson?: string;
-  /** `textCountedJson` is all ASCII; trusted as `completionTokens` is. */
+  /**
+   * `textCountedJson` is all ASCII; trusted as `completionTokens` is. Set by the engine alone, whose
+   * `requestId` is hex: a dialect may then call a body built of these and digits ASCII (mocks/utf8.ts).
+   */
   textCountedAscii?: boolean;
 }
 
