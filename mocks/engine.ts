@@ -2,15 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { Redactor } from "../core/redact.ts";
 import { seededRandom } from "../core/rng.ts";
 import { dialect } from "./dialects/index.ts";
-import {
-  countPieces,
-  type Dialect,
-  type ErrorKind,
-  flat,
-  json,
-  type Route,
-  usageOf,
-} from "./dialects/types.ts";
+import { countPieces, type Dialect, type ErrorKind, json, type Route, usageOf } from "./dialects/types.ts";
 import { Journal, type JournalEntry, type JournalLimits } from "./journal.ts";
 import { bytes, LimitError, type MockLimits, resolveLimits } from "./limits.ts";
 import { MockMetrics } from "./metrics.ts";
@@ -24,8 +16,8 @@ import {
   stepFor,
 } from "./plan.ts";
 import { type StepContext, type StepDef, stepDef } from "./steps.ts";
+import { flat, isAscii } from "./strings.ts";
 import type { DialectId, MockRequest, Reply } from "./types.ts";
-import { isAscii } from "./utf8.ts";
 
 export interface ProviderConfig {
   name: string;

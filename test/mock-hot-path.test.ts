@@ -6,11 +6,11 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completion, completionJson } from "../mocks/dialects/openai.ts";
-import { type DialectContext, flat } from "../mocks/dialects/types.ts";
+import type { DialectContext } from "../mocks/dialects/types.ts";
 import { Journal, type JournalEntry } from "../mocks/journal.ts";
 import { MockMetrics } from "../mocks/metrics.ts";
 import { type MockServer, startMock } from "../mocks/server.ts";
-import { builtAscii, isAscii, utf8Length } from "../mocks/utf8.ts";
+import { builtAscii, flat, isAscii, utf8Length } from "../mocks/strings.ts";
 import { rawPost, shape } from "./helpers/raw-http.ts";
 
 describe("utf8Length", () => {

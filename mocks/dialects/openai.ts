@@ -1,11 +1,10 @@
+import { builtAscii, flat, isAscii } from "../strings.ts";
 import type { Reply } from "../types.ts";
-import { builtAscii, isAscii } from "../utf8.ts";
 import {
   bodyRoute,
   type Dialect,
   type DialectContext,
   type ErrorKind,
-  flat,
   json,
   pieces,
   sse,
@@ -199,7 +198,7 @@ let tail = "";
 
 // Every attempt has its own text (its tag), so the completion is written, not cached. The request id is
 // the engine's own hex (engine.ts, context): it is quoted, never escaped. When the model's JSON and the
-// text's are ASCII, so is the whole body, and the transport is told (mocks/utf8.ts).
+// text's are ASCII, so is the whole body, and the transport is told (mocks/strings.ts).
 export function completionJson(ctx: DialectContext): string {
   const u = usageOf(ctx);
   const p = u.promptTokens;

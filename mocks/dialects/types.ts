@@ -25,7 +25,7 @@ export interface DialectContext {
   textCountedJson?: string;
   /**
    * `textCountedJson` is all ASCII; trusted as `completionTokens` is. Set by the engine alone, whose
-   * `requestId` is hex: a dialect may then call a body built of these and digits ASCII (mocks/utf8.ts).
+   * `requestId` is hex: a dialect may then call a body built of these and digits ASCII (mocks/strings.ts).
    */
   textCountedAscii?: boolean;
 }
@@ -52,19 +52,6 @@ export function textJson(ctx: DialectContext): string {
 /** Whether `textJson(ctx)` is known to be all ASCII without looking: the engine's own text, of an ASCII provider name. */
 export function textJsonAscii(ctx: DialectContext): boolean {
   return ctx.textCounted === ctx.text && ctx.textCountedAscii === true && ctx.textCountedJson !== undefined;
-}
-
-/**
- * `s` as one flat string. A string built by concatenation is a rope of its parts, and V8 makes a flat
- * copy only of the string it is asked to (a write, a regular expression), never of the ropes inside it:
- * a rope kept and built into every answer (a cached part of a body, a stream's head) is walked again in
- * every answer that holds it, unless it is flattened once. And node checks every header value with a
- * regular expression, which V8 runs on a rope only after a trip through its runtime (about 400
- * instructions per answer, `npm run bench:instructions`). Reading a character flattens a rope in
- * place; the character is used, so no compiler drops the read.
- */
-export function flat(s: string): string {
-  return s.charCodeAt(0) === -1 ? "" : s;
 }
 
 /** `pieces(text).length` without building the pieces: a scan, once per answer. */
