@@ -147,7 +147,7 @@ function onClose(this: Listened): void {
 /**
  * Flattens the head node keeps for a prepared answer. node builds a head as a rope of its lines and holds
  * it until the body's first write: held through a delay, that rope was copied by every scavenge for every
- * answer waiting (a thousand in a burst), about 3,000 instructions per delayed answer in the collector
+ * answer waiting (a thousand in a burst), 2,300–3,000 instructions per delayed answer in the collector
  * (callgrind, 64 connections, 20 ms delays); flat, it is one string, and the write at the end of the delay
  * need not walk it. `_header` is node's own field (OutgoingMessage); where a node version lacks it,
  * nothing is done.
