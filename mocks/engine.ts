@@ -128,8 +128,8 @@ interface ProviderRuntime {
   nextReading: number;
 }
 
-/** Where a provider path leads: MockEngine.target. */
-interface Target {
+/** Where a provider path leads: MockEngine.providerPath. */
+interface ProviderPath {
   readonly name: string;
   readonly p: ProviderRuntime;
   readonly subpath: string;
@@ -153,7 +153,7 @@ export class MockEngine {
   private readonly tagPrefix = this.idPrefix.slice(0, 4);
   private requestCounter = 0;
   private lastPath: string | undefined;
-  private lastTarget: Target | undefined;
+  private lastProviderPath: ProviderPath | undefined;
 
   constructor(readonly options: EngineOptions = { providers: DEFAULT_PROVIDERS }) {
     for (const p of options.providers) {
@@ -367,18 +367,18 @@ export class MockEngine {
    * slices and the hashed lookup. The name is the provider's own string, so the lookups keyed by it
    * (attempt counts, the plan's streams) find its hash already computed.
    */
-  private target(path: string): Target | undefined {
-    if (path === this.lastPath) return this.lastTarget;
+  private providerPath(path: string): ProviderPath | undefined {
+    if (path === this.lastPath) return this.lastProviderPath;
     const slash = path.indexOf("/", 1);
     const p = this.runtimes.get(path.slice(1, slash === -1 ? undefined : slash));
     const t = p && { name: p.config.name, p, subpath: slash === -1 ? "/" : path.slice(slash) };
     this.lastPath = path;
-    this.lastTarget = t;
+    this.lastProviderPath = t;
     return t;
   }
 
   decide(req: MockRequest): Decision | undefined {
-    const t = this.target(req.path);
+    const t = this.providerPath(req.path);
     if (!t) return undefined;
     const { name, p, subpath } = t;
     const d = p.dialect;
@@ -443,7 +443,7 @@ export class MockEngine {
    * it to a plan. Undefined when the path names no provider.
    */
   decideTooLarge(req: MockRequest, reason: string): Decision | undefined {
-    const t = this.target(req.path);
+    const t = this.providerPath(req.path);
     if (!t) return undefined;
     const { name, p } = t;
     const planId = this.planIdOf(req);

@@ -27,3 +27,22 @@ export function table(rows: Array<Array<string | number>>): string {
     "\n",
   );
 }
+
+/**
+ * A bench run's verdict from its targets: a judged miss fails (1); a target the machine was too busy to
+ * settle makes the run inconclusive (3), neither a miss of the code nor a pass; met (0) only when every
+ * target was judged and met.
+ */
+export function benchVerdict(
+  anyMissed: boolean,
+  anyUnjudged: boolean,
+): { line: string; state: "missed" | "inconclusive" | "met"; exitCode: 0 | 1 | 3 } {
+  if (anyMissed) return { line: "targets MISSED", state: "missed", exitCode: 1 };
+  if (anyUnjudged)
+    return {
+      line: "INCONCLUSIVE: targets met where judged, some NOT JUDGED (machine too busy for the rounds to agree); run again on a quieter machine",
+      state: "inconclusive",
+      exitCode: 3,
+    };
+  return { line: "targets met", state: "met", exitCode: 0 };
+}
