@@ -1,7 +1,8 @@
 // `npm run bench:mock` runs by hand, but a script may gate on its exit code: a run the machine was too busy
 // to judge must not read as met.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { benchVerdict } from "../scripts/bench/stats.ts";
+import { benchVerdict, judgeRatio, median, medianInterval } from "../scripts/bench/stats.ts";
 
 describe("bench:mock's verdict", () => {
   it("fails a judged miss, calls a run with a target not judged inconclusive, and passes only when all were met", () => {
@@ -12,5 +13,65 @@ describe("bench:mock's verdict", () => {
     expect(busy).toMatchObject({ state: "inconclusive", exitCode: 3 });
     expect(busy.line).toContain("NOT JUDGED");
     expect(benchVerdict(false, false)).toMatchObject({ state: "met", exitCode: 0, line: "targets met" });
+  });
+});
+
+describe("bench:mock's rounds", () => {
+  const rules = { minRounds: 6, stableSpread: 0.1 };
+
+  it("takes the median's interval from order statistics whose coverage is exact", () => {
+    // n = 6: min and max (coverage 1 − 2/64); n = 8: 2nd and 7th (1 − 2·9/256); n = 10: 2nd and 9th.
+    expect(medianInterval([6, 1, 5, 2, 4, 3])).toEqual({ lo: 1, hi: 6, coverage: 1 - 2 / 64 });
+    expect(medianInterval([1, 2, 3, 4, 5, 6, 7, 8])).toMatchObject({ lo: 2, hi: 7 });
+    expect(medianInterval([1, 2, 3, 4, 5, 6, 7, 8]).coverage).toBeCloseTo(1 - (2 * 9) / 256, 12);
+    expect(medianInterval([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).toMatchObject({ lo: 2, hi: 9 });
+    // Four values cannot reach 90%: the whole range, and the coverage says so.
+    expect(medianInterval([1, 2, 3, 4]).coverage).toBeLessThan(0.9);
+  });
+
+  it("brackets the median with two of the values, at 90% or more from five values on", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.5, max: 2, noNaN: true }), { minLength: 5, maxLength: 16 }),
+        (xs) => {
+          const { lo, hi, coverage } = medianInterval(xs);
+          expect(xs).toContain(lo);
+          expect(xs).toContain(hi);
+          expect(lo).toBeLessThanOrEqual(median(xs));
+          expect(hi).toBeGreaterThanOrEqual(median(xs));
+          expect(coverage).toBeGreaterThanOrEqual(0.9);
+        },
+      ),
+    );
+  });
+
+  it("stops early only when every value the interval holds falls on one side of the target", () => {
+    const wellUnder = [1.05, 1.08, 1.1, 1.07, 1.09, 1.06];
+    expect(judgeRatio(wellUnder, 1.15, false, rules)).toMatchObject({
+      stable: true,
+      decided: true,
+      met: true,
+    });
+    // 1.16 is past the target: the interval straddles it, so more rounds are run; the median still calls it.
+    const near = [1.1, 1.12, 1.13, 1.11, 1.16, 1.12];
+    expect(judgeRatio(near, 1.15, false, rules)).toMatchObject({ stable: true, decided: false, met: true });
+    const over = [1.2, 1.22, 1.19, 1.21, 1.23, 1.2];
+    expect(judgeRatio(over, 1.15, false, rules)).toMatchObject({ decided: true, met: false });
+    // At-least targets read the other way.
+    expect(judgeRatio([0.95, 0.97, 0.96, 0.98, 0.94, 0.99], 0.9, true, rules)).toMatchObject({
+      met: true,
+      decided: true,
+    });
+    // Fewer rounds than the minimum, or rounds that disagree, decide nothing.
+    expect(judgeRatio(wellUnder.slice(0, 5), 1.15, false, rules)).toMatchObject({
+      stable: false,
+      decided: false,
+    });
+    expect(judgeRatio([1, 1.5, 0.8, 1.3, 0.9, 1.4], 1.15, false, rules)).toMatchObject({
+      stable: false,
+      decided: false,
+    });
+    // No target: decided as soon as the rounds agree.
+    expect(judgeRatio(wellUnder, undefined, false, rules)).toMatchObject({ decided: true, met: null });
   });
 });

@@ -46,3 +46,87 @@ export function benchVerdict(
     };
   return { line: "targets met", state: "met", exitCode: 0 };
 }
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Interquartile range over the median: how much the rounds disagree. */
+export function spread(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.round(p * (s.length - 1)))]!;
+  return (q(0.75) - q(0.25)) / median(xs);
+}
+
+/** P(X ≤ k) for X ~ Binomial(n, 1/2). */
+function binomialHalfCdf(n: number, k: number): number {
+  let term = 0.5 ** n;
+  let sum = 0;
+  for (let i = 0; i <= k; i++) {
+    sum += term;
+    term = (term * (n - i)) / (i + 1);
+  }
+  return sum;
+}
+
+/**
+ * A distribution-free confidence interval for the median of `xs`: the order statistics x(k) and x(n+1−k)
+ * with the largest k whose coverage, 1 − 2·P(Binomial(n, ½) ≤ k−1), is at least `confidence`. It assumes
+ * nothing of the rounds' noise but that each round is as likely above the true median as below, which a
+ * shared machine's bursts of other work do not break the way they break a mean. With fewer than 5
+ * values no interval reaches 90%: the whole range, and `coverage` says how little it holds.
+ */
+export function medianInterval(
+  xs: readonly number[],
+  confidence = 0.9,
+): { lo: number; hi: number; coverage: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  let k = 1;
+  while (k + 1 <= n / 2 && 1 - 2 * binomialHalfCdf(n, k) >= confidence) k++;
+  return { lo: s[k - 1]!, hi: s[n - k]!, coverage: 1 - 2 * binomialHalfCdf(n, k - 1) };
+}
+
+/** How the rounds of one ratio stand against its target. */
+export interface RatioJudgement {
+  value: number;
+  spread: number;
+  /** The median's 90% interval (distribution-free, `medianInterval`). */
+  lo: number;
+  hi: number;
+  /** Enough rounds, agreeing within the allowed spread. */
+  stable: boolean;
+  /** Every value the interval holds is on one side of the target: more rounds would not change the call. */
+  decided: boolean;
+  met: boolean | null;
+}
+
+/**
+ * Judges the rounds' ratios against a target (at least, or at most): the median decides, once the rounds
+ * agree. `decided` says the median's interval lies wholly on one side of the target, so a run can stop
+ * early; a ratio close enough to its target that the interval straddles it runs every round allowed, and
+ * is then called by its median.
+ */
+export function judgeRatio(
+  ratios: readonly number[],
+  target: number | undefined,
+  atLeast: boolean,
+  rules: { minRounds: number; stableSpread: number },
+): RatioJudgement {
+  const value = median(ratios);
+  const { lo, hi } = medianInterval(ratios);
+  const sp = spread(ratios);
+  const stable = ratios.length >= rules.minRounds && sp <= rules.stableSpread;
+  const ok = (x: number) => (target === undefined ? true : atLeast ? x >= target : x <= target);
+  const decided = stable && (target === undefined || ok(lo) === ok(hi));
+  return {
+    value: round(value, 3),
+    spread: round(sp, 3),
+    lo: round(lo, 3),
+    hi: round(hi, 3),
+    stable,
+    decided,
+    met: target === undefined ? null : ok(value),
+  };
+}
