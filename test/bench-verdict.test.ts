@@ -2,6 +2,7 @@
 // to judge must not read as met.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { canaryCpuUs, slowedRounds } from "../scripts/bench/canary.ts";
 import { benchVerdict, judgeRatio, median, medianInterval } from "../scripts/bench/stats.ts";
 
 describe("bench:mock's verdict", () => {
@@ -73,5 +74,43 @@ describe("bench:mock's rounds", () => {
     });
     // No target: decided as soon as the rounds agree.
     expect(judgeRatio(wellUnder, undefined, false, rules)).toMatchObject({ decided: true, met: null });
+  });
+});
+
+describe("bench:mock's rounds the machine slowed", () => {
+  const tolerance = { canaryOver: 0.35, cpuOver: 0.3 };
+  const best = (pid: number | undefined) => (pid === 1 ? 1000 : undefined);
+  const run = (before: number, after: number, cpu: number) => ({
+    pid: 1,
+    canaryUs: [before, after],
+    cpuUsPerRequest: cpu,
+  });
+
+  it("leaves out a bare run slowed on both sides of it, or dearer per answer than bare can be", () => {
+    const runs = [
+      run(1100, 1200, 26), // quiet
+      run(3600, 1300, 25), // one slow moment before the run: the run itself was not slowed
+      run(1500, 1900, 27), // both sides 50% over the best: slowed
+      run(1200, 1250, 40), // the canary quiet, but bare's own answers 60% dearer than its lowest
+      run(1300, 1340, 33), // 32% over the lowest CPU: slowed
+      run(1340, 1300, 32), // 28%: kept
+    ];
+    expect([...slowedRounds(runs, best, tolerance)].sort()).toEqual([2, 3, 4]);
+  });
+
+  it("reads only what it is given: a process with no best reading is judged by its CPU alone", () => {
+    const other = [
+      { pid: 2, canaryUs: [5000, 5000], cpuUsPerRequest: 26 },
+      { pid: 2, canaryUs: [5000, 5000], cpuUsPerRequest: 26.5 },
+    ];
+    expect(slowedRounds(other, best, tolerance).size).toBe(0);
+  });
+
+  it("times a fixed piece of work in CPU microseconds", () => {
+    const readings = Array.from({ length: 5 }, () => canaryCpuUs());
+    for (const r of readings) {
+      expect(r).toBeGreaterThan(0);
+      expect(r).toBeLessThan(2_000_000);
+    }
   });
 });

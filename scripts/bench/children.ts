@@ -56,9 +56,9 @@ export function next<T>(c: ChildProcess, accept: (m: unknown) => boolean = () =>
 export const isType = (t: string) => (m: unknown) => (m as { type?: string }).type === t;
 
 /** The server's footprint; its served times only of requests that arrived at `since` (epoch ms) or later. */
-export async function usage(server: ChildProcess, since?: number): Promise<Usage> {
+export async function usage(server: ChildProcess, since?: number, canary = false): Promise<Usage> {
   const p = next<Usage>(server, isType("usage"));
-  server.send({ type: "usage", since });
+  server.send({ type: "usage", since, canary });
   return p;
 }
 
@@ -68,14 +68,14 @@ export async function measured<R extends LoadResult>(
   loader: ChildProcess,
   job: LoadJob,
 ) {
-  const before = await usage(server);
+  const before = await usage(server, undefined, true);
   const t0 = performance.now();
   const p = next<R>(loader);
   loader.send(job);
   const result = await p;
   const wallMs = performance.now() - t0;
   // A burst's served times leave out its warm-up round, as its client latencies do.
-  const after = await usage(server, result.kind === "burst" ? result.measuredFrom : undefined);
+  const after = await usage(server, result.kind === "burst" ? result.measuredFrom : undefined, true);
   const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
   return {
     result,
@@ -83,6 +83,8 @@ export async function measured<R extends LoadResult>(
     /** Server CPU time per request (user + system, warm-up included): steadier than req/s on a busy machine. */
     cpuUsPerRequest: round((cpuMs * 1000) / Math.max(1, result.totalRequests), 1),
     servedMs: after.servedMs,
+    /** The canary's readings just before and just after the run, in the server's process (canary.ts). */
+    canaryUs: [before.canaryUs ?? Number.NaN, after.canaryUs ?? Number.NaN] as const,
   };
 }
 

@@ -6,9 +6,9 @@
 // in the server's process, every request the client builds would be CPU the server cannot use.
 //
 // Ratios are judged per round: each round runs both servers back to back (in alternating order), and
-// the verdict takes the median of 6–10 rounds' ratios once they agree (interquartile range within 10%
+// the verdict takes the median of 6–12 rounds' ratios once they agree (interquartile range within 10%
 // of the median). A machine too busy for the rounds to agree gets "not judged", never a pass or a fail.
-// The run stops before ten rounds only when the median's interval (stats.ts, medianInterval) is wholly
+// The run stops before twelve rounds only when the median's interval (stats.ts, medianInterval) is wholly
 // on one side of each target; a ratio that close to its target is marked "close".
 
 import type { ChildProcess } from "node:child_process";
@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type BareRun, slowedRounds as slowedRoundsOf } from "./canary.ts";
 import { child, isType, measured, next, pin, serverChild, serverFlags, usage } from "./children.ts";
 import { summariseProfile } from "./profile.ts";
 import type { BurstResult, Canned, LoadJob, ServerMessage, Target, ThroughputResult } from "./protocol.ts";
@@ -27,13 +28,14 @@ const CONNECTIONS = 64;
 const WARMUP_MS = 200;
 const DURATION_MS = 1_000;
 /**
- * Each ratio is judged on the median of 6 to 10 rounds. A run stops early only once every target's median
+ * Each ratio is judged on the median of 6 to 12 rounds. A run stops early only once every target's median
  * interval (stats.ts, medianInterval: 90%, distribution-free) lies wholly on one side of it; a ratio near
- * its target runs all ten. With rounds that differ by ±4%, as this project's machine gives, a median of
+ * its target runs all twelve. With rounds that differ by ±4%, as this project's machine gives, a median of
  * four called a true 1.12 a miss of 1.15 about one run in eight; of ten, about one in thirty (docs/mock.md).
  */
 const MIN_ROUNDS = 6;
-const MAX_ROUNDS = 10;
+/** Twelve: room for rounds the machine slowed (left out) beside the ten that may be judged. */
+const MAX_ROUNDS = 12;
 /** Rounds agree when the interquartile range of their ratios is within this share of the median. */
 const STABLE_SPREAD = 0.1;
 const BURST = 1_000;
@@ -65,6 +67,31 @@ const loader = child("load.ts");
 // it only waits on messages, and pinned it would make availableParallelism() answer 1.
 const SERVER_CPU = availableParallelism() - 1;
 const pinned = pin(loader.pid, 0) !== undefined;
+
+/**
+ * Whether the machine slowed the bare server's run of a round, so that round measured the neighbours,
+ * not the code (canary.ts). Only the bare side decides, so nothing the mock does can leave out its own
+ * rounds; a slowdown that hits only the mock's half stays in, and counts against the mock. Two signs:
+ * - the canary, read in bare's process just before and just after its run, both more than CONTENDED over
+ *   that process's best reading: on this project's machine a quiet process reads within 1.25× of its best,
+ *   and rounds in which bare's own CPU per answer rose by half read 1.45–2× on both sides;
+ * - bare's own CPU per answer more than SLOWED over its lowest in the same scenario: bare's work per
+ *   answer does not change, so only the machine can make it dearer.
+ */
+const CONTENDED = 0.35;
+const SLOWED = 0.3;
+/** Each server process's lowest canary reading so far: the machine at its quietest, as far as this run saw. */
+const canaryBest = new Map<number | undefined, number>();
+/** Runs a load job on a server and keeps its canary readings. */
+async function measure<R extends ThroughputResult | BurstResult>(proc: ChildProcess, job: LoadJob) {
+  const run = await measured<R>(proc, loader, job);
+  for (const c of run.canaryUs)
+    if (c > 0 && c < (canaryBest.get(proc.pid) ?? Number.POSITIVE_INFINITY)) canaryBest.set(proc.pid, c);
+  return { ...run, pid: proc.pid };
+}
+/** The indexes of bare runs, of one kind, that the machine slowed (canary.ts). */
+const slowedRounds = (bareRuns: readonly BareRun[]) =>
+  slowedRoundsOf(bareRuns, (pid) => canaryBest.get(pid), { canaryOver: CONTENDED, cpuOver: SLOWED });
 
 type Ready = Extract<ServerMessage, { type: "ready" }>;
 type Targets = Record<"completion" | "storm" | "sse" | "delayed" | "varied", Target>;
@@ -137,7 +164,7 @@ async function faster(
 ) {
   const perAnswer: number[][] = candidates.map(() => []);
   const probe = (c: (typeof candidates)[number]) =>
-    measured<ThroughputResult>(c.proc, loader, {
+    measure<ThroughputResult>(c.proc, {
       kind: "throughput",
       target: c.targets.completion,
       connections: CONNECTIONS,
@@ -192,7 +219,7 @@ const scenarios = [
   { key: "varied", label: "200, no body twice in a row", reqTarget: undefined, cpuTarget: undefined },
 ] as const;
 
-type Run = Awaited<ReturnType<typeof measured<ThroughputResult>>>;
+type Run = Awaited<ReturnType<typeof measure<ThroughputResult>>>;
 const job = (name: "mock" | "bare", key: keyof typeof mockTargets, durationMs = DURATION_MS): LoadJob => ({
   kind: "throughput",
   target: servers[name].targets[key],
@@ -201,7 +228,7 @@ const job = (name: "mock" | "bare", key: keyof typeof mockTargets, durationMs = 
   durationMs,
 });
 const runOn = (name: "mock" | "bare", key: keyof typeof mockTargets) =>
-  measured<ThroughputResult>(servers[name].proc, loader, job(name, key));
+  measure<ThroughputResult>(servers[name].proc, job(name, key));
 
 /** A verdict on a ratio measured over rounds: judged only once the rounds agree. */
 /**
@@ -213,20 +240,29 @@ const BUSY_LOAD = availableParallelism() + 2;
 const busy = () => loadavg()[0]! > BUSY_LOAD;
 
 /** A verdict on a ratio measured over rounds: judged only once the rounds agree on a machine not swamped. */
-function verdict(ratios: number[], target: number | undefined, atLeast: boolean, swamped: boolean) {
+function verdict(
+  ratios: number[],
+  target: number | undefined,
+  atLeast: boolean,
+  swamped: boolean,
+  /** Rounds left out because the machine slowed beside them. */
+  contendedRounds: number,
+) {
   const j = judgeRatio(ratios, target, atLeast, { minRounds: MIN_ROUNDS, stableSpread: STABLE_SPREAD });
   // "close": the median's interval straddles the target, so the call is the median's alone.
   const close = j.decided ? "" : " (close)";
   const state =
     target === undefined
       ? "(none)"
-      : !j.stable
-        ? "NOT JUDGED (rounds disagree)"
-        : swamped
-          ? "NOT JUDGED (machine busy)"
-          : j.met
-            ? `met${close}`
-            : `MISSED${close}`;
+      : ratios.length < MIN_ROUNDS && contendedRounds > 0
+        ? `NOT JUDGED (machine slowed bare's run in ${contendedRounds} rounds)`
+        : !j.stable
+          ? "NOT JUDGED (rounds disagree)"
+          : swamped
+            ? "NOT JUDGED (machine busy)"
+            : j.met
+              ? `met${close}`
+              : `MISSED${close}`;
   return { ...j, state };
 }
 
@@ -252,8 +288,16 @@ for (const s of scenarios) {
   await runOn("mock", s.key);
   await runOn("bare", s.key);
   const runs: Record<"mock" | "bare", Run[]> = { mock: [], bare: [] };
-  const reqRatios: number[] = [];
-  const cpuRatios: number[] = [];
+  /** The rounds' ratios, leaving out rounds the machine slowed (re-read as the best canary reading drops). */
+  const clean = () => {
+    const slowed = slowedRounds(runs.bare);
+    const kept = runs.mock.flatMap((_, i) => (slowed.has(i) ? [] : [i]));
+    return {
+      req: kept.map((i) => runs.mock[i]!.result.reqPerS / runs.bare[i]!.result.reqPerS),
+      cpu: kept.map((i) => runs.mock[i]!.cpuUsPerRequest / runs.bare[i]!.cpuUsPerRequest),
+      left: runs.mock.length - kept.length,
+    };
+  };
   for (let i = 0; i < MAX_ROUNDS; i++) {
     // Alternating which goes first cancels a drift in the machine's load within a round.
     const order = i % 2 ? (["bare", "mock"] as const) : (["mock", "bare"] as const);
@@ -261,33 +305,46 @@ for (const s of scenarios) {
     for (const name of order) r[name] = await runOn(name, s.key);
     runs.mock.push(r.mock!);
     runs.bare.push(r.bare!);
-    reqRatios.push(r.mock!.result.reqPerS / r.bare!.result.reqPerS);
-    cpuRatios.push(r.mock!.cpuUsPerRequest / r.bare!.cpuUsPerRequest);
+    const now = clean();
     const settled = (ratios: number[], target: number | undefined, atLeast: boolean) =>
       judgeRatio(ratios, target, atLeast, { minRounds: MIN_ROUNDS, stableSpread: STABLE_SPREAD }).decided;
-    if (settled(reqRatios, s.reqTarget, true) && settled(cpuRatios, s.cpuTarget, false)) break;
+    if (settled(now.req, s.reqTarget, true) && settled(now.cpu, s.cpuTarget, false)) break;
   }
   const swamped = busy();
-  const req = verdict(reqRatios, s.reqTarget, true, swamped);
-  const cpu = verdict(cpuRatios, s.cpuTarget, false, swamped);
+  const { req: reqRatios, cpu: cpuRatios, left } = clean();
+  const req = verdict(reqRatios, s.reqTarget, true, swamped, left);
+  const cpu = verdict(cpuRatios, s.cpuTarget, false, swamped, left);
   for (const v of [req, cpu]) {
     if (v.state.startsWith("MISSED")) anyMissed = true;
     if (v.state.startsWith("NOT JUDGED")) anyUnjudged = true;
   }
-  const med = (rs: Run[], f: (r: Run) => number) => round(median(rs.map(f)), 1);
+  const slowed = slowedRounds(runs.bare);
+  // The figures of the rounds judged (of every round, when none could be).
+  const judged = (rs: Run[]) => (slowed.size < rs.length ? rs.filter((_, i) => !slowed.has(i)) : rs);
+  const med = (rs: Run[], f: (r: Run) => number) => round(median(judged(rs).map(f)), 1);
   const figures = {
     mockReqPerS: med(runs.mock, (r) => r.result.reqPerS),
     bareReqPerS: med(runs.bare, (r) => r.result.reqPerS),
     mockCpuUsPerAnswer: med(runs.mock, (r) => r.cpuUsPerRequest),
     bareCpuUsPerAnswer: med(runs.bare, (r) => r.cpuUsPerRequest),
   };
-  throughput[s.key] = { label: s.label, rounds: reqRatios.length, ...figures, req, cpu, runs };
+  throughput[s.key] = {
+    label: s.label,
+    rounds: runs.mock.length,
+    judgedRounds: reqRatios.length,
+    slowedRoundsCount: left,
+    ...figures,
+    req,
+    cpu,
+    runs,
+    slowedRounds: [...slowed],
+  };
   const interval = (v: ReturnType<typeof verdict>) => `${v.value} [${v.lo}–${v.hi}]`;
   const fmt = (v: ReturnType<typeof verdict>, target: number | undefined, sign: string) =>
     target === undefined ? "(none)" : `${sign}${target} ${v.state}`;
   rows.push([
     s.label,
-    reqRatios.length,
+    `${reqRatios.length}/${runs.mock.length}`,
     figures.mockReqPerS,
     figures.bareReqPerS,
     interval(req),
@@ -305,19 +362,23 @@ for (const s of scenarios) {
 // and judges only when the machine lets the bare server itself come near the ideal 50 ms and the pairs
 // agree: on a machine busy with other work both p99s swell by hundreds of milliseconds, by chance.
 const delayed: Record<string, unknown> = {};
-type BurstRun = Awaited<ReturnType<typeof measured<BurstResult>>>;
+type BurstRun = Awaited<ReturnType<typeof measure<BurstResult>>>;
 const burstRuns: Record<"mock" | "bare", BurstRun[]> = { mock: [], bare: [] };
-const burstDiffs: number[] = [];
+const allBurstDiffs: number[] = [];
 for (let i = 0; i < BURST_PAIRS; i++) {
   for (const name of (i % 2 ? ["bare", "mock"] : ["mock", "bare"]) as Array<"mock" | "bare">) {
     const { proc, targets } = servers[name];
     proc.send({ type: "timing", on: true });
     const job: LoadJob = { kind: "burst", target: targets.delayed, concurrency: BURST, rounds: BURST_ROUNDS };
-    burstRuns[name].push(await measured<BurstResult>(proc, loader, job));
+    burstRuns[name].push(await measure<BurstResult>(proc, job));
     proc.send({ type: "timing", on: false });
   }
-  burstDiffs.push(burstRuns.mock[i]!.servedMs.p99 - burstRuns.bare[i]!.servedMs.p99);
+  allBurstDiffs.push(burstRuns.mock[i]!.servedMs.p99 - burstRuns.bare[i]!.servedMs.p99);
 }
+// Pairs whose bare run the machine slowed are left out, as rounds are; three of five must remain.
+const burstSlowed = slowedRounds(burstRuns.bare);
+const burstDiffs = allBurstDiffs.filter((_, i) => !burstSlowed.has(i));
+const burstContended = BURST_PAIRS - burstDiffs.length;
 // A run whose server timed none of the measured rounds' requests has no p99 (null once it crossed IPC):
 // that is the bench failing to measure, not a machine too busy to judge, and no figure may come of it.
 for (const [name, runs] of Object.entries(burstRuns)) {
@@ -331,16 +392,20 @@ const medianBurst = (name: "mock" | "bare") =>
   [...burstRuns[name]].sort((a, b) => a.servedMs.p99 - b.servedMs.p99)[Math.floor(BURST_PAIRS / 2)]!;
 const mockBurst = medianBurst("mock");
 const bareBurst = medianBurst("bare");
-const burstDiff = round(median(burstDiffs), 1);
+const burstDiff = burstDiffs.length ? round(median(burstDiffs), 1) : Number.NaN;
 const burstErrors = [...burstRuns.mock, ...burstRuns.bare].some((r) => r.result.errors > 0);
 const burstIqr = (() => {
+  if (!burstDiffs.length) return Number.NaN;
   const d = [...burstDiffs].sort((a, b) => a - b);
   return d[Math.round(0.75 * (d.length - 1))]! - d[Math.round(0.25 * (d.length - 1))]!;
 })();
 const burstJudged =
-  !busy() && bareBurst.servedMs.p99 <= BURST_JUDGED_BARE_P99_MS && burstIqr <= TARGETS.delayedP99SlackMs;
+  !busy() &&
+  burstDiffs.length >= 3 &&
+  bareBurst.servedMs.p99 <= BURST_JUDGED_BARE_P99_MS &&
+  burstIqr <= TARGETS.delayedP99SlackMs;
 const burstMet = !burstErrors && burstDiff <= TARGETS.delayedP99SlackMs;
-const burstInterval = medianInterval(burstDiffs);
+const burstInterval = burstDiffs.length ? medianInterval(burstDiffs) : { lo: Number.NaN, hi: Number.NaN };
 // As for the ratios: "close" when the median's interval straddles the slack, and the median alone calls it.
 const burstClose =
   burstInterval.lo <= TARGETS.delayedP99SlackMs !== burstInterval.hi <= TARGETS.delayedP99SlackMs
@@ -349,7 +414,9 @@ const burstClose =
 const burstState = burstErrors
   ? "MISSED (errors)"
   : !burstJudged
-    ? "NOT JUDGED (machine too busy)"
+    ? burstDiffs.length < 3
+      ? `NOT JUDGED (machine slowed bare's run in ${burstContended} pairs)`
+      : "NOT JUDGED (machine too busy)"
     : burstMet
       ? `met${burstClose}`
       : `MISSED${burstClose}`;
@@ -420,7 +487,10 @@ out.write(
   `load: undici Pool, ${CONNECTIONS} connections; per round ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per server; ${MIN_ROUNDS}–${MAX_ROUNDS} rounds, judged on their median once they agree (IQR ≤ ${STABLE_SPREAD * 100}% of median); [a–b]: the median's 90% interval, "close" where it straddles the target\n`,
 );
 out.write(
-  "µs/ans: the server process's CPU time (user + system) per answer, the steadiest figure on a shared machine\n\n",
+  "µs/ans: the server process's CPU time (user + system) per answer, the steadiest figure on a shared machine\n",
+);
+out.write(
+  `canary: a fixed piece of work timed in each server's process before and after each run, best ${round(canaryBest.get(mockChild.pid) ?? Number.NaN, 0)} µs (mock's process) and ${round(canaryBest.get(bareChild.pid) ?? Number.NaN, 0)} µs (bare's); a round is left out when the machine slowed bare's run: the canary in bare's process more than ${CONTENDED * 100}% over its best both before and after it, or bare's CPU per answer more than ${SLOWED * 100}% over its lowest (rounds: judged/run)\n\n`,
 );
 out.write(
   `two processes of each server, the one with less CPU per answer on a probe of ${PROBE_ROUNDS} × ${PROBE_MS} ms of 200 answers kept: mock ${probes.mock!.cpuUsPerAnswer.join(" / ")} µs/ans (kept #${probes.mock!.kept + 1}), bare ${probes.bare!.cpuUsPerAnswer.join(" / ")} µs/ans (kept #${probes.bare!.kept + 1})\n\n`,
@@ -464,6 +534,11 @@ const report = {
   },
   targets: TARGETS,
   pinned,
+  canary: {
+    slowedOver: CONTENDED,
+    bareCpuSlowedOver: SLOWED,
+    bestUs: { mock: canaryBest.get(mockChild.pid), bare: canaryBest.get(bareChild.pid) },
+  },
   probes,
   throughput,
   delayed: {
@@ -471,7 +546,9 @@ const report = {
     p99DiffMs: burstDiff,
     p99DiffIqrMs: burstIqr,
     p99DiffIntervalMs: [burstInterval.lo, burstInterval.hi],
+    p99DiffsAllPairsMs: allBurstDiffs,
     runs: burstRuns,
+    slowedPairs: [...burstSlowed],
     state: burstState,
   },
   rss: {

@@ -68,8 +68,11 @@ export type ServerMessage =
   | {
       type: "usage";
       rssBytes: number;
+      /** The canary's own CPU left out (canary.ts). */
       cpuUserMs: number;
       cpuSystemMs: number;
+      /** The canary's reading (CPU µs of its fixed work), when asked for one. */
+      canaryUs?: number;
       journal?: { size: number; dropped: number };
       /** Arrival to last byte written, per request since the previous usage message. */
       servedMs: LatencySummary;

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { canaryCpuUs } from "./canary.ts";
 import type { Canned, ServerMessage } from "./protocol.ts";
 import { round, summarise } from "./stats.ts";
 
@@ -111,6 +112,18 @@ function idleRss(): number {
   return process.memoryUsage().rss;
 }
 
+/** All the CPU the canary took, left out of the CPU this process reports: it is not the server's work. */
+let canaryCpuMs = 0;
+function canary(): number {
+  const t0 = process.cpuUsage();
+  const us = canaryCpuUs();
+  const d = process.cpuUsage(t0);
+  canaryCpuMs += (d.user + d.system) / 1000;
+  return us;
+}
+// Compiled before any reading counts: the first readings of a fresh process are its compiler's work.
+for (let i = 0; i < 15; i++) canary();
+
 const mode = process.argv[2];
 let close: () => unknown = () => {};
 let journal: (() => { size: number; dropped: number }) | undefined;
@@ -122,17 +135,25 @@ function servedSince(since: number | undefined): number[] {
 
 process.on(
   "message",
-  async (m: { type: string; routes?: Record<string, Canned>; on?: boolean; since?: number }) => {
+  async (m: {
+    type: string;
+    routes?: Record<string, Canned>;
+    on?: boolean;
+    since?: number;
+    canary?: boolean;
+  }) => {
     if (m.type === "canned" && mode === "bare") {
       const bare = await startBare(m.routes ?? {});
       close = bare.close;
       send({ type: "ready", url: bare.url, rssBytes: idleRss() });
     } else if (m.type === "usage") {
+      const canaryUs = m.canary ? canary() : undefined;
       const cpu = process.cpuUsage();
       send({
         type: "usage",
         rssBytes: process.memoryUsage().rss,
-        cpuUserMs: cpu.user / 1000,
+        cpuUserMs: cpu.user / 1000 - canaryCpuMs,
+        canaryUs,
         cpuSystemMs: cpu.system / 1000,
         journal: journal?.(),
         servedMs: summarise(servedSince(m.since)),
