@@ -339,7 +339,8 @@ for (const s of scenarios) {
     runs,
     slowedRounds: [...slowed],
   };
-  const interval = (v: ReturnType<typeof verdict>) => `${v.value} [${v.lo}–${v.hi}]`;
+  const interval = (v: ReturnType<typeof verdict>) =>
+    Number.isNaN(v.value) ? "— (no round judged)" : `${v.value} [${v.lo}–${v.hi}]`;
   const fmt = (v: ReturnType<typeof verdict>, target: number | undefined, sign: string) =>
     target === undefined ? "(none)" : `${sign}${target} ${v.state}`;
   rows.push([
@@ -448,7 +449,7 @@ for (const [name, r] of [
     r.cpuUsPerRequest,
     r.result.errors,
     name === "mock"
-      ? `server p99 − bare's: ${burstDiff} ms [${round(burstInterval.lo, 1)}–${round(burstInterval.hi, 1)}] (IQR ${round(burstIqr, 1)}), ≤ ${TARGETS.delayedP99SlackMs} ${burstState}`
+      ? `server p99 − bare's: ${Number.isNaN(burstDiff) ? "— (no pair judged)" : `${burstDiff} ms [${round(burstInterval.lo, 1)}–${round(burstInterval.hi, 1)}] (IQR ${round(burstIqr, 1)})`}, ≤ ${TARGETS.delayedP99SlackMs} ${burstState}`
       : "",
   ]);
 }
