@@ -90,6 +90,10 @@ export function onRequest<C>(req: IncomingMessage, maxBytes: number, sink: Reque
     if (size > maxBytes) sink.tooLarge(toMockRequest(req, ""), context, size);
     else {
       const body = chunks ? Buffer.concat(chunks).toString("utf8") : (first?.toString("utf8") ?? "");
+      // The listeners stay on the request until its answer ends, a delay included: let go of the bytes,
+      // as every object an answer keeps through its delay is copied by each scavenge meanwhile.
+      first = undefined;
+      chunks = undefined;
       sink.done(toMockRequest(req, body), context);
     }
   });
