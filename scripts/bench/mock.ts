@@ -8,8 +8,9 @@
 // Ratios are judged per round: each round runs both servers back to back (in alternating order), and
 // the verdict takes the median of 6–10 rounds' ratios once they agree (interquartile range within 10%
 // of the median). A machine too busy for the rounds to agree gets "not judged", never a pass or a fail.
-// The run stops before ten judged rounds only when the median's interval (stats.ts, medianInterval) is wholly
-// on one side of each target; a ratio that close to its target is marked "close".
+// The run stops before ten judged rounds only when the median's interval (stats.ts, medianInterval) is
+// wholly on one side of each target; a ratio that close to its target is marked "close". Rounds in which
+// the machine itself slowed the bare server are left out (canary.ts).
 
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -30,8 +31,9 @@ const DURATION_MS = 1_000;
 /**
  * Each ratio is judged on the median of 6 to 10 rounds. A run stops early only once every target's median
  * interval (stats.ts, medianInterval: 90%, distribution-free) lies wholly on one side of it; a ratio near
- * its target runs until ten rounds are judged. With rounds that differ by ±4%, as this project's machine gives, a median of
- * four called a true 1.12 a miss of 1.15 about one run in eight; of ten, about one in thirty (docs/mock.md).
+ * its target runs until ten rounds are judged. With rounds that differ by ±4%, as this project's machine
+ * gives, a median of four called a true 1.12 a miss of 1.15 about one run in eight; of ten, about one in
+ * thirty (docs/mock.md).
  */
 const MIN_ROUNDS = 6;
 const MAX_JUDGED = 10;
@@ -73,14 +75,14 @@ const pinned = pin(loader.pid, 0) !== undefined;
  * Whether the machine slowed the bare server's run of a round, so that round measured the neighbours,
  * not the code (canary.ts). Only the bare side decides, so nothing the mock does can leave out its own
  * rounds; a slowdown that hits only the mock's half stays in, and counts against the mock. Two signs:
- * - the canary, read in bare's process just before and just after its run, both more than CONTENDED over
+ * - the canary, read in bare's process just before and just after its run, both more than CANARY_OVER over
  *   that process's best reading: on this project's machine a quiet process reads within 1.25× of its best,
  *   and rounds in which bare's own CPU per answer rose by half read 1.45–2× on both sides;
- * - bare's own CPU per answer more than SLOWED over its lowest in the same scenario: bare's work per
+ * - bare's own CPU per answer more than BARE_CPU_OVER over its lowest in the same scenario: bare's work per
  *   answer does not change, so only the machine can make it dearer.
  */
-const CONTENDED = 0.35;
-const SLOWED = 0.3;
+const CANARY_OVER = 0.35;
+const BARE_CPU_OVER = 0.3;
 /** Each server process's lowest canary reading so far: the machine at its quietest, as far as this run saw. */
 const canaryBest = new Map<number | undefined, number>();
 /** Runs a load job on a server and keeps its canary readings. */
@@ -92,7 +94,7 @@ async function measure<R extends ThroughputResult | BurstResult>(proc: ChildProc
 }
 /** The indexes of bare runs, of one kind, that the machine slowed (canary.ts). */
 const slowedRounds = (bareRuns: readonly BareRun[]) =>
-  slowedRoundsOf(bareRuns, (pid) => canaryBest.get(pid), { canaryOver: CONTENDED, cpuOver: SLOWED });
+  slowedRoundsOf(bareRuns, (pid) => canaryBest.get(pid), { canaryOver: CANARY_OVER, cpuOver: BARE_CPU_OVER });
 
 type Ready = Extract<ServerMessage, { type: "ready" }>;
 type Targets = Record<"completion" | "storm" | "sse" | "delayed" | "varied", Target>;
@@ -231,7 +233,6 @@ const job = (name: "mock" | "bare", key: keyof typeof mockTargets, durationMs = 
 const runOn = (name: "mock" | "bare", key: keyof typeof mockTargets) =>
   measure<ThroughputResult>(servers[name].proc, job(name, key));
 
-/** A verdict on a ratio measured over rounds: judged only once the rounds agree. */
 /**
  * Above this 1-minute load average, other work holds the CPUs: the bench's own server and load generator
  * make about 2, so more than the CPUs plus those means both servers were descheduled at random, and rounds
@@ -246,8 +247,8 @@ function verdict(
   target: number | undefined,
   atLeast: boolean,
   swamped: boolean,
-  /** Rounds left out because the machine slowed beside them. */
-  contendedRounds: number,
+  /** Rounds left out because the machine slowed bare's run in them. */
+  slowedCount: number,
 ) {
   const j = judgeRatio(ratios, target, atLeast, { minRounds: MIN_ROUNDS, stableSpread: STABLE_SPREAD });
   // "close": the median's interval straddles the target, so the call is the median's alone.
@@ -255,8 +256,8 @@ function verdict(
   const state =
     target === undefined
       ? "(none)"
-      : ratios.length < MIN_ROUNDS && contendedRounds > 0
-        ? `NOT JUDGED (machine slowed bare's run in ${contendedRounds} rounds)`
+      : ratios.length < MIN_ROUNDS && slowedCount > 0
+        ? `NOT JUDGED (machine slowed bare's run in ${slowedCount} rounds)`
         : !j.stable
           ? "NOT JUDGED (rounds disagree)"
           : swamped
@@ -381,7 +382,7 @@ for (let i = 0; i < BURST_PAIRS; i++) {
 // Pairs whose bare run the machine slowed are left out, as rounds are; three of five must remain.
 const burstSlowed = slowedRounds(burstRuns.bare);
 const burstDiffs = allBurstDiffs.filter((_, i) => !burstSlowed.has(i));
-const burstContended = BURST_PAIRS - burstDiffs.length;
+const burstSlowedCount = BURST_PAIRS - burstDiffs.length;
 // A run whose server timed none of the measured rounds' requests has no p99 (null once it crossed IPC):
 // that is the bench failing to measure, not a machine too busy to judge, and no figure may come of it.
 for (const [name, runs] of Object.entries(burstRuns)) {
@@ -418,7 +419,7 @@ const burstState = burstErrors
   ? "MISSED (errors)"
   : !burstJudged
     ? burstDiffs.length < 3
-      ? `NOT JUDGED (machine slowed bare's run in ${burstContended} pairs)`
+      ? `NOT JUDGED (machine slowed bare's run in ${burstSlowedCount} pairs)`
       : "NOT JUDGED (machine too busy)"
     : burstMet
       ? `met${burstClose}`
@@ -493,7 +494,7 @@ out.write(
   "µs/ans: the server process's CPU time (user + system) per answer, the steadiest figure on a shared machine\n",
 );
 out.write(
-  `canary: a fixed piece of work timed in each server's process before and after each run, best ${round(canaryBest.get(mockChild.pid) ?? Number.NaN, 0)} µs (mock's process) and ${round(canaryBest.get(bareChild.pid) ?? Number.NaN, 0)} µs (bare's); a round is left out when the machine slowed bare's run: the canary in bare's process more than ${CONTENDED * 100}% over its best both before and after it, or bare's CPU per answer more than ${SLOWED * 100}% over its lowest (rounds: judged/run)\n\n`,
+  `canary: a fixed piece of work timed in each server's process before and after each run, best ${round(canaryBest.get(mockChild.pid) ?? Number.NaN, 0)} µs (mock's process) and ${round(canaryBest.get(bareChild.pid) ?? Number.NaN, 0)} µs (bare's); a round is left out when the machine slowed bare's run: the canary in bare's process more than ${CANARY_OVER * 100}% over its best both before and after it, or bare's CPU per answer more than ${BARE_CPU_OVER * 100}% over its lowest (rounds: judged/run)\n\n`,
 );
 out.write(
   `two processes of each server, the one with less CPU per answer on a probe of ${PROBE_ROUNDS} × ${PROBE_MS} ms of 200 answers kept: mock ${probes.mock!.cpuUsPerAnswer.join(" / ")} µs/ans (kept #${probes.mock!.kept + 1}), bare ${probes.bare!.cpuUsPerAnswer.join(" / ")} µs/ans (kept #${probes.bare!.kept + 1})\n\n`,
@@ -539,8 +540,8 @@ const report = {
   targets: TARGETS,
   pinned,
   canary: {
-    slowedOver: CONTENDED,
-    bareCpuSlowedOver: SLOWED,
+    slowedOver: CANARY_OVER,
+    bareCpuSlowedOver: BARE_CPU_OVER,
     bestUs: { mock: canaryBest.get(mockChild.pid), bare: canaryBest.get(bareChild.pid) },
   },
   probes,
