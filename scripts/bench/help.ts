@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { round, table } from "./stats.ts";
+import { median, round, table } from "./stats.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const runs = Number(process.argv[2] ?? 21);
@@ -44,10 +44,6 @@ const samples = new Map(Object.keys(commands).map((k) => [k, [] as number[]]));
 for (let i = 0; i < runs; i++)
   for (const [name, args] of Object.entries(commands)) samples.get(name)!.push(time(args));
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const base = median(samples.get("node -e 0")!);
 const rows: Array<Array<string | number>> = [["command", "median ms", "min ms", "over node -e 0, ms"]];
 for (const [name, xs] of samples)
