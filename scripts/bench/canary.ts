@@ -1,9 +1,9 @@
 // The machine's own speed, measured beside every run of bench:mock: a fixed piece of work timed in each
 // server's process, on its pinned CPU. On a shared machine the neighbours come and go; while they are
-// there, the same work takes longer (the bare server's CPU per answer went from 26 to 40 µs within one
+// there, the same work takes longer (the bare server's CPU per answer went from 25 to 41 µs within one
 // run on this project's machine), and the mock, with more code and data than bare, slows by more: rounds
-// run then measure the machine, not the code. A round is judged only when this work took its usual time
-// beside both servers' runs (mock.ts, `contended`).
+// run then measure the machine, not the code. A round is judged only when the machine did not slow
+// bare's run in it (`slowedRounds`, below; docs/mock.md, "Benchmark").
 
 /**
  * 512 KiB: as large as a core's own second-level cache, so the walk is slowed by neighbours that share it.
@@ -34,7 +34,7 @@ function work(rounds: number): number {
   return sum + MAP.size;
 }
 
-/** Rounds of `work` per reading: about 2 ms on this project's machine when it is quiet. */
+/** Rounds of `work` per reading: about 1.3 ms on this project's machine when it is quiet. */
 const ROUNDS = 40;
 
 let sink = 0;
@@ -76,8 +76,8 @@ export interface BareRun {
  * The indexes of bare runs, of one kind, that the machine slowed: the canary more than `canaryOver` over
  * the process's best reading on both sides of the run (a slow moment on one side is not a slow run), or
  * the run's CPU per answer more than `cpuOver` over the lowest of those runs (bare's work per answer does
- * not change, so only the machine makes it dearer). Only bare's runs are read: nothing the mock does can
- * leave out its own rounds.
+ * not change, so only the machine makes it dearer). Only bare's runs are read: nothing the mock does in
+ * its own run can leave out its rounds.
  */
 export function slowedRounds(
   bareRuns: readonly BareRun[],
