@@ -119,6 +119,9 @@ export function play<T, C>(reply: Reply, sink: ReplySink<T>, t: T, report: PlayR
  */
 export const PREPARE_MAX_MS = 1_000;
 
+/** A prepared answer's headers, once they are written into its head. */
+const WRITTEN: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Where a Playback is: what its timer, when it fires, goes on to. */
 const At = { Start: 0, Chunk: 1, Hung: 2, Done: 3 } as const;
 type At = (typeof At)[keyof typeof At];
@@ -163,6 +166,10 @@ class Playback<T, C> implements GoneListener {
         return;
       }
       this.prepared = true;
+      // The headers are in the sink's head now. The reply is this answer's own: it lets go of them, as
+      // every object an answer keeps through its delay is copied by each scavenge meanwhile (an object,
+      // its property array and the per-answer values: a request id, a length, a time).
+      r.headers = WRITTEN;
     }
     this.after(r.delayMs, At.Start);
   }

@@ -105,10 +105,15 @@ function retryAfterFor(
   return ra;
 }
 
-/** Adds a step's delay to a reply the dialect built for this answer alone. */
+/**
+ * A step's delay on a reply the dialect built for this answer alone. A new object, not a property added:
+ * a dialect's literal has room for its own fields only, so an added one takes an object of its own (a
+ * property array), kept with the reply through the whole delay and copied by every scavenge meanwhile.
+ */
 function delayed(reply: Reply, delayMs: number | undefined): Reply {
-  if (delayMs !== undefined) reply.delayMs = delayMs;
-  return reply;
+  if (delayMs === undefined) return reply;
+  const { status, headers, body, chunks, end, fault } = reply;
+  return { delayMs, fault, status, headers, body, chunks, end };
 }
 
 function errorStep(

@@ -180,6 +180,9 @@ export const NODE_SINK: ReplySink<ServerResponse> = {
   prepareWhole(res, status, headers, body) {
     wholeHead(res, status, headers, body);
     flatHead(res);
+    // The body too: a dialect builds it as a rope of a dozen parts, each an object kept through the delay.
+    // node would flatten it when the delay ends anyway, on its way to the socket.
+    flat(body);
   },
   endWhole: (res, body) => res.end(body),
   head(res, status, headers) {

@@ -75,6 +75,32 @@ describe("bench:mock's rounds", () => {
     // No target: decided as soon as the rounds agree.
     expect(judgeRatio(wellUnder, undefined, false, rules)).toMatchObject({ decided: true, met: null });
   });
+
+  it("judges the burst's p99 differences on a spread in milliseconds, as their median may be near zero", () => {
+    const burst = { minRounds: 5, stableSpread: 10, absolute: true };
+    // Around zero: a spread over the median would be endless; in milliseconds it is 3, within the slack.
+    expect(judgeRatio([-2, 1, 3, -4, 0], 10, false, burst)).toMatchObject({
+      value: 0,
+      spread: 3,
+      stable: true,
+      decided: true,
+      met: true,
+    });
+    // Near the slack: judged by the median, with more pairs to come while the interval straddles it.
+    expect(judgeRatio([8, 12, 9, 11, 10, 7], 10, false, burst)).toMatchObject({
+      stable: true,
+      decided: false,
+      met: true,
+    });
+    expect(judgeRatio([14, 16, 15, 13, 17], 10, false, burst)).toMatchObject({ decided: true, met: false });
+    // Pairs 25 ms apart between their quartiles say nothing of a 10 ms slack.
+    expect(judgeRatio([-20, 15, 3, 30, -10], 10, false, burst)).toMatchObject({
+      stable: false,
+      decided: false,
+    });
+    // Four pairs are too few, however well they agree.
+    expect(judgeRatio([1, 2, 1, 2], 10, false, burst)).toMatchObject({ stable: false });
+  });
 });
 
 describe("bench:mock's rounds the machine slowed", () => {

@@ -6,6 +6,7 @@ import {
   type GoneListener,
   MAX_HANG_MS,
   type Outcome,
+  PREPARE_MAX_MS,
   play,
   type ReplySink,
 } from "../mocks/player.ts";
@@ -124,6 +125,42 @@ describe("the reply player", () => {
       calls: ["head 200", "write a", "fault cut after head"],
       outcomes: ["fault"],
     });
+  });
+
+  it("makes a delayed whole answer's head ready on arrival, then holds only its body through the delay", () => {
+    const prepared: ReplySink<Tape> = {
+      ...SINK,
+      prepareWhole: (t, status, headers, body) =>
+        t.calls.push(`prepare ${status} ${JSON.stringify(headers)} ${body}`),
+      endWhole: (t, body) => t.calls.push(`endWhole ${body}`),
+    };
+    const play1 = (reply: Reply): Tape => {
+      const t: Tape = { calls: [], outcomes: [] };
+      play(
+        reply,
+        prepared,
+        t,
+        { played: (o, x) => x.outcomes.push(o), failed: (e) => expect.fail(String(e)) },
+        t,
+      );
+      return t;
+    };
+    const reply = ok({ delayMs: 50, headers: { "x-request-id": "req_1" } });
+    const t = play1(reply);
+    expect(t.calls).toEqual(['prepare 200 {"x-request-id":"req_1"} {}']);
+    // The headers are in the sink's head: the reply no longer keeps them (nor can they be changed).
+    expect(reply.headers).toEqual({});
+    expect(Object.isFrozen(reply.headers)).toBe(true);
+    vi.advanceTimersByTime(50);
+    expect(t).toMatchObject({ calls: [expect.any(String), "endWhole {}"], outcomes: ["answered"] });
+
+    // Past PREPARE_MAX_MS (node's Date header would be stale) the head is made when the delay ends.
+    const late = ok({ delayMs: PREPARE_MAX_MS + 1, headers: { "x-request-id": "req_2" } });
+    const u = play1(late);
+    expect(u.calls).toEqual([]);
+    vi.advanceTimersByTime(PREPARE_MAX_MS + 1);
+    expect(u).toMatchObject({ calls: ["whole 200 {}"], outcomes: ["answered"] });
+    expect(late.headers).toEqual({ "x-request-id": "req_2" });
   });
 
   it("does not start for a client that already left", () => {

@@ -21,7 +21,7 @@ import { type BareRun, slowedRounds as slowedRoundsOf } from "./canary.ts";
 import { child, isType, measured, next, pin, serverChild, serverFlags, usage } from "./children.ts";
 import { summariseProfile } from "./profile.ts";
 import type { BurstResult, Canned, LoadJob, ServerMessage, Target, ThroughputResult } from "./protocol.ts";
-import { benchVerdict, judgeRatio, median, medianInterval, round, table } from "./stats.ts";
+import { benchVerdict, judgeRatio, median, round, table } from "./stats.ts";
 import { capture, chat, post } from "./targets.ts";
 
 const REPORT = join(dirname(fileURLToPath(import.meta.url)), "../../reports/bench-mock.json");
@@ -42,9 +42,16 @@ const MAX_ROUNDS = 16;
 /** Rounds agree when the interquartile range of their ratios is within this share of the median. */
 const STABLE_SPREAD = 0.1;
 const BURST = 1_000;
-const BURST_ROUNDS = 4;
-/** Five pairs: the fewest whose median has a 90% interval of its own (the lowest and highest, 94%). */
-const BURST_PAIRS = 5;
+/** Rounds per run after its warm-up: the p99 of 6,000 answers, so no single slow round sets it alone. */
+const BURST_ROUNDS = 6;
+/**
+ * Pairs judged: at least five (the fewest whose median has a 90% interval of its own, the lowest and
+ * highest, 94%), and more while the interval straddles the slack, up to nine; a pair takes about a second.
+ */
+const MIN_BURST_PAIRS = 5;
+const MAX_BURST_JUDGED = 9;
+/** Room for pairs the machine slowed (left out, canary.ts) beside the nine that may be judged. */
+const MAX_BURST_PAIRS = 14;
 /** The burst is judged only when bare's own server-side p99 stays within this (ideal: 50 ms). */
 const BURST_JUDGED_BARE_P99_MS = 100;
 const DELAY_MS = 50;
@@ -364,12 +371,23 @@ for (const s of scenarios) {
 // client needs CPU of its own to send and read a thousand requests, which would swamp the figure).
 // Runs alternate between the servers; the verdict takes the median of the per-pair differences of p99,
 // and judges only when the machine lets the bare server itself come near the ideal 50 ms and the pairs
-// agree: on a machine busy with other work both p99s swell by hundreds of milliseconds, by chance.
+// agree: on a machine busy with other work both p99s swell by hundreds of milliseconds, by chance. As with
+// the ratios, pairs go on (five to nine judged) until the median's interval is on one side of the slack:
+// one pair's difference moves by ±10 ms on this project's machine, the slack itself.
 const delayed: Record<string, unknown> = {};
 type BurstRun = Awaited<ReturnType<typeof measure<BurstResult>>>;
 const burstRuns: Record<"mock" | "bare", BurstRun[]> = { mock: [], bare: [] };
 const allBurstDiffs: number[] = [];
-for (let i = 0; i < BURST_PAIRS; i++) {
+// The pairs agree when their differences' interquartile range is within the slack itself.
+const burstRules = { minRounds: MIN_BURST_PAIRS, stableSpread: TARGETS.delayedP99SlackMs, absolute: true };
+/** The pairs' differences, leaving out pairs whose bare run the machine slowed, as rounds are. */
+const cleanBurst = () => {
+  const slowed = slowedRounds(burstRuns.bare);
+  return { slowed, diffs: allBurstDiffs.filter((_, i) => !slowed.has(i)) };
+};
+const judgeBurst = (diffs: number[]) =>
+  diffs.length ? judgeRatio(diffs, TARGETS.delayedP99SlackMs, false, burstRules) : undefined;
+for (let i = 0; i < MAX_BURST_PAIRS; i++) {
   for (const name of (i % 2 ? ["bare", "mock"] : ["mock", "bare"]) as Array<"mock" | "bare">) {
     const { proc, targets } = servers[name];
     proc.send({ type: "timing", on: true });
@@ -378,11 +396,12 @@ for (let i = 0; i < BURST_PAIRS; i++) {
     proc.send({ type: "timing", on: false });
   }
   allBurstDiffs.push(burstRuns.mock[i]!.servedMs.p99 - burstRuns.bare[i]!.servedMs.p99);
+  const { diffs } = cleanBurst();
+  if (judgeBurst(diffs)?.decided || diffs.length >= MAX_BURST_JUDGED) break;
 }
-// Pairs whose bare run the machine slowed are left out, as rounds are; three of five must remain.
-const burstSlowed = slowedRounds(burstRuns.bare);
-const burstDiffs = allBurstDiffs.filter((_, i) => !burstSlowed.has(i));
-const burstSlowedCount = BURST_PAIRS - burstDiffs.length;
+const { slowed: burstSlowed, diffs: burstDiffs } = cleanBurst();
+const burstPairsRun = allBurstDiffs.length;
+const burstSlowedCount = burstPairsRun - burstDiffs.length;
 // A run whose server timed none of the measured rounds' requests has no p99 (null once it crossed IPC):
 // that is the bench failing to measure, not a machine too busy to judge, and no figure may come of it.
 for (const [name, runs] of Object.entries(burstRuns)) {
@@ -400,34 +419,28 @@ const medianBurst = (name: "mock" | "bare") => {
 };
 const mockBurst = medianBurst("mock");
 const bareBurst = medianBurst("bare");
-const burstDiff = burstDiffs.length ? round(median(burstDiffs), 1) : Number.NaN;
+const burstJudgement = judgeBurst(burstDiffs);
+const burstDiff = burstJudgement ? round(burstJudgement.value, 1) : Number.NaN;
+const burstIqr = burstJudgement ? round(burstJudgement.spread, 1) : Number.NaN;
+const burstInterval = burstJudgement
+  ? { lo: round(burstJudgement.lo, 1), hi: round(burstJudgement.hi, 1) }
+  : { lo: Number.NaN, hi: Number.NaN };
 const burstErrors = [...burstRuns.mock, ...burstRuns.bare].some((r) => r.result.errors > 0);
-const burstIqr = (() => {
-  if (!burstDiffs.length) return Number.NaN;
-  const d = [...burstDiffs].sort((a, b) => a - b);
-  return d[Math.round(0.75 * (d.length - 1))]! - d[Math.round(0.25 * (d.length - 1))]!;
-})();
-const burstJudged =
-  !busy() &&
-  burstDiffs.length >= 3 &&
-  bareBurst.servedMs.p99 <= BURST_JUDGED_BARE_P99_MS &&
-  burstIqr <= TARGETS.delayedP99SlackMs;
-const burstMet = !burstErrors && burstDiff <= TARGETS.delayedP99SlackMs;
-const burstInterval = burstDiffs.length ? medianInterval(burstDiffs) : { lo: Number.NaN, hi: Number.NaN };
 // As for the ratios: "close" when the median's interval straddles the slack, and the median alone calls it.
-const burstClose =
-  burstInterval.lo <= TARGETS.delayedP99SlackMs !== burstInterval.hi <= TARGETS.delayedP99SlackMs
-    ? " (close)"
-    : "";
+const burstClose = burstJudgement?.decided ? "" : " (close)";
 const burstState = burstErrors
   ? "MISSED (errors)"
-  : !burstJudged
-    ? burstDiffs.length < 3
-      ? `NOT JUDGED (machine slowed bare's run in ${burstSlowedCount} pairs)`
-      : "NOT JUDGED (machine too busy)"
-    : burstMet
-      ? `met${burstClose}`
-      : `MISSED${burstClose}`;
+  : burstDiffs.length < MIN_BURST_PAIRS
+    ? `NOT JUDGED (machine slowed bare's run in ${burstSlowedCount} of ${burstPairsRun} pairs)`
+    : !burstJudgement?.stable
+      ? "NOT JUDGED (pairs disagree)"
+      : busy()
+        ? "NOT JUDGED (machine busy)"
+        : bareBurst.servedMs.p99 > BURST_JUDGED_BARE_P99_MS
+          ? `NOT JUDGED (bare's own p99 over ${BURST_JUDGED_BARE_P99_MS} ms)`
+          : burstJudgement.met
+            ? `met${burstClose}`
+            : `MISSED${burstClose}`;
 if (burstState.startsWith("MISSED")) anyMissed = true;
 if (burstState.startsWith("NOT JUDGED")) anyUnjudged = true;
 const burstRows: Array<Array<string | number>> = [
@@ -448,7 +461,7 @@ for (const [name, r] of [
 ] as const) {
   delayed[name] = { ...r, idealMs: DELAY_MS };
   burstRows.push([
-    name === "mock" ? `${BURST_ROUNDS} rounds × ${BURST_PAIRS} runs, median` : "",
+    name === "mock" ? `${BURST_ROUNDS} rounds × ${burstDiffs.length}/${burstPairsRun} runs, median` : "",
     name,
     r.result.latencyMs.p50,
     r.result.latencyMs.p99,
@@ -538,7 +551,9 @@ const report = {
     stableSpread: STABLE_SPREAD,
     burst: BURST,
     burstRounds: BURST_ROUNDS,
-    burstPairs: BURST_PAIRS,
+    minBurstPairs: MIN_BURST_PAIRS,
+    maxBurstJudgedPairs: MAX_BURST_JUDGED,
+    maxBurstPairs: MAX_BURST_PAIRS,
     delayMs: DELAY_MS,
   },
   targets: TARGETS,

@@ -52,11 +52,16 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-/** Interquartile range over the median: how much the rounds disagree. */
-export function spread(xs: readonly number[]): number {
+/** Interquartile range, in the values' own unit. */
+export function iqr(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.round(p * (s.length - 1)))]!;
-  return (q(0.75) - q(0.25)) / median(xs);
+  return q(0.75) - q(0.25);
+}
+
+/** Interquartile range over the median: how much the rounds disagree. */
+export function spread(xs: readonly number[]): number {
+  return iqr(xs) / median(xs);
 }
 
 /** P(X ≤ k) for X ~ Binomial(n, 1/2). */
@@ -112,11 +117,19 @@ export function judgeRatio(
   ratios: readonly number[],
   target: number | undefined,
   atLeast: boolean,
-  rules: { minRounds: number; stableSpread: number },
+  rules: {
+    minRounds: number;
+    stableSpread: number;
+    /**
+     * The spread as the interquartile range in the values' own unit, not over the median: for
+     * differences (a p99 less bare's), whose median may be near zero.
+     */
+    absolute?: boolean;
+  },
 ): RatioJudgement {
   const value = median(ratios);
   const { lo, hi } = medianInterval(ratios);
-  const sp = spread(ratios);
+  const sp = rules.absolute ? iqr(ratios) : spread(ratios);
   const stable = ratios.length >= rules.minRounds && sp <= rules.stableSpread;
   const ok = (x: number) => (target === undefined ? true : atLeast ? x >= target : x <= target);
   const decided = stable && (target === undefined || ok(lo) === ok(hi));
