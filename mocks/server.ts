@@ -7,7 +7,7 @@ import { BodyTooLarge, type MockLimits } from "./limits.ts";
 import type { ScenarioEvent } from "./scenario.ts";
 import { ScenarioHost } from "./scenario-routes.ts";
 import type { Scenario } from "./scenario-schema.ts";
-import { onRequest, type RequestSink, type WriteSink, write } from "./transport.ts";
+import { MockResponse, onRequest, type RequestSink, type WriteSink, write } from "./transport.ts";
 import type { MockRequest } from "./types.ts";
 
 export interface MockServerOptions extends Partial<EngineOptions>, ControlOptions {
@@ -126,14 +126,17 @@ export async function startMock(opts: MockServerOptions = {}): Promise<MockServe
   }
 
   const sink: RequestSink<ServerResponse> = { done: handle, tooLarge };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? "/";
-    // Provider paths, the common case, skip the comparisons that pick a control call's limit.
-    const max = url.startsWith(CONTROL_PREFIX)
-      ? bodyLimit(url, engine.limits)[0]
-      : engine.limits.maxRequestBytes;
-    onRequest(req, max, sink, res);
-  });
+  const server = createServer(
+    { ServerResponse: MockResponse },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? "/";
+      // Provider paths, the common case, skip the comparisons that pick a control call's limit.
+      const max = url.startsWith(CONTROL_PREFIX)
+        ? bodyLimit(url, engine.limits)[0]
+        : engine.limits.maxRequestBytes;
+      onRequest(req, max, sink, res);
+    },
+  );
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { BodyTooLarge } from "./limits.ts";
 import {
@@ -140,6 +140,18 @@ async function breakAfterHead(res: ServerResponse, socket: Socket, kind: FaultKi
 /** The player's listener of a response, kept on it so one close handler serves every response. */
 const kListener = Symbol("faultline.listener");
 type Listened = ServerResponse & { [kListener]?: GoneListener };
+
+/**
+ * node:http's response with the player's listener slot from its construction (`createServer`'s
+ * `ServerResponse` option). Set only on the responses that wait, the slot was a property added to some
+ * responses and not others: two shapes of response, so node's own hot functions (its writes, `emit`,
+ * `resOnFinish`) were compiled for one and thrown away when the first delayed answer brought the other
+ * (V8's `--trace-deopt`, "wrong map", at the start of bench:mock's burst). A server without it still
+ * works: the slot is then added as it was.
+ */
+export class MockResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+  [kListener]: GoneListener | undefined = undefined;
+}
 
 function onClose(this: Listened): void {
   const l = this[kListener];
