@@ -277,6 +277,8 @@ function verdict(
 
 let anyMissed = false;
 let anyUnjudged = false;
+/** Each scenario's verdict, worked out once every round of the run has been measured. */
+const judgeLater: Array<() => void> = [];
 const throughput: Record<string, unknown> = {};
 const rows: Array<Array<string | number>> = [
   [
@@ -322,49 +324,55 @@ for (const s of scenarios) {
     if (now.req.length >= MAX_JUDGED) break;
   }
   const swamped = busy();
-  const { req: reqRatios, cpu: cpuRatios, left, slowed } = clean();
-  const req = verdict(reqRatios, s.reqTarget, true, swamped, left);
-  const cpu = verdict(cpuRatios, s.cpuTarget, false, swamped, left);
-  for (const v of [req, cpu]) {
-    if (v.state.startsWith("MISSED")) anyMissed = true;
-    if (v.state.startsWith("NOT JUDGED")) anyUnjudged = true;
-  }
-  // The figures of the rounds judged (of every round, when none could be).
-  const judged = (rs: Run[]) => (slowed.size < rs.length ? rs.filter((_, i) => !slowed.has(i)) : rs);
-  const med = (rs: Run[], f: (r: Run) => number) => round(median(judged(rs).map(f)), 1);
-  const figures = {
-    mockReqPerS: med(runs.mock, (r) => r.result.reqPerS),
-    bareReqPerS: med(runs.bare, (r) => r.result.reqPerS),
-    mockCpuUsPerAnswer: med(runs.mock, (r) => r.cpuUsPerRequest),
-    bareCpuUsPerAnswer: med(runs.bare, (r) => r.cpuUsPerRequest),
-  };
-  throughput[s.key] = {
-    label: s.label,
-    rounds: runs.mock.length,
-    judgedRounds: reqRatios.length,
-    slowedRoundsCount: left,
-    ...figures,
-    req,
-    cpu,
-    runs,
-    slowedRounds: [...slowed],
-  };
-  const interval = (v: ReturnType<typeof verdict>) =>
-    Number.isNaN(v.value) ? "— (no round judged)" : `${v.value} [${v.lo}–${v.hi}]`;
-  const fmt = (v: ReturnType<typeof verdict>, target: number | undefined, sign: string) =>
-    target === undefined ? "(none)" : `${sign}${target} ${v.state}`;
-  rows.push([
-    s.label,
-    `${reqRatios.length}/${runs.mock.length}`,
-    figures.mockReqPerS,
-    figures.bareReqPerS,
-    interval(req),
-    fmt(req, s.reqTarget, "≥"),
-    figures.mockCpuUsPerAnswer,
-    figures.bareCpuUsPerAnswer,
-    interval(cpu),
-    fmt(cpu, s.cpuTarget, "≤"),
-  ]);
+  // Judged once every scenario and the burst have run, not now: a round is held to the best canary
+  // reading of all the run's rounds, and a machine slow from a scenario's first round to its last shows
+  // only against readings taken later (one run read bare at 47 µs per 200 answer throughout, its canary at 1.6–2.3× the best it
+  // reached later, and called the mock's CPU a miss).
+  judgeLater.push(() => {
+    const { req: reqRatios, cpu: cpuRatios, left, slowed } = clean();
+    const req = verdict(reqRatios, s.reqTarget, true, swamped, left);
+    const cpu = verdict(cpuRatios, s.cpuTarget, false, swamped, left);
+    for (const v of [req, cpu]) {
+      if (v.state.startsWith("MISSED")) anyMissed = true;
+      if (v.state.startsWith("NOT JUDGED")) anyUnjudged = true;
+    }
+    // The figures of the rounds judged (of every round, when none could be).
+    const judged = (rs: Run[]) => (slowed.size < rs.length ? rs.filter((_, i) => !slowed.has(i)) : rs);
+    const med = (rs: Run[], f: (r: Run) => number) => round(median(judged(rs).map(f)), 1);
+    const figures = {
+      mockReqPerS: med(runs.mock, (r) => r.result.reqPerS),
+      bareReqPerS: med(runs.bare, (r) => r.result.reqPerS),
+      mockCpuUsPerAnswer: med(runs.mock, (r) => r.cpuUsPerRequest),
+      bareCpuUsPerAnswer: med(runs.bare, (r) => r.cpuUsPerRequest),
+    };
+    throughput[s.key] = {
+      label: s.label,
+      rounds: runs.mock.length,
+      judgedRounds: reqRatios.length,
+      slowedRoundsCount: left,
+      ...figures,
+      req,
+      cpu,
+      runs,
+      slowedRounds: [...slowed],
+    };
+    const interval = (v: ReturnType<typeof verdict>) =>
+      Number.isNaN(v.value) ? "— (no round judged)" : `${v.value} [${v.lo}–${v.hi}]`;
+    const fmt = (v: ReturnType<typeof verdict>, target: number | undefined, sign: string) =>
+      target === undefined ? "(none)" : `${sign}${target} ${v.state}`;
+    rows.push([
+      s.label,
+      `${reqRatios.length}/${runs.mock.length}`,
+      figures.mockReqPerS,
+      figures.bareReqPerS,
+      interval(req),
+      fmt(req, s.reqTarget, "≥"),
+      figures.mockCpuUsPerAnswer,
+      figures.bareCpuUsPerAnswer,
+      interval(cpu),
+      fmt(cpu, s.cpuTarget, "≤"),
+    ]);
+  });
 }
 
 // 1,000 at once, answered after 50 ms: judged on each server's own arrival-to-last-byte time (the
@@ -443,6 +451,7 @@ const burstState = burstErrors
             : `MISSED${burstClose}`;
 if (burstState.startsWith("MISSED")) anyMissed = true;
 if (burstState.startsWith("NOT JUDGED")) anyUnjudged = true;
+for (const judge of judgeLater) judge();
 const burstRows: Array<Array<string | number>> = [
   [
     "1,000 concurrent 50 ms",
