@@ -72,6 +72,12 @@ describe("bench:mock's rounds", () => {
       stable: false,
       decided: false,
     });
+    // Rounds far apart but all far from the target: the interval settles it, spread or not.
+    expect(judgeRatio([0.25, 0.4, 0.3, 0.55, 0.24, 0.5], 0.9, true, rules)).toMatchObject({
+      stable: true,
+      decided: true,
+      met: false,
+    });
     // No target: decided as soon as the rounds agree.
     expect(judgeRatio(wellUnder, undefined, false, rules)).toMatchObject({ decided: true, met: null });
   });
