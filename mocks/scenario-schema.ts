@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashSeed } from "../core/rng.ts";
+import { yamlDepthOver } from "../core/yaml.ts";
 import { once, yaml, zod } from "./lazy.ts";
 import { bytes, checkDepth, DEFAULT_LIMITS, LimitError, type MockLimits } from "./limits.ts";
 import { checkStepCount, normalisePolicy, PlanError, type ProviderPolicy, RESERVED_NAMES } from "./plan.ts";
@@ -180,14 +181,27 @@ export function parseScenarioText(text: string, opts: ScenarioOptions = {}, sour
     throw e;
   }
   let raw: unknown;
-  try {
-    raw = /^\s*\{/.test(text) ? JSON.parse(text) : yaml().parse(text);
-  } catch (e) {
-    // Not JSON after all (a YAML flow mapping starts with `{` too): the YAML parser has the last word.
+  let jsonError: Error | undefined;
+  if (/^\s*\{/.test(text)) {
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      // Not JSON after all (a YAML flow mapping starts with `{` too): the YAML parser has the last word.
+      jsonError = e as Error;
+    }
+  }
+  if (raw === undefined) {
+    const maxDepth = limits.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth;
+    // The YAML parser recurses once per level and a deep text can kill the process (core/yaml.ts):
+    // the nesting is measured on its tokens first, with YAML's block levels counted too.
+    if (yamlDepthOver(text, maxDepth)) {
+      const message = `${source}: nested deeper than ${maxDepth} levels of sequences and mappings (limit maxJsonDepth)`;
+      throw new ScenarioError(message, new LimitError(400, "maxJsonDepth", message));
+    }
     try {
       raw = yaml().parse(text);
-    } catch {
-      throw new ScenarioError(`${source} is not valid YAML or JSON: ${(e as Error).message}`);
+    } catch (e) {
+      throw new ScenarioError(`${source} is not valid YAML or JSON: ${(jsonError ?? (e as Error)).message}`);
     }
   }
   return parseScenario(raw, opts);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { UsageError } from "../core/errors.ts";
+import { parseYaml } from "../core/yaml.ts";
 import type { RunResult } from "./harness/runner.ts";
 
 /**
@@ -11,7 +11,7 @@ export function readKnownFailing(file: string): string[] {
   if (!existsSync(file)) throw new UsageError(`--known-failing: file not found: ${file}`);
   let raw: unknown;
   try {
-    raw = parse(readFileSync(file, "utf8"));
+    raw = parseYaml(readFileSync(file, "utf8"));
   } catch (e) {
     throw new UsageError(`--known-failing ${file}: not YAML/JSON: ${(e as Error).message}`);
   }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { describeZodError } from "../core/profile/load.ts";
 import type { Profile } from "../core/profile/schema.ts";
 import { fromEnv, SECRET_KEYS, TARGET_KEYS, type TargetField, targetKey } from "../core/target-keys.ts";
+import { parseYaml } from "../core/yaml.ts";
 
 const url = z.url({ protocol: /^https?$/ });
 
@@ -72,7 +72,12 @@ export function resolveTarget(
   const configPath = flags.config ?? env.FAULTLINE_CONFIG;
   if (configPath) {
     if (!existsSync(configPath)) throw new UsageError(`--config: file not found: ${configPath}`);
-    const raw = parse(readFileSync(configPath, "utf8"));
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(configPath, "utf8"));
+    } catch (e) {
+      throw new UsageError(`--config ${configPath}: not valid YAML or JSON: ${(e as Error).message}`);
+    }
     if (typeof raw !== "object" || raw === null)
       throw new UsageError(`--config ${configPath}: expected a mapping`);
     fromFile = raw as Record<string, unknown>;

@@ -152,6 +152,19 @@ describe.concurrent("faultline CLI", () => {
     expect(r.stdout).not.toContain("fl-test-key");
   });
 
+  it("refuses a profile or config nested 10,000 deep with exit 2, naming the file, before parsing it", async () => {
+    const deep = join(dir, "deep.yaml");
+    writeFileSync(deep, `${"- ".repeat(10_000)}x\n`);
+    const profile = await cli(["run", "--profile", deep]);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toContain(`profile ${deep}`);
+    expect(profile.stderr).toContain("nested deeper than 64 levels of sequences and mappings");
+    const config = await cli(["run", "--config", deep]);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toContain(`--config ${deep}: not valid YAML or JSON: nested deeper than 64 levels`);
+    for (const r of [profile, config]) expect(r.stdout + r.stderr).not.toMatch(/\n\s+at |FATAL/);
+  });
+
   it("refuses --only that selects no check, listing close matches and valid prefixes", async () => {
     const r = await cli(["run", "--only", "NOPE-*"]);
     expect(r.code).toBe(2);

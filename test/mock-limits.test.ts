@@ -249,6 +249,19 @@ describe("scenarios", () => {
     const res = await call(m, "PUT", "/_faultline/scenario", deep);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain("maxJsonDepth");
+    // YAML nests by indentation and dashes too: 10,000 nested sequences once killed the mock's process
+    // (the yaml parser's recursion overflowed the stack inside V8's regexp compiler, a fatal error).
+    for (const yaml of [
+      `name: x\ndescription: x\nphases:\n${"- ".repeat(10_000)}x\n`,
+      `name: x\nphases:\n${Array.from({ length: 300 }, (_, i) => `${" ".repeat(i + 1)}a:`).join("\n")} 1\n`,
+      `{"name": "x", "oops": it's, "phases": ${"[".repeat(10_000)}${"]".repeat(10_000)}}`,
+    ]) {
+      const blocks = await call(m, "PUT", "/_faultline/scenario", yaml);
+      expect(blocks.status).toBe(400);
+      expect(blocks.body.error.message).toContain("nested deeper than 64 levels");
+      expect(blocks.body.error.message).toContain("(limit maxJsonDepth)");
+      expect((await call(m, "GET", "/_faultline/health")).status).toBe(200);
+    }
     const steps = Array.from({ length: 1001 }, () => "ok");
     const many = JSON.stringify({
       name: "x",

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import type { ZodError } from "zod";
 import { UsageError } from "../errors.ts";
+import { parseYaml } from "../yaml.ts";
 import { Profile } from "./schema.ts";
 
 export const PROFILE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../fixtures/profiles");
@@ -119,7 +119,7 @@ function readRaw(file: string, seen: string[], removals: Removal[]): Record<stri
   if (!existsSync(file)) throw new UsageError(`profile file not found: ${file}`);
   let raw: unknown;
   try {
-    raw = parse(readFileSync(file, "utf8"));
+    raw = parseYaml(readFileSync(file, "utf8"));
   } catch (e) {
     throw new UsageError(`profile ${file} is not valid YAML/JSON: ${(e as Error).message}`);
   }

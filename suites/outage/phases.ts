@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { UsageError } from "../../core/errors.ts";
+import { parseYaml } from "../../core/yaml.ts";
 import type { ProviderPolicy } from "../../mocks/plan.ts";
 import {
   ANY_PROVIDER,
