@@ -5,9 +5,49 @@ import { createHash } from "node:crypto";
  * `x-api-key`, Gemini's `?key=`, `?api_key=`, `x-amz-security-token`, `X-Amz-Signature`,
  * `X-Amz-Credential`, `x-portkey-api-key`, `client_secret`, `apiKey`, cookies. Names are cut into words
  * (at `-`, `_`, `.` and lower-to-upper case changes) so that `x-portkey-trace-id` keeps its value.
+ * A word may also run a qualifier and the credential together, as names written in one piece or in
+ * capitals do (`apitoken`, `ACCESSTOKEN`, `secretkey`, `privatekey`, `sessiontoken`); the qualifiers
+ * are listed, so `monkey` or `hockey` is not read as a key.
  */
-export const SECRET_WORD =
-  /^(api)?keys?$|^tokens?$|^secrets?$|^auth|^signature$|^sig$|^credentials?$|^passw(or)?d$|^cookie$|^session$/;
+export const SECRET_WORD = new RegExp(
+  [
+    `^(${[
+      "api",
+      "access",
+      "account",
+      "admin",
+      "app",
+      "auth",
+      "bearer",
+      "client",
+      "csrf",
+      "encryption",
+      "id",
+      "jwt",
+      "license",
+      "master",
+      "oauth",
+      "pat",
+      "personal",
+      "private",
+      "refresh",
+      "sas",
+      "secret",
+      "security",
+      "service",
+      "session",
+      "signing",
+      "subscription",
+      "user",
+      "webhook",
+      "xsrf",
+    ].join("|")})?(keys?|tokens?|secrets?|signature|sig|credentials?|passw(or)?d|passphrase)$`,
+    "^auth",
+    "^pwd$",
+    "^cookie$",
+    "^session$",
+  ].join("|"),
+);
 
 /** Names that match the pattern but carry no secret, and that people debugging a gateway want to read. */
 const NOT_SECRET = new Set(["idempotency-key", "x-idempotency-key", "keep-alive", "x-faultline-plan"]);
@@ -74,6 +114,25 @@ export function redactText(text: string, secrets: Iterable<string | undefined>):
 }
 
 /**
+ * The start of a secret that a text was cut in (a journal body capped at its byte limit): the text's
+ * last characters, when they begin one of the secrets, are redacted too, as the rest of the secret is
+ * what the cut removed. Three characters at least: a text cut anywhere often ends in a secret's first
+ * letter or two, and a key's first characters are its public prefix (`sk-`, `AIza`).
+ */
+const CUT_MIN = 3;
+function redactCutTail(text: string, secrets: Iterable<string>): string {
+  // A cut inside a multi-byte character leaves U+FFFD at the end (Buffer#toString).
+  const t = text.endsWith("\uFFFD") ? text.slice(0, -1) : text;
+  for (const s of secrets) {
+    for (let k = Math.min(s.length - 1, t.length); k >= CUT_MIN; k--) {
+      if (t.endsWith(s.slice(0, k)))
+        return `${t.slice(0, t.length - k)}[redacted sha256:${fingerprint(s)}, cut]`;
+    }
+  }
+  return text;
+}
+
+/**
  * What the journal applies to every entry: credential-named headers and query parameters, and any
  * text equal to a secret the user configured (`--secret`, `FAULTLINE_SECRETS`, `POST /_faultline/secrets`),
  * wherever it appears in a header, the query or the body.
@@ -104,9 +163,19 @@ export class Redactor {
     return this.secrets.size;
   }
 
-  /** Removes configured secrets from a text; the text itself when there are none (the common case). */
-  text(s: string): string {
-    return this.secrets.size === 0 ? s : redactText(s, this.secrets);
+  /**
+   * Removes configured secrets from a text; the text itself when there are none (the common case).
+   * `cut`: the text was cut short, and a secret may have been cut with it (redactCutTail).
+   */
+  text(s: string, cut = false): string {
+    if (this.secrets.size === 0) return s;
+    const out = redactText(s, this.secrets);
+    return cut ? redactCutTail(out, this.secrets) : out;
+  }
+
+  /** A request path: configured secrets in it, as written or percent-encoded. */
+  path(p: string): string {
+    return this.secrets.size === 0 ? p : this.encodedText(p);
   }
 
   headers(headers: Record<string, string>): Record<string, string> {
@@ -139,11 +208,11 @@ export class Redactor {
       return part;
     });
     const out = changed ? parts.join("&") : raw;
-    return this.secrets.size === 0 ? out : this.queryText(out);
+    return this.secrets.size === 0 ? out : this.encodedText(out);
   }
 
-  /** Configured secrets in a query, encoded or not. */
-  private queryText(q: string): string {
+  /** Configured secrets in a URL's path or query, encoded or not. */
+  private encodedText(q: string): string {
     let out = q;
     for (const s of this.secrets) {
       for (const form of new Set([s, encodeURIComponent(s)])) {

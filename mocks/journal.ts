@@ -163,9 +163,10 @@ export class Journal {
   redacted(e: JournalEntry): JournalEntry {
     return {
       ...e,
+      path: this.redactor.path(e.path),
       query: this.redactor.query(e.query),
       headers: this.redactor.headers(e.headers),
-      body: this.redactor.text(e.body),
+      body: this.redactor.text(e.body, e.bodyTruncated),
     };
   }
 

@@ -71,7 +71,21 @@ describe("credentials by name", () => {
     ["apiKey", true],
     ["access_token", true],
     ["cookie", true],
+    ["x-api-key", true],
+    ["token", true],
+    // Written in one piece or in capitals: the qualifier and the credential run together.
+    ["apitoken", true],
+    ["ACCESSTOKEN", true],
+    ["accesskey", true],
+    ["secretkey", true],
+    ["privatekey", true],
+    ["sessiontoken", true],
+    ["X-SUBSCRIPTIONKEY", true],
+    ["pwd", true],
     ["content-type", false],
+    ["monkey", false],
+    ["hockey", false],
+    ["keyboard", false],
     ["x-request-id", false],
     ["alt", false],
   ])("judges %s secret: %s", (name, secret) => {
@@ -91,9 +105,56 @@ describe("configured secrets", () => {
       { model: "gpt-4o-mini", messages: [{ role: "user", content: `echo ${secret}` }] },
     );
     expect(e.headers["x-custom"]).toBe(redacted(secret));
+    // Named a credential: the whole value is a fingerprint, the configured secret in it with it.
+    expect(e.headers["x-forwarded-credential-copy"]).toBe(redacted(`prefix ${secret}`));
     expect(e.query).toBe(`trace=${redacted(secret)}`);
     expect(e.body).toContain(`echo ${redacted(secret)}`);
     expect(JSON.stringify(e)).not.toContain(secret);
+  });
+
+  it("redacts a configured value in the path, as written or percent-encoded", async () => {
+    const odd = "sk-with space/and+plus-0123";
+    const m = await mockWith({ secrets: [secret, odd] });
+    const plain = await send(m, `/alpha/v1/keys/${secret}/chat/completions`, {}, {});
+    expect(plain.path).toBe(`/alpha/v1/keys/${redacted(secret)}/chat/completions`);
+    const encoded = await send(m, `/alpha/v1/keys/${encodeURIComponent(odd)}/chat/completions`, {}, {});
+    expect(encoded.path).toBe(`/alpha/v1/keys/${redacted(odd)}/chat/completions`);
+    const raw = await (await fetch(`${m.url}/_faultline/journal`)).text();
+    expect(raw).not.toContain(secret);
+    expect(raw).not.toContain(encodeURIComponent(odd));
+  });
+
+  it("redacts what is left of a secret that the body's cap cut in two", async () => {
+    const m = await mockWith({ secrets: [secret], journal: { maxBodyBytes: 256 } });
+    // The JSON before the content is fixed: pad the content so the cap falls `keep` characters into the secret.
+    const head = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "" }] });
+    const before = head.indexOf('""') + 1;
+    for (const keep of [3, 10, secret.length - 1]) {
+      const pad = "x".repeat(256 - before - keep);
+      const e = await send(
+        m,
+        "/alpha/v1/chat/completions",
+        {},
+        {
+          model: "gpt-4o-mini",
+          messages: [{ role: "user", content: `${pad}${secret} and more` }],
+        },
+      );
+      expect(e.bodyTruncated).toBe(true);
+      expect(e.body).toBe(`${head.slice(0, before)}${pad}[redacted sha256:${fingerprint(secret)}, cut]`);
+      expect(e.body).not.toContain(secret.slice(0, keep));
+    }
+    // Two characters are left as they are: a key's first ones are its public prefix, and any text ends in some.
+    const e = await send(
+      m,
+      "/alpha/v1/chat/completions",
+      {},
+      {
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: `${"x".repeat(256 - before - 2)}${secret}` }],
+      },
+    );
+    expect(e.body.endsWith(secret.slice(0, 2))).toBe(true);
   });
 
   it("takes secrets from the control token holder, redacts the entries already kept, never echoes them", async () => {
