@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canaryCpuUs, slowedRounds } from "../scripts/bench/canary.ts";
 import { benchVerdict, judgeRatio, median, medianInterval } from "../scripts/bench/stats.ts";
+import { judgeStorm, type StormFigures } from "../scripts/bench/storm-verdict.ts";
 
 describe("bench:mock's verdict", () => {
   it("fails a judged miss, calls a run with a target not judged inconclusive, and passes only when all were met", () => {
@@ -144,5 +145,61 @@ describe("bench:mock's rounds the machine slowed", () => {
       expect(r).toBeGreaterThan(0);
       expect(r).toBeLessThan(2_000_000);
     }
+  });
+});
+
+describe("bench:connections' verdict", () => {
+  const held: StormFigures = {
+    connections: 10_000,
+    openedAtStart: 10_000,
+    openAtEnd: 10_000,
+    sent: 119_988,
+    answered: 119_988,
+    statuses: { "429": 119_988 },
+    expectedStatus: 429,
+    errors: 0,
+    skipped: 0,
+    healthAnswered: 590,
+    healthFailures: 0,
+    healthP99Ms: 7.2,
+    rssGrowth: -0.018,
+  };
+
+  it("passes a storm held to the end", () => {
+    expect(judgeStorm(held)).toEqual([]);
+  });
+
+  it.each<[string, Partial<StormFigures>, string]>([
+    [
+      "a mock that closes connections cleanly",
+      { openAtEnd: 9_000 },
+      "1000 connections were closed during the storm",
+    ],
+    [
+      "one that answers 500 in the storm",
+      { statuses: { "429": 100_000, "500": 19_988 } },
+      "19988 answers were not 429 (500: 19988)",
+    ],
+    [
+      "one that leaves requests unanswered",
+      { answered: 119_000 },
+      "988 of 119988 requests were never answered",
+    ],
+    [
+      "one that could not take every connection",
+      { openedAtStart: 8_000, openAtEnd: 8_000 },
+      "8000 of 10000 connections opened",
+    ],
+    ["socket errors", { errors: 3 }, "3 socket errors"],
+    ["a server that fell behind", { skipped: 40 }, "40 requests were due while every connection was busy"],
+    ["slow health", { healthP99Ms: 140 }, "health p99 140 ms, over 100 ms"],
+    ["failed health calls", { healthFailures: 2 }, "2 health calls failed or timed out"],
+    ["health never answered", { healthAnswered: 0, healthP99Ms: Number.NaN }, "health was never answered"],
+    ["memory that keeps growing", { rssGrowth: 0.25 }, "RSS grew 25% over the last third"],
+    ["a run that sent nothing", { sent: 0, answered: 0, statuses: {} }, "the storm judged nothing"],
+  ])("fails %s, saying so", (_name, broken, reason) => {
+    const why = judgeStorm({ ...held, ...broken });
+    expect(why).toHaveLength(1);
+    expect(why[0]).toContain(reason);
   });
 });
