@@ -154,7 +154,7 @@ const ROUTES: Route[] = [
     handle(engine, req, _id, access) {
       // A caller that names no owner gets a key of its own, returned once, here.
       const owner = access.owner ?? randomBytes(16).toString("hex");
-      const plan = engine.addPlan(parseBody(engine, req), { owner, bytes: req.body.length });
+      const plan = engine.addPlan(parseBody(engine, req), { owner, bytes: Buffer.byteLength(req.body) });
       return json(201, { id: plan.id, marker: plan.marker, seed: plan.seed, owner });
     },
   },

@@ -87,6 +87,36 @@ describe("request bodies", () => {
     expect(last.body).toBe("");
   });
 
+  it("answers in each dialect's own envelope: Anthropic's 413 request_too_large, Gemini's 400 INVALID_ARGUMENT", async () => {
+    const d = await mockWith({
+      limits: { maxRequestBytes: 4096 },
+      providers: [
+        { name: "claude", dialect: "anthropic", models: ["*"] },
+        { name: "gem", dialect: "gemini", models: ["*"] },
+      ],
+    });
+    const big = "x".repeat(5000);
+    const anthropic = await call(
+      d,
+      "POST",
+      "/claude/v1/messages",
+      JSON.stringify({ model: "m", max_tokens: 5, messages: [{ role: "user", content: big }] }),
+    );
+    expect(anthropic.status).toBe(413);
+    expect(anthropic.body).toMatchObject({ type: "error", error: { type: "request_too_large" } });
+    expect(anthropic.body.error.message).toContain("4 KiB (maxRequestBytes)");
+    // Google answers an oversized payload with a 400, not a 413 (mocks/dialects/gemini.ts).
+    const gemini = await call(
+      d,
+      "POST",
+      "/gem/v1beta/models/gemini-2.5-flash:generateContent",
+      JSON.stringify({ contents: [{ role: "user", parts: [{ text: big }] }] }),
+    );
+    expect(gemini.status).toBe(400);
+    expect(gemini.body).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT" } });
+    expect(gemini.body.error.message).toContain("4 KiB (maxRequestBytes)");
+  });
+
   it("accepts a body at the limit exactly", async () => {
     const pad = 4096 - Buffer.byteLength(chatBody(""));
     expect((await call(m, "POST", "/alpha/v1/chat/completions", chatBody("y".repeat(pad)))).status).toBe(200);
@@ -152,6 +182,11 @@ describe("plans", () => {
     const res = await call(m, "POST", "/_faultline/plans", plan("b".repeat(200)));
     expect(res.status).toBe(413);
     expect(res.body.error.message).toContain("(maxPlanBytes)");
+    // Weighed in bytes, as the limit says: 100 three-byte characters are 300 bytes, not 100.
+    const wide = await mockWith({ limits: { maxPlanBytes: 300 } });
+    const euro = await call(wide, "POST", "/_faultline/plans", plan("€".repeat(100)));
+    expect(euro.status).toBe(413);
+    expect(euro.body.error.message).toMatch(/would weigh 3\d\d bytes/);
   });
 });
 
