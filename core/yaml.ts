@@ -26,62 +26,101 @@ export class YamlTooDeep extends Error {
 /**
  * Whether a YAML (or JSON) text nests collections deeper than `max`, read from the yaml package's own
  * tokens, so a bracket inside a quoted string or a block scalar is text, as the parser sees it. Flow
- * collections count their brackets. Block collections count, per line, the indentation levels open
- * (a stack of indents, as Python reads blocks) and the compact indicators before the line's content
- * (`- - x`, `- ? x`): every level of block nesting needs one or the other, so this is an upper bound.
+ * collections count their brackets. Block collections are tracked by column: a line indented past the
+ * collection above it opens one a level deeper, and on a line each `-` or `?` indicator opens one a level
+ * deeper than the last, at the column of what follows it (`- - x`, `- a:`), which the lines below may
+ * continue. Every level of block nesting needs a deeper column, so this never counts fewer levels than
+ * the parser builds (a fast-check property in test/yaml-depth.test.ts), and at most one more per line.
  */
 export function yamlDepthOver(text: string, max: number): boolean {
   const { Lexer } = yamlModule();
   let flow = 0;
-  const indents: number[] = [];
+  /** Open block collections: the column their entries start at, their depth, whether a sequence. */
+  const cols: number[] = [];
+  const depths: number[] = [];
+  const seqs: boolean[] = [];
+  let col = 0;
   let lineStart = true;
-  let indent = 0;
-  /** Before the line's content: indicators, anchors and tags only so far. */
-  let leading = true;
-  /** The line's indent has been placed on the stack. */
+  /** The depth of the collection the line's last token belongs to (0 before any). */
+  let depth = 0;
+  /** The line has placed its first token. */
   let placed = false;
-  let indicators = 0;
+  /** The token before was an indicator: what follows it opens a collection one level deeper. */
+  let opens = false;
+  /** The line's content has begun: a `:` after it is a key's, not an indicator. */
+  let content = false;
+  const open = (column: number, d: number, seq: boolean) => {
+    cols.push(column);
+    depths.push(d);
+    seqs.push(seq);
+  };
+  const close = () => {
+    cols.pop();
+    depths.pop();
+    seqs.pop();
+  };
   for (const token of new Lexer().lex(text)) {
     const c = token.charCodeAt(0);
-    // The lexer's markers (document mode, "a scalar follows") and a byte-order mark are not text.
-    if (c === 2 || c === 0x1f || c === 0xfeff) continue;
+    // The lexer's markers (document mode, "a scalar follows", a flow error) and a byte-order mark take no room.
+    if (c === 2 || c === 0x1f || c === 0x18 || c === 0xfeff) continue;
     if (token === "\n" || token === "\r\n") {
       lineStart = true;
       continue;
     }
-    if (token === "---" || token === "...") {
-      flow = 0;
-      indents.length = 0;
-      lineStart = false;
-      leading = false;
-      continue;
-    }
     if (lineStart) {
       lineStart = false;
-      leading = true;
+      col = 0;
       placed = false;
-      indicators = 0;
-      indent = c === 32 ? token.length : 0;
-      if (c === 32) {
-        // A block scalar's text is one token that ends its last line: the next token starts a line.
-        if (token.endsWith("\n")) lineStart = true;
-        continue;
-      }
+      opens = false;
+      content = false;
+    }
+    if (token === "---" || token === "...") {
+      // A new document, whose content may start on the marker's own line (`--- - - x`).
+      flow = 0;
+      cols.length = 0;
+      depths.length = 0;
+      seqs.length = 0;
+      placed = false;
+      opens = false;
+      content = false;
+      col += token.length;
+      continue;
     }
     if (c === 91 /* [ */ || c === 123 /* { */) {
-      if (token.length === 1 && ++flow > max) return true;
+      // A flow collection nests inside the block collection it sits in.
+      if (token.length === 1 && ++flow + depth > max) return true;
     } else if (c === 93 /* ] */ || c === 125 /* } */) {
       if (token.length === 1 && flow > 0) flow--;
-    } else if (flow === 0 && leading && c !== 32 && c !== 35 /* # comment */) {
+    } else if (flow === 0 && c !== 32 /* space */ && c !== 9 /* tab */ && c !== 35 /* # comment */) {
+      const dash = token === "-";
       if (!placed) {
         placed = true;
-        while (indents.length > 0 && indents[indents.length - 1]! > indent) indents.pop();
-        if (indents.length === 0 || indents[indents.length - 1]! < indent) indents.push(indent);
+        while (cols.length > 0 && cols[cols.length - 1]! > col) close();
+        // A sequence may sit at its mapping key's own column (`a:` over `- b`): one level deeper all
+        // the same, and over when a line at that column is a key again.
+        if (!dash && cols.length > 0 && cols[cols.length - 1] === col && seqs[seqs.length - 1]) {
+          if (cols.length > 1 && cols[cols.length - 2] === col) close();
+        }
+        const top = cols.length - 1;
+        if (top >= 0 && cols[top] === col && (seqs[top] || !dash)) depth = depths[top]!;
+        else {
+          depth = (top >= 0 ? depths[top]! : 0) + 1;
+          open(col, depth, dash);
+        }
+      } else if (opens && c !== 38 /* &anchor */ && c !== 33 /* !tag */) {
+        depth++;
+        open(col, depth, dash);
+        opens = false;
       }
-      if (token === "-" || token === "?" || token === ":") indicators++;
-      else if (c !== 38 /* &anchor */ && c !== 33 /* !tag */) leading = false;
-      if (indents.length + indicators > max) return true;
+      if (depth > max) return true;
+      if (token === "-" || token === "?" || (token === ":" && !content)) opens = true;
+      else if (c !== 38 && c !== 33) {
+        content = true;
+        opens = false;
+      }
     }
+    col += token.length;
+    // A block scalar's text is one token that ends its last line: the next token starts a line.
     if (token.length > 1 && token.endsWith("\n")) lineStart = true;
   }
   return false;

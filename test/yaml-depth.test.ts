@@ -4,8 +4,9 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { Document, isCollection, parse, visit } from "yaml";
 import { parseYaml, YAML_MAX_DEPTH, YamlTooDeep, yamlDepthOver } from "../core/yaml.ts";
 
 const deep = 10_000;
@@ -27,6 +28,8 @@ describe("yamlDepthOver", () => {
     ["flow sequences", `${"[".repeat(deep)}${"]".repeat(deep)}`],
     ["flow behind an apostrophe in a plain scalar", `a: it's\nb: ${"[".repeat(deep)}${"]".repeat(deep)}\n`],
     ["flow with quoted closing brackets between", `[${'"]", ['.repeat(5000)}${"]".repeat(5001)}\n`],
+    ["block sequences on a document marker's line", `a: 1\n--- ${"- ".repeat(deep)}x\n`],
+    ["block sequences after a directive", `%YAML 1.2\n--- ${"- ".repeat(deep)}x\n`],
     ["flow after a document marker", `a: 1\n---\n${"{a: ".repeat(deep)}1${"}".repeat(deep)}\n`],
   ])("finds %s too deep, before parsing", (_name, text) => {
     expect(yamlDepthOver(text, YAML_MAX_DEPTH)).toBe(true);
@@ -53,6 +56,43 @@ describe("yamlDepthOver", () => {
     ].join("\n");
     expect(yamlDepthOver(text, 8)).toBe(false);
     expect((parseYaml(text) as { after: number }).after).toBe(1);
+  });
+
+  // The bound must hold for every way YAML can nest, or a text slips past it and kills the process: chains of
+  // sequences and mappings, with siblings or without, written by the yaml package itself in block, flow
+  // or a mix from some level down, at every indentation, sequences indented under their key or not.
+  it("never counts fewer levels than the parser builds, nor twice as many", () => {
+    const depthOf = (v: unknown): number =>
+      v === null || typeof v !== "object"
+        ? 0
+        : 1 + Math.max(0, ...(Array.isArray(v) ? v : Object.values(v)).map(depthOf));
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("seq", "map", "seq+", "map+"), { minLength: 1, maxLength: 100 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.constantFrom("any", "block", "flow"),
+        fc.integer({ min: 0, max: 110 }),
+        (kinds, indent, indentSeq, collectionStyle, flowFrom) => {
+          let v: unknown = "x";
+          for (const k of kinds)
+            v = k === "seq" ? [v] : k === "seq+" ? ["s", v] : k === "map" ? { a: v } : { k: "v", a: v };
+          const doc = new Document(v);
+          visit(doc, {
+            Collection(_key, node, path) {
+              if (path.filter((p) => isCollection(p)).length >= flowFrom) node.flow = true;
+            },
+          });
+          const text = doc.toString({ indent, indentSeq, collectionStyle: collectionStyle as "any" });
+          const real = depthOf(parse(text));
+          expect(real).toBe(kinds.length);
+          for (const max of [real - 1, Math.floor(real / 2) - 1])
+            if (max >= 1) expect(yamlDepthOver(text, max)).toBe(max < real);
+          expect(yamlDepthOver(text, 2 * real)).toBe(false);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it("parses every shipped profile, scenario and baseline as the yaml package does", () => {
