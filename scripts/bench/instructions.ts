@@ -92,11 +92,11 @@ const ready = (c: ChildProcess, what: string) =>
  * Sends `n` requests over CONNECTIONS keep-alive connections, each read to its end. Every answer must have
  * `status` (the one captured from the mock): a count of other work would be a figure of nothing.
  */
-async function drive(pool: Pool, t: Target, n: number, status: number): Promise<void> {
+async function drive(pool: Pool, t: Target, n: number, status: number, connections: number): Promise<void> {
   const path = new URL(t.url).pathname;
   let left = n;
   await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
+    Array.from({ length: connections }, async () => {
       while (left-- > 0) {
         const res = await pool.request({
           path,
@@ -117,9 +117,31 @@ async function drive(pool: Pool, t: Target, n: number, status: number): Promise<
 const callgrind = (pid: number, ...args: string[]) =>
   execFileSync("callgrind_control", [...args, String(pid)], { stdio: "ignore", timeout: 120_000 });
 
+/** A delayed answer's own work: its timer, the head prepared before the wait, and what it keeps meanwhile. */
+const DELAY_MS = 20;
 const SCENARIOS = [
-  { key: "completion", label: "200 chat completion (plan: ok)" },
-  { key: "storm", label: "429 storm (plan: rate_limit)" },
+  {
+    key: "completion",
+    label: "200 chat completion (plan: ok)",
+    warmup: WARMUP,
+    counted: COUNTED,
+    connections: CONNECTIONS,
+  },
+  {
+    key: "storm",
+    label: "429 storm (plan: rate_limit)",
+    warmup: WARMUP,
+    counted: COUNTED,
+    connections: CONNECTIONS,
+  },
+  // 64 waiting at once, as bench:mock's throughput connections: the cost of waiting, not of a thousand waits.
+  {
+    key: "delayed",
+    label: `200 after ${DELAY_MS} ms (plan: ok, delayMs)`,
+    warmup: 2_000,
+    counted: 4_000,
+    connections: 64,
+  },
 ] as const;
 type ScenarioKey = (typeof SCENARIOS)[number]["key"];
 
@@ -137,12 +159,17 @@ async function measure(run: number) {
   const chatUrl = `${mockReady.url}/alpha/v1/chat/completions`;
   const okPlan = await post(`${mockReady.url}/_faultline/plans`, { providers: { alpha: ["ok"] } });
   const storm = await post(`${mockReady.url}/_faultline/plans`, { providers: { alpha: ["rate_limit"] } });
+  const slow = await post(`${mockReady.url}/_faultline/plans`, {
+    providers: { alpha: [{ step: "ok", delayMs: DELAY_MS }] },
+  });
   const targets: Record<ScenarioKey, Target> = {
     completion: chat(chatUrl, `hello ${okPlan.marker}`),
     storm: chat(chatUrl, `hello ${storm.marker}`),
+    delayed: chat(chatUrl, `hello ${slow.marker}`),
   };
   const canned: Record<string, Canned> = {};
-  for (const s of SCENARIOS) canned[`/${s.key}`] = await capture(targets[s.key]);
+  for (const s of SCENARIOS)
+    canned[`/${s.key}`] = await capture(targets[s.key], s.key === "delayed" ? DELAY_MS : 0);
 
   const bare = underCallgrind("bare", run);
   servers.push(bare);
@@ -152,21 +179,21 @@ async function measure(run: number) {
   // The two servers are counted side by side, one per CPU: counts do not depend on time, and each
   // server's dumps are numbered in the order of the scenarios.
   const drain = async (c: ChildProcess, target: (key: ScenarioKey) => Target) => {
-    const pool = new Pool(new URL(target("completion").url).origin, { connections: CONNECTIONS });
-    try {
-      for (const [i, s] of SCENARIOS.entries()) {
-        const t = target(s.key);
+    for (const [i, s] of SCENARIOS.entries()) {
+      const t = target(s.key);
+      const pool = new Pool(new URL(t.url).origin, { connections: s.connections });
+      try {
         const status = canned[`/${s.key}`]!.status;
-        await drive(pool, t, WARMUP, status);
+        await drive(pool, t, s.warmup, status, s.connections);
         // Instrumented from here on (turning it off between windows left the next dump's counts wrapped
         // below zero); each window starts from zero and ends in a dump of its own.
         if (i === 0) callgrind(c.pid!, "--instr=on");
         callgrind(c.pid!, "--zero");
-        await drive(pool, t, COUNTED, status);
+        await drive(pool, t, s.counted, status, s.connections);
         callgrind(c.pid!, "--dump");
+      } finally {
+        await pool.close();
       }
-    } finally {
-      await pool.close();
     }
   };
   await Promise.all([
@@ -212,7 +239,7 @@ try {
   const runs = [await measure(1), await measure(2)];
   const lower = (mode: "mock" | "bare", i: number) =>
     runs.map((r) => r[mode][i]!).reduce((x, y) => (mutator(y) < mutator(x) ? y : x));
-  const per = (n: number) => round(n / COUNTED, 0);
+  const per = (n: number, counted: number) => round(n / counted, 0);
   const rows: Array<Array<string | number>> = [
     [
       "scenario",
@@ -226,60 +253,63 @@ try {
     ],
   ];
   const report: Record<string, unknown> = {};
-  let breakdown: Array<Array<string | number>> = [];
-  let functions: Array<Array<string | number>> = [];
+  /** One table of parts and one of the mock's own functions per scenario broken down. */
+  const tables: Array<Array<Array<string | number>>> = [];
   SCENARIOS.forEach((s, i) => {
     const m = lower("mock", i);
     const b = lower("bare", i);
     rows.push([
       s.label,
-      per(m.total),
-      per(b.total),
+      per(m.total, s.counted),
+      per(b.total, s.counted),
       round(m.total / b.total, 3),
-      per(mutator(m)),
-      per(mutator(b)),
+      per(mutator(m), s.counted),
+      per(mutator(b), s.counted),
       round(mutator(m) / mutator(b), 3),
-      runs.map((r) => per(mutator(r.mock[i]!))).join(" / "),
+      runs.map((r) => per(mutator(r.mock[i]!), s.counted)).join(" / "),
     ]);
     report[s.key] = {
       label: s.label,
-      counted: COUNTED,
+      counted: s.counted,
+      connections: s.connections,
       mock: { total: m.total, mutator: mutator(m), byPart: m.byPart, byFunction: m.byFunction },
       mockMutatorPerRun: runs.map((r) => mutator(r.mock[i]!)),
       bareMutatorPerRun: runs.map((r) => mutator(r.bare[i]!)),
       bare: { total: b.total, mutator: mutator(b), byPart: b.byPart },
     };
-    if (i === 0) {
+    // Where the difference lies, for the plain 200 and for the delayed one.
+    if (s.key === "completion" || s.key === "delayed") {
+      const name = s.key === "completion" ? "200 completion" : "delayed 200";
       const parts = [...new Set([...Object.keys(m.byPart), ...Object.keys(b.byPart)])];
-      const diff = (p: string) => ((m.byPart[p] ?? 0) - (b.byPart[p] ?? 0)) / COUNTED;
-      breakdown = [
-        ["part (200 completion), per answer", "mock", "bare", "mock − bare"],
+      const diff = (p: string) => ((m.byPart[p] ?? 0) - (b.byPart[p] ?? 0)) / s.counted;
+      tables.push([
+        [`part (${name}), per answer`, "mock", "bare", "mock − bare"],
         ...parts
           .sort((x, y) => diff(y) - diff(x))
           .map((p) => [
             p,
-            round((m.byPart[p] ?? 0) / COUNTED, 0),
-            round((b.byPart[p] ?? 0) / COUNTED, 0),
+            round((m.byPart[p] ?? 0) / s.counted, 0),
+            round((b.byPart[p] ?? 0) / s.counted, 0),
             round(diff(p), 0),
           ]),
-      ];
-      functions = [
-        ["the mock's own JavaScript (200 completion), self", "instr/ans"],
+      ]);
+      tables.push([
+        [`the mock's own JavaScript (${name}), self`, "instr/ans"],
         ...Object.entries(m.byFunction)
           .sort((x, y) => y[1] - x[1])
           .slice(0, 12)
-          .map(([f, n]) => [f, round(n / COUNTED, 0)]),
-      ];
+          .map(([f, n]) => [f, round(n / s.counted, 0)]),
+      ]);
     }
   });
   const out = process.stdout;
   out.write(
-    `faultline bench:instructions — node ${process.version}, callgrind; ${WARMUP} requests of warm-up, then ${COUNTED} counted per scenario over ${CONNECTIONS} connections; two runs of each server in fresh processes, the one with fewer instructions shown\n`,
+    `faultline bench:instructions — node ${process.version}, callgrind; ${WARMUP} requests of warm-up, then ${COUNTED} counted per scenario over ${CONNECTIONS} connections (the delayed one: ${SCENARIOS[2].warmup}, then ${SCENARIOS[2].counted} over ${SCENARIOS[2].connections}); two runs of each server in fresh processes, the one with fewer instructions shown\n`,
   );
   out.write(
     "instructions executed in user space per answer (the kernel's socket work is not counted); mutator: without the collector and the JIT compiler\n\n",
   );
-  out.write(`${table(rows)}\n\n${table(breakdown)}\n\n${table(functions)}\n\n`);
+  out.write(`${[rows, ...tables].map(table).join("\n\n")}\n\n`);
   mkdirSync(dirname(REPORT), { recursive: true });
   writeFileSync(
     REPORT,
