@@ -144,6 +144,11 @@ export class Redactor {
     this.add(secrets);
   }
 
+  /** How many of `secrets` are not held yet: what `add` would add. */
+  newOf(secrets: Iterable<string>): number {
+    return new Set([...secrets].filter((s) => !this.secrets.has(s))).size;
+  }
+
   /** Adds secrets; one shorter than MIN_SECRET_LENGTH is refused, naming its length only. */
   add(secrets: Iterable<string>): number {
     let added = 0;

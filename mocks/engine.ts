@@ -174,6 +174,14 @@ export class MockEngine {
       });
     }
     this.limits = resolveLimits({ maxPlans: options.maxPlans, ...options.limits });
+    const secrets = new Set(options.secrets ?? []);
+    if (secrets.size > this.limits.maxSecrets) {
+      throw new LimitError(
+        413,
+        "maxSecrets",
+        `secrets: ${secrets.size} given, over the limit of ${this.limits.maxSecrets} (maxSecrets); every journal read searches for each one`,
+      );
+    }
     this.journal = new Journal(
       { maxEntries: 10_000, maxPerPlan: 500, maxBodyBytes: 8192, ...options.journal },
       new Redactor(options.secrets ?? []),

@@ -18,6 +18,12 @@ export interface MockLimits {
   maxPlans: number;
   /** Bytes of plan bodies held at once (what a stored plan costs is about proportional to its text). */
   maxPlanBytes: number;
+  /**
+   * Secrets the journal redacts: every read of the journal searches each kept header, query and body
+   * for each one, so their number multiplies the cost of a read (10,000 entries of 8 KiB bodies take
+   * about 10 ms a secret).
+   */
+  maxSecrets: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<MockLimits> = Object.freeze({
@@ -28,6 +34,7 @@ export const DEFAULT_LIMITS: Readonly<MockLimits> = Object.freeze({
   maxPlanSteps: 1_000,
   maxPlans: 5_000,
   maxPlanBytes: 64 * 1024 * 1024,
+  maxSecrets: 64,
 });
 
 /** Merges given limits over the defaults; a limit that is not a positive integer is a programming error. */

@@ -205,6 +205,33 @@ describe("configured secrets", () => {
   it("refuses secrets too short to redact safely", () => {
     expect(() => new Redactor(["abc"])).toThrow(/at least 8/);
   });
+
+  it("refuses secrets past maxSecrets with 413 naming it, keeping those it held", async () => {
+    const token = "control-token-0123456789";
+    const m = await mockWith({ token, secrets: ["secret-one-1"], limits: { maxSecrets: 3 } });
+    const add = (secrets: string[]) =>
+      fetch(`${m.url}/_faultline/secrets`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ secrets }),
+        signal: AbortSignal.timeout(5_000),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    // One held again and one new: two held, within the limit.
+    expect(await add(["secret-one-1", "secret-two-2"])).toEqual({
+      status: 200,
+      body: { added: 1, secrets: 2 },
+    });
+    const over = await add(["secret-three-3", "secret-four-4"]);
+    expect(over.status).toBe(413);
+    expect(over.body.error.message).toBe(
+      "the journal would redact 4 secrets, over the limit of 3 (maxSecrets); every journal read searches for each one",
+    );
+    // Refused whole: not one of the two was taken.
+    expect(m.engine.journal.redactor.size).toBe(2);
+    await expect(
+      startMock({ secrets: ["s-0000001", "s-0000002", "s-0000003", "s-0000004"], limits: { maxSecrets: 3 } }),
+    ).rejects.toThrow("secrets: 4 given, over the limit of 3 (maxSecrets)");
+  });
 });
 
 describe("the command line", () => {
@@ -238,6 +265,10 @@ describe("the command line", () => {
     ]);
     expect(() => secretsOf([], { FAULTLINE_SECRETS: "long-enough-1,abc" })).toThrow(
       "FAULTLINE_SECRETS[1]: expected a secret of at least 8 characters",
+    );
+    const many = Array.from({ length: 65 }, (_, i) => `secret-${String(i).padStart(4, "0")}`);
+    expect(() => secretsOf(many.slice(0, 40), { FAULTLINE_SECRETS: many.slice(40).join(",") })).toThrow(
+      "--secret and FAULTLINE_SECRETS: expected at most 64 secrets (maxSecrets: every journal read searches for each one), saw 65",
     );
   });
 });

@@ -3,6 +3,7 @@ import { UsageError } from "../../core/errors.ts";
 import { MIN_SECRET_LENGTH } from "../../core/redact.ts";
 import { dialectIds } from "../../mocks/dialects/index.ts";
 import { DEFAULT_MODELS, type ProviderConfig } from "../../mocks/engine.ts";
+import { DEFAULT_LIMITS } from "../../mocks/limits.ts";
 import { RESERVED_NAMES } from "../../mocks/plan.ts";
 import { describeScenarioEvent } from "../../mocks/scenario.ts";
 import { loadScenarioFile, type Scenario, ScenarioError } from "../../mocks/scenario-schema.ts";
@@ -88,6 +89,12 @@ export function secretsOf(flags: string[] = [], env: NodeJS.ProcessEnv = process
         `${from}: expected a secret of at least ${MIN_SECRET_LENGTH} characters (shorter ones would black out ordinary text), saw ${s.length}`,
       );
     }
+  }
+  const distinct = new Set(all.map(([s]) => s)).size;
+  if (distinct > DEFAULT_LIMITS.maxSecrets) {
+    throw new UsageError(
+      `--secret and FAULTLINE_SECRETS: expected at most ${DEFAULT_LIMITS.maxSecrets} secrets (maxSecrets: every journal read searches for each one), saw ${distinct}`,
+    );
   }
   return all.map(([s]) => s);
 }
