@@ -109,6 +109,8 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
   refuseEmpty(flags, env);
   const unmatched = checkSelection(flags.only, flags.skip);
   let profile = loadProfile(flags.profile);
+  // Read with the other files given, before anything starts: a bad list costs no gateway start or preflight.
+  const knownFailing = flags.knownFailing ? readKnownFailing(flags.knownFailing) : [];
   const closers: Array<() => Promise<void>> = [];
   const lines: string[] = [];
   // Every line the run says goes through one sanitizer: the target's secrets out, control bytes escaped.
@@ -216,7 +218,6 @@ async function runOnce(flags: RunFlags, env: NodeJS.ProcessEnv, hooks: RunHooks)
     const pre = checked.value;
     if (pre.problems.length) return setupError(pre.problems, { preflight: pre.summary });
     for (const l of formatPreflight(pre.summary)) say(l);
-    const knownFailing = flags.knownFailing ? readKnownFailing(flags.knownFailing) : [];
     say(`faultline: seed ${seed} (replay with --seed ${seed})`);
     const ctx = runContext(prepared, seed, flags.runs ?? 25);
     const finished: PropertyOutcome[] = [];

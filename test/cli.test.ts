@@ -152,7 +152,7 @@ describe.concurrent("faultline CLI", () => {
     expect(r.stdout).not.toContain("fl-test-key");
   });
 
-  it("refuses a profile or config nested 10,000 deep with exit 2, naming the file, before parsing it", async () => {
+  it("refuses a profile, config or known-failing list nested 10,000 deep with exit 2, naming the file, before parsing it", async () => {
     const deep = join(dir, "deep.yaml");
     writeFileSync(deep, `${"- ".repeat(10_000)}x\n`);
     const profile = await cli(["run", "--profile", deep]);
@@ -162,7 +162,12 @@ describe.concurrent("faultline CLI", () => {
     const config = await cli(["run", "--config", deep]);
     expect(config.code).toBe(2);
     expect(config.stderr).toContain(`--config ${deep}: not valid YAML or JSON: nested deeper than 64 levels`);
-    for (const r of [profile, config]) expect(r.stdout + r.stderr).not.toMatch(/\n\s+at |FATAL/);
+    // Read before anything starts: a bad list costs no gateway start and no preflight.
+    const known = await cli(["run", "--known-failing", deep]);
+    expect(known.code).toBe(2);
+    expect(known.stderr).toContain(`--known-failing ${deep}: not YAML/JSON: nested deeper than 64 levels`);
+    expect(known.stdout + known.stderr).not.toContain("built-in reference gateway");
+    for (const r of [profile, config, known]) expect(r.stdout + r.stderr).not.toMatch(/\n\s+at |FATAL/);
   });
 
   it("refuses --only that selects no check, listing close matches and valid prefixes", async () => {
