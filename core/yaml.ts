@@ -29,8 +29,9 @@ export class YamlTooDeep extends Error {
  * collections count their brackets. Block collections are tracked by column: a line indented past the
  * collection above it opens one a level deeper, and on a line each `-` or `?` indicator opens one a level
  * deeper than the last, at the column of what follows it (`- - x`, `- a:`), which the lines below may
- * continue. Every level of block nesting needs a deeper column, so this never counts fewer levels than
- * the parser builds (a fast-check property in test/yaml-depth.test.ts), and at most one more per line.
+ * continue; a sequence at its key's own column (`a:` over `- b`) is one level deeper too. Every level of
+ * block nesting takes one of these forms, so this never counts fewer levels than the parser builds, nor
+ * more than twice as many (a fast-check property in test/yaml-depth.test.ts).
  */
 export function yamlDepthOver(text: string, max: number): boolean {
   const { Lexer } = yamlModule();
