@@ -233,19 +233,11 @@ const ROUTES: Route[] = [
           `secrets: expected a list of strings, saw ${secrets === undefined ? "nothing" : typeof secrets}`,
         );
       }
-      const redactor = engine.journal.redactor;
-      const held = redactor.size + redactor.newOf(secrets);
-      if (held > engine.limits.maxSecrets) {
-        throw new LimitError(
-          413,
-          "maxSecrets",
-          `the journal would redact ${held} secrets, over the limit of ${engine.limits.maxSecrets} (maxSecrets); every journal read searches for each one`,
-        );
-      }
       let added: number;
       try {
-        added = redactor.add(secrets);
+        added = engine.addSecrets(secrets);
       } catch (e) {
+        if (e instanceof LimitError) throw e;
         throw new PlanError(`secrets: ${(e as Error).message}`);
       }
       // The journal redacts when read, so the entries already kept are covered too. The secrets

@@ -174,18 +174,11 @@ export class MockEngine {
       });
     }
     this.limits = resolveLimits({ maxPlans: options.maxPlans, ...options.limits });
-    const secrets = new Set(options.secrets ?? []);
-    if (secrets.size > this.limits.maxSecrets) {
-      throw new LimitError(
-        413,
-        "maxSecrets",
-        `secrets: ${secrets.size} given, over the limit of ${this.limits.maxSecrets} (maxSecrets); every journal read searches for each one`,
-      );
-    }
     this.journal = new Journal(
       { maxEntries: 10_000, maxPerPlan: 500, maxBodyBytes: 8192, ...options.journal },
-      new Redactor(options.secrets ?? []),
+      new Redactor(),
     );
+    this.addSecrets(options.secrets ?? []);
     this.metrics = new MockMetrics(this);
   }
 
@@ -245,6 +238,25 @@ export class MockEngine {
   /** Requests each provider received since the mock started (the metrics read them at scrape time). */
   requestCounts(): Array<[string, number]> {
     return [...this.runtimes.values()].map((r) => [r.config.name, r.requests]);
+  }
+
+  /**
+   * Adds values the journal redacts; answers how many were new. All or none: past `maxSecrets` (every
+   * journal read searches each kept text for each secret) a LimitError, and a secret too short to redact
+   * safely an Error naming its length.
+   */
+  addSecrets(given: Iterable<string>): number {
+    const secrets = [...given];
+    const redactor = this.journal.redactor;
+    const held = redactor.size + redactor.newOf(secrets);
+    if (held > this.limits.maxSecrets) {
+      throw new LimitError(
+        413,
+        "maxSecrets",
+        `the journal would redact ${held} secrets, over the limit of ${this.limits.maxSecrets} (maxSecrets); every journal read searches for each one`,
+      );
+    }
+    return redactor.add(secrets);
   }
 
   /** Closes a journal entry once its answer is written (or the exchange ended otherwise), and counts it. */

@@ -1,39 +1,20 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { type Ran, runChild } from "./helpers/child.ts";
 import { junitErrors } from "./helpers/junit.ts";
 import { close, echoingGateway, hostileGateway, listen } from "./helpers/tiny-gateways.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 /** Runs the real CLI, as a user would, with a hard deadline of its own. */
 function cli(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/faultline.mjs", ...args], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+  return runChild(process.execPath, ["bin/faultline.mjs", ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    timeoutMs,
   });
 }
 
@@ -168,6 +149,18 @@ describe.concurrent("faultline CLI", () => {
     expect(known.stderr).toContain(`--known-failing ${deep}: not YAML/JSON: nested deeper than 64 levels`);
     expect(known.stdout + known.stderr).not.toContain("built-in reference gateway");
     for (const r of [profile, config, known]) expect(r.stdout + r.stderr).not.toMatch(/\n\s+at |FATAL/);
+  });
+
+  it("refuses more secrets than maxSecrets from --secret and FAULTLINE_SECRETS with exit 2, before listening", async () => {
+    const many = Array.from({ length: 33 }, (_, i) => `secret-${String(i).padStart(4, "0")}`);
+    const r = await cli(["mock", "--port", "0", "--secret", many[0]!, "--secret", many[1]!], 60_000, {
+      FAULTLINE_SECRETS: many.slice(2).join(","),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "--secret and FAULTLINE_SECRETS: the journal would redact 33 secrets, over the limit of 32 (maxSecrets)",
+    );
+    expect(r.stdout).not.toContain("control  http");
   });
 
   it("refuses --only that selects no check, listing close matches and valid prefixes", async () => {

@@ -3,12 +3,12 @@
 // its idle memory from 149 MB to 53 MB against bare node:http's 46 MB. A static import of any of them on
 // the mock's path would put that memory back without failing anything else, so this test watches what a
 // fresh mock process loads: every ES module through a loader hook, every CommonJS one in require's cache.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { runChild } from "./helpers/child.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-idle-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,21 +41,11 @@ await m.close();
 process.stdout.write(JSON.stringify([...loaded, ...cjs]));
 `,
   );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
-      cwd: join(import.meta.dirname, ".."),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`probe exited ${code}: ${err}`));
-      else resolve(JSON.parse(out) as string[]);
-    });
+  return runChild(process.execPath, ["--import", "tsx", script], {
+    cwd: join(import.meta.dirname, ".."),
+  }).then((r) => {
+    if (r.code !== 0) throw new Error(`probe exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as string[];
   });
 }
 

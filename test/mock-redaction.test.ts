@@ -230,7 +230,7 @@ describe("configured secrets", () => {
     expect(m.engine.journal.redactor.size).toBe(2);
     await expect(
       startMock({ secrets: ["s-0000001", "s-0000002", "s-0000003", "s-0000004"], limits: { maxSecrets: 3 } }),
-    ).rejects.toThrow("secrets: 4 given, over the limit of 3 (maxSecrets)");
+    ).rejects.toThrow("the journal would redact 4 secrets, over the limit of 3 (maxSecrets)");
   });
 });
 
@@ -265,10 +265,6 @@ describe("the command line", () => {
     ]);
     expect(() => secretsOf([], { FAULTLINE_SECRETS: "long-enough-1,abc" })).toThrow(
       "FAULTLINE_SECRETS[1]: expected a secret of at least 8 characters",
-    );
-    const many = Array.from({ length: 33 }, (_, i) => `secret-${String(i).padStart(4, "0")}`);
-    expect(() => secretsOf(many.slice(0, 20), { FAULTLINE_SECRETS: many.slice(20).join(",") })).toThrow(
-      "--secret and FAULTLINE_SECRETS: expected at most 32 secrets (maxSecrets: every journal read searches for each one), saw 33",
     );
   });
 });

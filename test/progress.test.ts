@@ -1,12 +1,12 @@
 // Live progress of `faultline run`: on a terminal one status line rewritten in place, elsewhere one plain
 // line per finished property; always on stderr, so stdout stays the report; `--quiet` turns it off.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { progressPrinter } from "../scripts/cli/progress.ts";
 import type { PropertyOutcome } from "../suites/harness/result.ts";
+import { type Ran, runChild } from "./helpers/child.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "faultline-progress-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,21 +78,10 @@ describe("the progress printer", () => {
   });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/faultline.mjs", ...args], {
-      env: { PATH: process.env.PATH, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 170_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function cli(args: string[]): Promise<Ran> {
+  return runChild(process.execPath, ["bin/faultline.mjs", ...args], {
+    env: { PATH: process.env.PATH, NO_COLOR: "1" },
+    timeoutMs: 170_000,
   });
 }
 
